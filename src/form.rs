@@ -1,0 +1,339 @@
+//! The form file: what one vote prints on its ballot, and the rules it counts by.
+//!
+//! A form is read once, at `init`, validated completely, and frozen into the vote folder; every
+//! later stage reads the frozen copy, so a ballot printed today and one scanned next week agree.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::font::BallotFont;
+use crate::layout::{self, BallotLayout};
+
+/// The three levels of the seed, in ballot order.
+pub const DEFAULT_LEVELS: [&str; 3] = ["Tín nhiệm cao", "Tín nhiệm", "Tín nhiệm thấp"];
+
+/// One person the vote is about, as printed on the ballot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub name: String,
+    pub position: String,
+}
+
+/// A fraction `num/den`, written `"1/2"` in the form file, compared in integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Fraction {
+    pub num: u64,
+    pub den: u64,
+}
+
+impl TryFrom<String> for Fraction {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let (n, d) = s
+            .split_once('/')
+            .ok_or_else(|| format!("expected a fraction like \"1/2\", found {s:?}"))?;
+        let num: u64 = n.trim().parse().map_err(|_| format!("bad numerator in {s:?}"))?;
+        let den: u64 = d.trim().parse().map_err(|_| format!("bad denominator in {s:?}"))?;
+        if den == 0 || num > den {
+            return Err(format!("{s:?} is not a fraction between 0 and 1"));
+        }
+        Ok(Fraction { num, den })
+    }
+}
+
+impl From<Fraction> for String {
+    fn from(f: Fraction) -> String {
+        format!("{}/{}", f.num, f.den)
+    }
+}
+
+/// Regulation 96's use of the result: the shares of low confidence that raise a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Low confidence on *more than* this share of ballots collected: consider relieving.
+    #[serde(default = "Thresholds::default_consider")]
+    pub consider_relief_above: Fraction,
+    /// Low confidence on *this share or more*: relieved without waiting for the end of the term.
+    #[serde(default = "Thresholds::default_relieve")]
+    pub relieve_at_least: Fraction,
+}
+
+impl Thresholds {
+    fn default_consider() -> Fraction {
+        Fraction { num: 1, den: 2 }
+    }
+    fn default_relieve() -> Fraction {
+        Fraction { num: 2, den: 3 }
+    }
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            consider_relief_above: Self::default_consider(),
+            relieve_at_least: Self::default_relieve(),
+        }
+    }
+}
+
+/// The scanner's two fill-score thresholds (see `interpret::marks`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkThresholds {
+    /// A box scoring this or more is marked.
+    #[serde(default = "MarkThresholds::default_definite")]
+    pub definite: f64,
+    /// A box scoring this or more, but under `definite`, is too faint to call: a person decides.
+    #[serde(default = "MarkThresholds::default_marginal")]
+    pub marginal: f64,
+}
+
+impl MarkThresholds {
+    pub const DEFINITE: f64 = 0.12;
+    pub const MARGINAL: f64 = 0.04;
+    fn default_definite() -> f64 {
+        Self::DEFINITE
+    }
+    fn default_marginal() -> f64 {
+        Self::MARGINAL
+    }
+}
+
+impl Default for MarkThresholds {
+    fn default() -> Self {
+        MarkThresholds { definite: Self::DEFINITE, marginal: Self::MARGINAL }
+    }
+}
+
+/// The hanging stamp (dấu treo) at the top-left of every ballot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StampSettings {
+    /// Text of the printed seal (default: the last organization line).
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The agency's own stamp image (PNG or JPEG), relative to the form file. Frozen into the vote
+    /// folder at `init`.
+    #[serde(default)]
+    pub image: Option<PathBuf>,
+}
+
+/// A vote's form file, as written by the committee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    /// Names the vote: lowercase letters, digits and `-`, printed in every QR code.
+    pub id: String,
+    /// Agency header lines, top to bottom (e.g. "UBND TỈNH QUẢNG NGÃI", "SỞ KHOA HỌC VÀ CÔNG NGHỆ").
+    pub organization: Vec<String>,
+    /// The ballot's title, e.g. "PHIẾU TÍN NHIỆM".
+    pub title: String,
+    /// Lines under the title naming the positions and the agency.
+    #[serde(default)]
+    pub subtitle: Vec<String>,
+    /// Where the vote is held (printed in the minutes).
+    pub place: String,
+    /// The day of the vote, `YYYY-MM-DD`.
+    pub date: String,
+    #[serde(default = "Form::default_levels")]
+    pub levels: Vec<String>,
+    pub subjects: Vec<Subject>,
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    #[serde(default)]
+    pub marks: MarkThresholds,
+    #[serde(default)]
+    pub stamp: StampSettings,
+}
+
+/// Why a form file cannot be used. Each variant names the file and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("cannot read form file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("form file {path} is not valid: {reason}")]
+    Parse { path: PathBuf, reason: String },
+    #[error("form file {path}: field `{field}` {problem}")]
+    Field { path: PathBuf, field: String, problem: String },
+}
+
+impl Form {
+    fn default_levels() -> Vec<String> {
+        DEFAULT_LEVELS.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Reads and validates a form file.
+    pub fn load(path: &Path) -> Result<Form, FormError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| FormError::Read { path: path.to_owned(), source })?;
+        Form::parse(&text, path)
+    }
+
+    /// Parses and validates form text; `path` only names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Form, FormError> {
+        let form: Form = serde_json::from_str(text)
+            .map_err(|e| FormError::Parse { path: path.to_owned(), reason: e.to_string() })?;
+        form.validate(path)?;
+        Ok(form)
+    }
+
+    /// Checks everything that `serde` cannot: empty text, duplicates, what the font cannot draw,
+    /// what does not fit on the page.
+    pub fn validate(&self, path: &Path) -> Result<(), FormError> {
+        let bad = |field: &str, problem: String| FormError::Field {
+            path: path.to_owned(),
+            field: field.to_owned(),
+            problem,
+        };
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 40
+            && self.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !self.id.starts_with('-');
+        if !id_ok {
+            return Err(bad(
+                "id",
+                format!(
+                    "must be 1 to 40 lowercase letters, digits or '-' (found {:?})",
+                    self.id
+                ),
+            ));
+        }
+        if !valid_date(&self.date) {
+            return Err(bad("date", format!("must be a date YYYY-MM-DD (found {:?})", self.date)));
+        }
+        if self.organization.is_empty() {
+            return Err(bad("organization", "is empty: give at least one line".into()));
+        }
+        if self.levels.len() != 3 {
+            return Err(bad(
+                "levels",
+                format!("must have exactly 3 levels (found {})", self.levels.len()),
+            ));
+        }
+        if self.subjects.is_empty() {
+            return Err(bad("subjects", "is empty: a vote needs at least one subject".into()));
+        }
+        let capacity = layout::max_subjects();
+        if self.subjects.len() > capacity {
+            return Err(bad(
+                "subjects",
+                format!(
+                    "has {} subjects but one page holds at most {capacity}",
+                    self.subjects.len()
+                ),
+            ));
+        }
+        for (i, a) in self.subjects.iter().enumerate() {
+            for (j, b) in self.subjects.iter().enumerate().skip(i + 1) {
+                if a.name.trim() == b.name.trim() && a.position.trim() == b.position.trim() {
+                    return Err(bad(
+                        &format!("subjects[{j}]"),
+                        format!("repeats subjects[{i}] ({} — {})", a.name, a.position),
+                    ));
+                }
+            }
+        }
+        let m = self.marks;
+        if !(0.0 < m.marginal && m.marginal < m.definite && m.definite < 1.0) {
+            return Err(bad(
+                "marks",
+                format!(
+                    "needs 0 < marginal < definite < 1 (found marginal {}, definite {})",
+                    m.marginal, m.definite
+                ),
+            ));
+        }
+        let t = self.thresholds;
+        if t.consider_relief_above.num * t.relieve_at_least.den
+            > t.relieve_at_least.num * t.consider_relief_above.den
+        {
+            return Err(bad(
+                "thresholds",
+                "consider_relief_above must not exceed relieve_at_least".into(),
+            ));
+        }
+        let font = BallotFont::regular();
+        for (field, text) in self.texts() {
+            if text.trim().is_empty() {
+                return Err(bad(&field, "is empty".into()));
+            }
+            if let Some(c) = font.first_missing_char(&text) {
+                return Err(bad(
+                    &field,
+                    format!("has {c:?} (U+{:04X}), which the ballot font cannot draw", c as u32),
+                ));
+            }
+        }
+        layout::check_fits(self).map_err(|(field, problem)| bad(&field, problem))?;
+        Ok(())
+    }
+
+    /// Every printed text with the name of its field.
+    fn texts(&self) -> Vec<(String, String)> {
+        let mut out = vec![("title".to_string(), self.title.clone())];
+        out.push(("place".into(), self.place.clone()));
+        for (i, l) in self.organization.iter().enumerate() {
+            out.push((format!("organization[{i}]"), l.clone()));
+        }
+        for (i, l) in self.subtitle.iter().enumerate() {
+            out.push((format!("subtitle[{i}]"), l.clone()));
+        }
+        for (i, l) in self.levels.iter().enumerate() {
+            out.push((format!("levels[{i}]"), l.clone()));
+        }
+        for (i, s) in self.subjects.iter().enumerate() {
+            out.push((format!("subjects[{i}].name"), s.name.clone()));
+            out.push((format!("subjects[{i}].position"), s.position.clone()));
+        }
+        if let Some(t) = &self.stamp.text {
+            out.push(("stamp.text".into(), t.clone()));
+        }
+        out
+    }
+
+    /// The text of the printed seal.
+    pub fn stamp_text(&self) -> &str {
+        self.stamp
+            .text
+            .as_deref()
+            .unwrap_or_else(|| self.organization.last().map(String::as_str).unwrap_or(""))
+    }
+
+    /// The page geometry this form prints with.
+    pub fn layout(&self) -> BallotLayout {
+        BallotLayout::for_form(self)
+    }
+
+    /// `(year, month, day)` of the vote.
+    pub fn date_parts(&self) -> (i32, u32, u32) {
+        parse_date(&self.date).expect("validated at load")
+    }
+}
+
+fn valid_date(s: &str) -> bool {
+    parse_date(s).is_some()
+}
+
+/// Parses `YYYY-MM-DD` into its parts, checking the day exists.
+pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i32 = s[0..4].parse().ok()?;
+    let m: u32 = s[5..7].parse().ok()?;
+    let d: u32 = s[8..10].parse().ok()?;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&d).then_some((y, m, d))
+}

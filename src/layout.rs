@@ -1,0 +1,368 @@
+//! The geometry of a printed ballot, in millimetres from the page's top-left corner, y downwards.
+//!
+//! This is the one source of geometry: `print` draws what it says and `interpret` looks where it
+//! says. The part that scripts and auditors rely on is written to `VOTE/layout.json`
+//! (`kiemphieu-layout/1`, see docs/contract.md); text placements are derived again from the form.
+
+use serde::{Deserialize, Serialize};
+
+use crate::font::BallotFont;
+use crate::form::Form;
+
+pub const FORMAT: &str = "kiemphieu-layout/1";
+pub const PAGE_W_MM: f64 = 210.0;
+pub const PAGE_H_MM: f64 = 297.0;
+
+/// Side of a registration mark.
+pub const FIDUCIAL_MM: f64 = 8.0;
+/// Side of the white hole in the bottom-right mark, which tells the page's orientation.
+pub const FIDUCIAL_HOLE_MM: f64 = 4.0;
+/// Side of a mark box.
+pub const BOX_MM: f64 = 6.0;
+/// Stroke width of box frames and table rules.
+pub const RULE_MM: f64 = 0.35;
+
+const TABLE_LEFT: f64 = 15.0;
+const TABLE_TOP: f64 = 80.0;
+const HEADER_ROW_MM: f64 = 12.0;
+const TABLE_BOTTOM_MAX: f64 = 270.0;
+const ROW_MAX_MM: f64 = 14.0;
+const ROW_MIN_MM: f64 = 8.0;
+/// Column widths: STT | Họ và tên | Chức vụ | level × 3.
+const COLS_MM: [f64; 6] = [10.0, 55.0, 46.0, 23.0, 23.0, 23.0];
+const CELL_PAD_MM: f64 = 2.0;
+pub const NAME_PT: f64 = 11.0;
+pub const POSITION_PT: f64 = 9.5;
+pub const HEADER_PT: f64 = 8.5;
+
+/// A rectangle on the page, in millimetres.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RectMm {
+    pub x_mm: f64,
+    pub y_mm: f64,
+    pub w_mm: f64,
+    pub h_mm: f64,
+}
+
+impl RectMm {
+    pub const fn new(x_mm: f64, y_mm: f64, w_mm: f64, h_mm: f64) -> RectMm {
+        RectMm { x_mm, y_mm, w_mm, h_mm }
+    }
+    pub fn center(&self) -> PointMm {
+        PointMm { x: self.x_mm + self.w_mm / 2.0, y: self.y_mm + self.h_mm / 2.0 }
+    }
+    /// The same rectangle shrunk by `d` on every side.
+    pub fn inset(&self, d: f64) -> RectMm {
+        RectMm::new(self.x_mm + d, self.y_mm + d, self.w_mm - 2.0 * d, self.h_mm - 2.0 * d)
+    }
+    pub fn right(&self) -> f64 {
+        self.x_mm + self.w_mm
+    }
+    pub fn bottom(&self) -> f64 {
+        self.y_mm + self.h_mm
+    }
+}
+
+/// A point on the page, in millimetres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointMm {
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PageSize {
+    pub width_mm: f64,
+    pub height_mm: f64,
+}
+
+/// One subject's row on the ballot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowLayout {
+    /// 1-based, in ballot order.
+    pub subject: usize,
+    pub name: String,
+    pub position: String,
+    /// Where the name is printed: a line through it crosses the name out.
+    pub name_rect: RectMm,
+    /// One box per level, in the order of the form's levels.
+    pub boxes: [RectMm; 3],
+}
+
+/// How one line of text is set on the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextPlacement {
+    pub text: String,
+    /// Left end of the baseline.
+    pub x_mm: f64,
+    pub baseline_mm: f64,
+    pub size_pt: f64,
+    pub bold: bool,
+}
+
+/// The page as `generate` prints it and `scan` reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BallotLayout {
+    pub format: String,
+    pub vote: String,
+    pub page: PageSize,
+    /// Top-left, top-right, bottom-left (solid squares), bottom-right (a square with a hole).
+    pub fiducials: [RectMm; 4],
+    pub qr: RectMm,
+    pub stamp: RectMm,
+    pub rows: Vec<RowLayout>,
+    /// The labels of the three levels, as printed in the table's head.
+    #[serde(default)]
+    pub levels: Vec<String>,
+    /// Where the serial is printed as text, under the QR code.
+    #[serde(default = "BallotLayout::default_serial_rect")]
+    pub serial_text: RectMm,
+    /// The table's outer frame.
+    #[serde(default = "BallotLayout::default_table_rect")]
+    pub table: RectMm,
+    /// Text lines, derived from the form; not part of layout.json.
+    #[serde(skip)]
+    pub texts: Vec<TextPlacement>,
+    /// The table's vertical rules (x) and horizontal rules (y); not part of layout.json.
+    #[serde(skip)]
+    pub rules: (Vec<f64>, Vec<f64>),
+}
+
+/// How many subjects fit on one page.
+pub fn max_subjects() -> usize {
+    ((TABLE_BOTTOM_MAX - TABLE_TOP - HEADER_ROW_MM) / ROW_MIN_MM).floor() as usize
+}
+
+fn row_height(n: usize) -> f64 {
+    ((TABLE_BOTTOM_MAX - TABLE_TOP - HEADER_ROW_MM) / n.max(1) as f64).clamp(ROW_MIN_MM, ROW_MAX_MM)
+}
+
+fn col_x(i: usize) -> f64 {
+    TABLE_LEFT + COLS_MM[..i].iter().sum::<f64>()
+}
+
+impl BallotLayout {
+    fn default_serial_rect() -> RectMm {
+        RectMm::new(150.0, 43.0, 46.0, 5.0)
+    }
+    fn default_table_rect() -> RectMm {
+        RectMm::new(TABLE_LEFT, TABLE_TOP, COLS_MM.iter().sum(), 0.0)
+    }
+
+    /// The fixed frame of every ballot: fiducials, stamp zone, QR.
+    pub fn fiducial_rects() -> [RectMm; 4] {
+        let (l, r) = (10.0, PAGE_W_MM - 10.0 - FIDUCIAL_MM);
+        let (t, b) = (10.0, PAGE_H_MM - 10.0 - FIDUCIAL_MM);
+        [
+            RectMm::new(l, t, FIDUCIAL_MM, FIDUCIAL_MM),
+            RectMm::new(r, t, FIDUCIAL_MM, FIDUCIAL_MM),
+            RectMm::new(l, b, FIDUCIAL_MM, FIDUCIAL_MM),
+            RectMm::new(r, b, FIDUCIAL_MM, FIDUCIAL_MM),
+        ]
+    }
+
+    /// Computes the layout of a (validated) form.
+    pub fn for_form(form: &Form) -> BallotLayout {
+        let regular = BallotFont::regular();
+        let bold = BallotFont::bold();
+        let mut texts = Vec::new();
+        let mut centered = |text: &str, cx: f64, baseline: f64, size: f64, is_bold: bool| {
+            let f = if is_bold { &bold } else { &regular };
+            texts.push(TextPlacement {
+                text: text.to_string(),
+                x_mm: cx - f.width_mm(text, size) / 2.0,
+                baseline_mm: baseline,
+                size_pt: size,
+                bold: is_bold,
+            });
+        };
+        // Header between the stamp (left) and the QR code (right).
+        let n_org = form.organization.len();
+        for (i, line) in form.organization.iter().enumerate() {
+            centered(line, 107.0, 20.0 + 5.0 * i as f64, 10.0, i + 1 == n_org);
+        }
+        centered(&form.title, 105.0, 55.0, 15.0, true);
+        for (i, line) in form.subtitle.iter().enumerate() {
+            centered(line, 105.0, 61.5 + 5.0 * i as f64, 10.0, false);
+        }
+        centered(
+            "Đánh dấu X hoặc ✓ vào một ô duy nhất cho mỗi người; không gạch xoá họ tên.",
+            105.0,
+            76.0,
+            9.0,
+            false,
+        );
+
+        let qr = RectMm::new(160.0, 16.0, 26.0, 26.0);
+        let serial_text = RectMm::new(150.0, 43.0, 46.0, 5.0);
+        let stamp = RectMm::new(22.0, 12.0, 32.0, 32.0);
+
+        // The table.
+        let n = form.subjects.len();
+        let row_h = row_height(n);
+        let table_w: f64 = COLS_MM.iter().sum();
+        let table_h = HEADER_ROW_MM + row_h * n as f64;
+        let table = RectMm::new(TABLE_LEFT, TABLE_TOP, table_w, table_h);
+        let head_mid = TABLE_TOP + HEADER_ROW_MM / 2.0;
+        let mut head_cell = |text: &str, col: usize| {
+            let lines = bold
+                .wrap(text, HEADER_PT, COLS_MM[col] - CELL_PAD_MM)
+                .unwrap_or_else(|| vec![text.to_string()]);
+            let lh = HEADER_PT * crate::font::MM_PER_PT * 1.2;
+            let first = head_mid - lh * (lines.len() as f64 - 1.0) / 2.0 + 1.1;
+            for (k, l) in lines.iter().enumerate() {
+                texts.push(TextPlacement {
+                    text: l.clone(),
+                    x_mm: col_x(col) + (COLS_MM[col] - bold.width_mm(l, HEADER_PT)) / 2.0,
+                    baseline_mm: first + lh * k as f64,
+                    size_pt: HEADER_PT,
+                    bold: true,
+                });
+            }
+        };
+        head_cell("STT", 0);
+        head_cell("Họ và tên", 1);
+        head_cell("Chức vụ", 2);
+        for (i, level) in form.levels.iter().enumerate() {
+            head_cell(level, 3 + i);
+        }
+
+        let cap = 0.73 * NAME_PT * crate::font::MM_PER_PT;
+        let mut rows = Vec::with_capacity(n);
+        for (i, s) in form.subjects.iter().enumerate() {
+            let top = TABLE_TOP + HEADER_ROW_MM + row_h * i as f64;
+            let mid = top + row_h / 2.0;
+            let baseline = mid + cap / 2.0;
+            let stt = format!("{}", i + 1);
+            texts.push(TextPlacement {
+                text: stt.clone(),
+                x_mm: col_x(0) + (COLS_MM[0] - regular.width_mm(&stt, NAME_PT)) / 2.0,
+                baseline_mm: baseline,
+                size_pt: NAME_PT,
+                bold: false,
+            });
+            let name_x = col_x(1) + CELL_PAD_MM;
+            let name_w = regular.width_mm(&s.name, NAME_PT);
+            texts.push(TextPlacement {
+                text: s.name.clone(),
+                x_mm: name_x,
+                baseline_mm: baseline,
+                size_pt: NAME_PT,
+                bold: false,
+            });
+            // From the top of the accents over capitals to the descenders.
+            let em = NAME_PT * crate::font::MM_PER_PT;
+            let name_rect = RectMm::new(name_x, baseline - 0.95 * em, name_w, 1.2 * em);
+            let pos_lines = regular
+                .wrap(&s.position, POSITION_PT, COLS_MM[2] - 2.0 * CELL_PAD_MM)
+                .unwrap_or_else(|| vec![s.position.clone()]);
+            let lh = POSITION_PT * crate::font::MM_PER_PT * 1.15;
+            let pos_cap = 0.73 * POSITION_PT * crate::font::MM_PER_PT;
+            let first = mid + pos_cap / 2.0 - lh * (pos_lines.len() as f64 - 1.0) / 2.0;
+            for (k, l) in pos_lines.iter().enumerate() {
+                texts.push(TextPlacement {
+                    text: l.clone(),
+                    x_mm: col_x(2) + CELL_PAD_MM,
+                    baseline_mm: first + lh * k as f64,
+                    size_pt: POSITION_PT,
+                    bold: false,
+                });
+            }
+            let boxes = std::array::from_fn(|k| {
+                let cx = col_x(3 + k) + COLS_MM[3 + k] / 2.0;
+                RectMm::new(cx - BOX_MM / 2.0, mid - BOX_MM / 2.0, BOX_MM, BOX_MM)
+            });
+            rows.push(RowLayout {
+                subject: i + 1,
+                name: s.name.clone(),
+                position: s.position.clone(),
+                name_rect,
+                boxes,
+            });
+        }
+        let xs = (0..=COLS_MM.len()).map(col_x).collect();
+        let ys = std::iter::once(TABLE_TOP)
+            .chain((0..=n).map(|i| TABLE_TOP + HEADER_ROW_MM + row_h * i as f64))
+            .collect();
+
+        BallotLayout {
+            format: FORMAT.to_string(),
+            vote: form.id.clone(),
+            page: PageSize { width_mm: PAGE_W_MM, height_mm: PAGE_H_MM },
+            fiducials: Self::fiducial_rects(),
+            qr,
+            stamp,
+            rows,
+            levels: form.levels.clone(),
+            serial_text,
+            table,
+            texts,
+            rules: (xs, ys),
+        }
+    }
+}
+
+/// Checks that every text of the form fits where the layout puts it; `Err((field, problem))`.
+pub fn check_fits(form: &Form) -> Result<(), (String, String)> {
+    let regular = BallotFont::regular();
+    let bold = BallotFont::bold();
+    let too_wide = |field: String, w: f64, max: f64, pt: f64| {
+        Err((field, format!("is too long: {w:.1} mm wide at {pt} pt, at most {max:.1} mm fits")))
+    };
+    let name_max = COLS_MM[1] - 2.0 * CELL_PAD_MM;
+    let pos_max = COLS_MM[2] - 2.0 * CELL_PAD_MM;
+    let row_h = row_height(form.subjects.len());
+    let pos_line_h = POSITION_PT * crate::font::MM_PER_PT * 1.15;
+    let pos_lines_max = ((row_h - 1.0) / pos_line_h).floor().max(1.0) as usize;
+    for (i, s) in form.subjects.iter().enumerate() {
+        let w = regular.width_mm(&s.name, NAME_PT);
+        if w > name_max {
+            return too_wide(format!("subjects[{i}].name"), w, name_max, NAME_PT);
+        }
+        match regular.wrap(&s.position, POSITION_PT, pos_max) {
+            Some(lines) if lines.len() <= pos_lines_max => {}
+            _ => {
+                return Err((
+                    format!("subjects[{i}].position"),
+                    format!(
+                        "is too long: it must fit in {pos_lines_max} line(s) of {pos_max:.1} mm at {POSITION_PT} pt"
+                    ),
+                ));
+            }
+        }
+    }
+    for (i, l) in form.levels.iter().enumerate() {
+        match bold.wrap(l, HEADER_PT, COLS_MM[3 + i] - CELL_PAD_MM) {
+            Some(lines) if lines.len() <= 2 => {}
+            _ => {
+                return Err((
+                    format!("levels[{i}]"),
+                    format!("is too long for its column ({} mm, two lines)", COLS_MM[3 + i]),
+                ));
+            }
+        }
+    }
+    for (i, l) in form.organization.iter().enumerate() {
+        let w = bold.width_mm(l, 10.0);
+        if w > 100.0 {
+            return too_wide(format!("organization[{i}]"), w, 100.0, 10.0);
+        }
+    }
+    if form.organization.len() > 4 {
+        return Err(("organization".into(), "has more than 4 lines".into()));
+    }
+    if form.subtitle.len() > 2 {
+        return Err(("subtitle".into(), "has more than 2 lines".into()));
+    }
+    for (i, l) in form.subtitle.iter().enumerate() {
+        let w = regular.width_mm(l, 10.0);
+        if w > 175.0 {
+            return too_wide(format!("subtitle[{i}]"), w, 175.0, 10.0);
+        }
+    }
+    let w = bold.width_mm(&form.title, 15.0);
+    if w > 175.0 {
+        return too_wide("title".into(), w, 175.0, 15.0);
+    }
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! # kiemphieu — counting the votes of a paper confidence vote
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. [`form`]: the committee's form file, validated and frozen into the vote folder.
+//! 2. [`layout`]: the page geometry in millimetres — the one thing printing and reading share.
+//! 3. [`print`]: the ballots as a PDF, each page with a QR code holding a random [`serial`].
+//! 4. [`vote`] and [`store`]: the vote folder, its SQLite registry of serials and sheets, and a
+//!    hash-chained event log.
+//!
+//! Every error names the file and the reason; the binary (`src/main.rs`) only parses arguments,
+//! calls one function per command, prints, and sets the exit status.
+
+pub mod font;
+pub mod form;
+pub mod layout;
+pub mod print;
+pub mod raster;
+pub mod record;
+pub mod serial;
+pub mod store;
+pub mod vote;

@@ -1,0 +1,167 @@
+//! What is recorded about each scanned sheet: the outcome, the reason, every row's verdict and raw
+//! scores. These are the `scan --json` objects of docs/contract.md, and the rows of the `sheets`
+//! table.
+
+use serde::{Deserialize, Serialize};
+
+/// What became of one sheet (one page of one file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A genuine sheet, read with confidence: it counts.
+    Counted,
+    /// Not issued by this committee for this vote: collected, invalid for every subject.
+    Rejected,
+    /// A person must decide before it counts.
+    Review,
+    /// The same bytes were scanned before: nothing is counted twice.
+    AlreadyScanned,
+    /// The file could not be read as a sheet at all.
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Counted => "counted",
+            Outcome::Rejected => "rejected",
+            Outcome::Review => "review",
+            Outcome::AlreadyScanned => "already_scanned",
+            Outcome::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [
+            Outcome::Counted,
+            Outcome::Rejected,
+            Outcome::Review,
+            Outcome::AlreadyScanned,
+            Outcome::Error,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// Why a sheet was rejected, sent to review, or could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    NotIssued,
+    WrongVote,
+    Voided,
+    DuplicateSerial,
+    QrUnreadable,
+    RegistrationFailed,
+    MissingStamp,
+    AmbiguousMark,
+    NotAnImage,
+    ImageTooLarge,
+    ReadFailed,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 11] = [
+        Reason::NotIssued,
+        Reason::WrongVote,
+        Reason::Voided,
+        Reason::DuplicateSerial,
+        Reason::QrUnreadable,
+        Reason::RegistrationFailed,
+        Reason::MissingStamp,
+        Reason::AmbiguousMark,
+        Reason::NotAnImage,
+        Reason::ImageTooLarge,
+        Reason::ReadFailed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NotIssued => "not_issued",
+            Reason::WrongVote => "wrong_vote",
+            Reason::Voided => "voided",
+            Reason::DuplicateSerial => "duplicate_serial",
+            Reason::QrUnreadable => "qr_unreadable",
+            Reason::RegistrationFailed => "registration_failed",
+            Reason::MissingStamp => "missing_stamp",
+            Reason::AmbiguousMark => "ambiguous_mark",
+            Reason::NotAnImage => "not_an_image",
+            Reason::ImageTooLarge => "image_too_large",
+            Reason::ReadFailed => "read_failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The verdict on one subject's row of a sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowVerdict {
+    /// Exactly one box definitely marked.
+    Valid,
+    NoMark,
+    MultipleMarks,
+    /// A line through the printed name.
+    CrossedOut,
+    /// A box between the thresholds: a person decides.
+    Ambiguous,
+}
+
+impl RowVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowVerdict::Valid => "valid",
+            RowVerdict::NoMark => "no_mark",
+            RowVerdict::MultipleMarks => "multiple_marks",
+            RowVerdict::CrossedOut => "crossed_out",
+            RowVerdict::Ambiguous => "ambiguous",
+        }
+    }
+}
+
+/// One row as read from a sheet, with the raw measurements behind the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowReading {
+    pub subject: usize,
+    pub verdict: RowVerdict,
+    /// Index into the levels when the verdict is `valid`.
+    pub choice: Option<usize>,
+    /// Raw fill score of each box, 0..1: the share of the box's inside covered by ink.
+    pub scores: [f64; 3],
+    /// How much of the printed name a straight line covers, 0..1 (crossing-out evidence).
+    pub strike: f64,
+}
+
+/// One sheet's record: the `scan --json` object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SheetRecord {
+    pub file: String,
+    pub page: u32,
+    pub sha256: String,
+    pub outcome: Outcome,
+    pub reason: Option<Reason>,
+    pub serial: Option<String>,
+    pub orientation: Option<u16>,
+    pub rows: Vec<RowReading>,
+    /// A sentence for people: what exactly was wrong (the decoder's error, the residual, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl SheetRecord {
+    /// A sheet that could not be read at all.
+    pub fn error(file: &str, page: u32, sha256: &str, reason: Reason, detail: String) -> Self {
+        SheetRecord {
+            file: file.to_string(),
+            page,
+            sha256: sha256.to_string(),
+            outcome: Outcome::Error,
+            reason: Some(reason),
+            serial: None,
+            orientation: None,
+            rows: Vec::new(),
+            detail: Some(detail),
+        }
+    }
+}

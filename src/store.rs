@@ -1,0 +1,480 @@
+//! The vote's database: registered serials, print batches, sheet records and the event log.
+//!
+//! SQLite (bundled, no system library) in WAL mode; every change is one transaction that also
+//! appends to a hash-chained event log, so a record edited behind the program's back shows.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::record::{Outcome, Reason, RowReading, SheetRecord};
+use crate::serial::Serial;
+
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    pdf TEXT NOT NULL
+);
+CREATE TABLE serials (
+    serial TEXT PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    page INTEGER NOT NULL,
+    voided_at TEXT
+);
+CREATE TABLE sheets (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    serial TEXT,
+    orientation INTEGER,
+    rows TEXT NOT NULL,
+    detail TEXT,
+    archive TEXT,
+    scanned_at TEXT NOT NULL,
+    UNIQUE (sha256, page)
+);
+CREATE INDEX sheets_by_serial ON sheets(serial);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Sql { path: PathBuf, source: rusqlite::Error },
+    #[error("database {path} has schema version {found}, this program knows {SCHEMA_VERSION}")]
+    Schema { path: PathBuf, found: i64 },
+    #[error("database {path}: serial {serial} is already registered")]
+    SerialTaken { path: PathBuf, serial: String },
+    #[error("database {path}: a stored record cannot be read: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+/// What the registry knows of a serial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SerialStatus {
+    Unknown,
+    Issued,
+    Voided,
+}
+
+/// A stored sheet with its bookkeeping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSheet {
+    pub id: i64,
+    pub record: SheetRecord,
+    pub archive: Option<String>,
+    pub scanned_at: String,
+}
+
+/// An open vote database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Creates a new database with the current schema; fails if the file exists.
+    pub fn create(path: &Path, vote: &str) -> Result<Store, StoreError> {
+        let conn = Connection::open(path).map_err(|source| sql(path, source))?;
+        let mut store = Store { conn, path: path.to_owned() };
+        store.pragmas()?;
+        let p = store.path.clone();
+        let tx = store.conn.transaction().map_err(|e| sql(&p, e))?;
+        tx.execute_batch(SCHEMA).map_err(|e| sql(&p, e))?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('vote', ?2)",
+            params![SCHEMA_VERSION.to_string(), vote],
+        )
+        .map_err(|e| sql(&p, e))?;
+        append_event(&tx, "init", &serde_json::json!({ "vote": vote })).map_err(|e| sql(&p, e))?;
+        tx.commit().map_err(|e| sql(&p, e))?;
+        Ok(store)
+    }
+
+    /// Opens an existing database, checking its schema version.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| sql(path, source))?;
+        let store = Store { conn, path: path.to_owned() };
+        store.pragmas()?;
+        let found: i64 = store
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(|e| sql(path, e))?
+            .parse()
+            .unwrap_or(-1);
+        if found != SCHEMA_VERSION {
+            return Err(StoreError::Schema { path: path.to_owned(), found });
+        }
+        Ok(store)
+    }
+
+    fn pragmas(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(|e| sql(&self.path, e))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Registers a print batch and its serials in one transaction. Returns the batch number.
+    pub fn register_batch(&mut self, serials: &[Serial], pdf: &str) -> Result<i64, StoreError> {
+        let p = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&p, e))?;
+        tx.execute(
+            "INSERT INTO batches (created_at, count, pdf) VALUES (?1, ?2, ?3)",
+            params![now_utc(), serials.len() as i64, pdf],
+        )
+        .map_err(|e| sql(&p, e))?;
+        let batch = tx.last_insert_rowid();
+        {
+            let mut insert = tx
+                .prepare("INSERT INTO serials (serial, batch_id, page) VALUES (?1, ?2, ?3)")
+                .map_err(|e| sql(&p, e))?;
+            for (i, s) in serials.iter().enumerate() {
+                insert.execute(params![s.as_str(), batch, i as i64 + 1]).map_err(|e| match e {
+                    rusqlite::Error::SqliteFailure(f, _)
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        StoreError::SerialTaken { path: p.clone(), serial: s.to_string() }
+                    }
+                    e => sql(&p, e),
+                })?;
+            }
+        }
+        let body = serde_json::json!({ "batch": batch, "count": serials.len(), "pdf": pdf });
+        append_event(&tx, "print", &body).map_err(|e| sql(&p, e))?;
+        tx.commit().map_err(|e| sql(&p, e))?;
+        Ok(batch)
+    }
+
+    /// Serials printed so far, and how many of them are voided.
+    pub fn printed_and_voided(&self) -> Result<(u64, u64), StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), COUNT(voided_at) FROM serials",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(|e| sql(&self.path, e))
+    }
+
+    /// All registered serials in print order, with their batch and page.
+    pub fn serials(&self) -> Result<Vec<(Serial, i64, i64, bool)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT serial, batch_id, page, voided_at IS NOT NULL FROM serials ORDER BY batch_id, page")
+            .map_err(|e| sql(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(|e| sql(&self.path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (s, b, p, v) = row.map_err(|e| sql(&self.path, e))?;
+            let serial = Serial::parse(&s).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                reason: format!("serial {s:?}: {e}"),
+            })?;
+            out.push((serial, b, p, v));
+        }
+        Ok(out)
+    }
+
+    pub fn serial_status(&self, serial: &str) -> Result<SerialStatus, StoreError> {
+        let voided: Option<bool> = self
+            .conn
+            .query_row(
+                "SELECT voided_at IS NOT NULL FROM serials WHERE serial = ?1",
+                [serial],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| sql(&self.path, e))?;
+        Ok(match voided {
+            None => SerialStatus::Unknown,
+            Some(false) => SerialStatus::Issued,
+            Some(true) => SerialStatus::Voided,
+        })
+    }
+
+    /// Whether these bytes (this page of them) were recorded before.
+    pub fn has_sheet(&self, sha256: &str, page: u32) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM sheets WHERE sha256 = ?1 AND page = ?2",
+                params![sha256, page],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(|e| sql(&self.path, e))
+    }
+
+    /// The sheet already holding this serial (counted or awaiting review), if any.
+    pub fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT file, page FROM sheets WHERE serial = ?1 AND outcome IN ('counted', 'review')
+                 ORDER BY id LIMIT 1",
+                [serial],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| sql(&self.path, e))
+    }
+
+    /// Records one sheet atomically, with its event.
+    pub fn insert_sheet(&mut self, rec: &SheetRecord, archive: Option<&str>) -> Result<i64, StoreError> {
+        let p = self.path.clone();
+        let rows = serde_json::to_string(&rec.rows).expect("rows serialize");
+        let tx = self.conn.transaction().map_err(|e| sql(&p, e))?;
+        tx.execute(
+            "INSERT INTO sheets (sha256, page, file, outcome, reason, serial, orientation, rows,
+                                 detail, archive, scanned_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                rec.sha256,
+                rec.page,
+                rec.file,
+                rec.outcome.as_str(),
+                rec.reason.map(Reason::as_str),
+                rec.serial,
+                rec.orientation,
+                rows,
+                rec.detail,
+                archive,
+                now_utc(),
+            ],
+        )
+        .map_err(|e| sql(&p, e))?;
+        let id = tx.last_insert_rowid();
+        let body = serde_json::json!({
+            "sheet": id, "sha256": rec.sha256, "page": rec.page, "outcome": rec.outcome,
+            "reason": rec.reason, "serial": rec.serial, "rows": rec.rows,
+        });
+        append_event(&tx, "scan", &body).map_err(|e| sql(&p, e))?;
+        tx.commit().map_err(|e| sql(&p, e))?;
+        Ok(id)
+    }
+
+    /// Every recorded sheet in the order it was recorded.
+    pub fn sheets(&self) -> Result<Vec<StoredSheet>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, sha256, page, file, outcome, reason, serial, orientation, rows, detail,
+                        archive, scanned_at FROM sheets ORDER BY id",
+            )
+            .map_err(|e| sql(&self.path, e))?;
+        let raw = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<u16>>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                    r.get::<_, String>(11)?,
+                ))
+            })
+            .map_err(|e| sql(&self.path, e))?;
+        let mut out = Vec::new();
+        for row in raw {
+            let (id, sha256, page, file, outcome, reason, serial, orientation, rows, detail, archive, at) =
+                row.map_err(|e| sql(&self.path, e))?;
+            let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), reason: what };
+            let outcome = Outcome::parse(&outcome)
+                .ok_or_else(|| corrupt(format!("sheet {id}: unknown outcome {outcome:?}")))?;
+            let reason = match reason {
+                None => None,
+                Some(r) => Some(
+                    Reason::parse(&r).ok_or_else(|| corrupt(format!("sheet {id}: unknown reason {r:?}")))?,
+                ),
+            };
+            let rows: Vec<RowReading> = serde_json::from_str(&rows)
+                .map_err(|e| corrupt(format!("sheet {id}: rows: {e}")))?;
+            out.push(StoredSheet {
+                id,
+                record: SheetRecord { file, page, sha256, outcome, reason, serial, orientation, rows, detail },
+                archive,
+                scanned_at: at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Checks the event chain; `Err(event id)` names the first link that does not hold.
+    pub fn verify_events(&self) -> Result<Result<usize, i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, at, kind, body, prev, hash FROM events ORDER BY id")
+            .map_err(|e| sql(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(|e| sql(&self.path, e))?;
+        let mut prev = GENESIS.to_string();
+        let mut n = 0;
+        for row in rows {
+            let (id, at, kind, body, p, hash) = row.map_err(|e| sql(&self.path, e))?;
+            if p != prev || event_hash(&prev, &at, &kind, &body) != hash {
+                return Ok(Err(id));
+            }
+            prev = hash;
+            n += 1;
+        }
+        Ok(Ok(n))
+    }
+
+    /// Runs `f` inside one transaction that also appends an event.
+    pub fn with_event<T>(
+        &mut self,
+        kind: &str,
+        body: &serde_json::Value,
+        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let p = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql(&p, e))?;
+        let out = f(&tx).map_err(|e| sql(&p, e))?;
+        append_event(&tx, kind, body).map_err(|e| sql(&p, e))?;
+        tx.commit().map_err(|e| sql(&p, e))?;
+        Ok(out)
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn event_hash(prev: &str, at: &str, kind: &str, body: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, at, kind, body] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex(&h.finalize())
+}
+
+fn append_event(tx: &rusqlite::Transaction, kind: &str, body: &serde_json::Value) -> rusqlite::Result<()> {
+    let prev: String = tx
+        .query_row("SELECT hash FROM events ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or_else(|| GENESIS.to_string());
+    let at = now_utc();
+    let body = body.to_string();
+    let hash = event_hash(&prev, &at, kind, &body);
+    tx.execute(
+        "INSERT INTO events (at, kind, body, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![at, kind, body, prev, hash],
+    )?;
+    Ok(())
+}
+
+fn sql(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sql { path: path.to_owned(), source }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of bytes, in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The current time as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// A civil date to days since 1970-01-01.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in [-1000, 0, 19_000, 19_523, 20_000, 60_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(days_from_civil(2023, 7, 10), 19_548);
+    }
+}
