@@ -11,12 +11,19 @@
 //! Every error names the file and the reason; the binary (`src/main.rs`) only parses arguments,
 //! calls one function per command, prints, and sets the exit status.
 
+pub mod annotate;
 pub mod font;
 pub mod form;
+pub mod interpret;
 pub mod layout;
+pub mod minutes;
+pub mod plan;
 pub mod print;
 pub mod raster;
 pub mod record;
+pub mod scan;
 pub mod serial;
+pub mod simulate;
 pub mod store;
+pub mod tally;
 pub mod vote;

@@ -1,0 +1,189 @@
+//! Measuring ink: how much of each box a voter filled, whether a line runs through a printed name,
+//! whether the stamp is there. Raw scores only; [`decide_row`] turns them into a verdict.
+
+use image::GrayImage;
+
+use super::register::Registration;
+use crate::form::MarkThresholds;
+use crate::layout::{BOX_MM, PointMm, RULE_MM, RectMm, RowLayout};
+use crate::record::{RowReading, RowVerdict};
+
+/// How far inside a box frame the fill score starts: the frame's half width plus the worst
+/// registration error, so the printed frame never counts as a mark.
+pub const BOX_INSET_MM: f64 = RULE_MM / 2.0 + 0.55;
+/// Darkness below this is paper, scanner noise or JPEG ringing, not ink.
+const NOISE_FLOOR: f64 = 0.15;
+/// A line through the printed name covering at least this share of it crosses the name out.
+pub const STRIKE_DEFINITE: f64 = 0.90;
+/// Between this and `STRIKE_DEFINITE` a person decides.
+pub const STRIKE_MARGINAL: f64 = 0.75;
+/// Share of the stamp zone that must carry ink for the stamp to be there.
+pub const STAMP_MIN_COVER: f64 = 0.04;
+
+/// Sample spacing for a region: about one image pixel, never finer than 0.1 mm.
+fn step_mm(reg: &Registration, at: PointMm) -> f64 {
+    (1.0 / reg.transform.px_per_mm(at)).max(0.1)
+}
+
+/// The fill score of one box: the mean darkness of its inside above the noise floor, 0..1.
+pub fn box_score(img: &GrayImage, reg: &Registration, b: &RectMm) -> f64 {
+    let inner = b.inset(BOX_INSET_MM);
+    let step = step_mm(reg, inner.center());
+    let n = (inner.w_mm / step).ceil() as usize;
+    let m = (inner.h_mm / step).ceil() as usize;
+    let mut sum = 0.0;
+    for j in 0..m {
+        for i in 0..n {
+            let p = PointMm {
+                x: inner.x_mm + (i as f64 + 0.5) * inner.w_mm / n as f64,
+                y: inner.y_mm + (j as f64 + 0.5) * inner.h_mm / m as f64,
+            };
+            let d = reg.darkness(img, p);
+            if d > NOISE_FLOOR {
+                sum += d;
+            }
+        }
+    }
+    sum / (n * m) as f64
+}
+
+/// Crossing-out evidence for a printed name: the largest share of the name's width that one
+/// straight line (within ±8° of horizontal) runs over in ink. Printed letters leave gaps between
+/// them and between words; a pen line does not.
+pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm) -> f64 {
+    let step = step_mm(reg, name.center()).max(0.15);
+    let xs: Vec<f64> = (0..)
+        .map(|i| name.x_mm + 0.3 + i as f64 * step)
+        .take_while(|&x| x <= name.right() - 0.3)
+        .collect();
+    if xs.is_empty() {
+        return 0.0;
+    }
+    // Darkness on a grid covering the name, with a margin for slanted lines.
+    let pad = 1.5;
+    let ys: Vec<f64> = (0..)
+        .map(|i| name.y_mm - pad + i as f64 * 0.12)
+        .take_while(|&y| y <= name.bottom() + pad)
+        .collect();
+    let grid: Vec<Vec<bool>> = ys
+        .iter()
+        .map(|&y| xs.iter().map(|&x| reg.darkness(img, PointMm { x, y }) > 0.4).collect())
+        .collect();
+    let width = name.w_mm;
+    let mut best = 0.0f64;
+    for slope_deg in (-8..=8).map(|d| d as f64) {
+        let slope = slope_deg.to_radians().tan();
+        let mut y0 = name.y_mm - pad;
+        while y0 <= name.bottom() + pad {
+            let mut covered = 0;
+            for (i, &x) in xs.iter().enumerate() {
+                let y = y0 + slope * (x - name.x_mm - width / 2.0);
+                let row = ((y - (name.y_mm - pad)) / 0.12).round() as i64;
+                // A pen line wobbles: ink within ±0.25 mm of the straight line counts.
+                let hit = (-2..=2).any(|k| {
+                    let r = row + k;
+                    r >= 0 && (r as usize) < grid.len() && grid[r as usize][i]
+                });
+                if hit {
+                    covered += 1;
+                }
+            }
+            best = best.max(covered as f64 / xs.len() as f64);
+            y0 += 0.12;
+        }
+    }
+    best
+}
+
+/// Share of the stamp zone carrying ink.
+pub fn stamp_cover(img: &GrayImage, reg: &Registration, zone: &RectMm) -> f64 {
+    let step = 0.5;
+    let n = (zone.w_mm / step) as usize;
+    let m = (zone.h_mm / step) as usize;
+    let mut inked = 0;
+    for j in 0..m {
+        for i in 0..n {
+            let p = PointMm { x: zone.x_mm + (i as f64 + 0.5) * step, y: zone.y_mm + (j as f64 + 0.5) * step };
+            if reg.darkness(img, p) > 0.25 {
+                inked += 1;
+            }
+        }
+    }
+    inked as f64 / (n * m).max(1) as f64
+}
+
+/// The verdict on a row from its raw scores.
+pub fn decide_row(subject: usize, scores: [f64; 3], strike: f64, t: &MarkThresholds) -> RowReading {
+    let definite: Vec<usize> = (0..3).filter(|&k| scores[k] >= t.definite).collect();
+    let marginal = (0..3).filter(|&k| scores[k] >= t.marginal && scores[k] < t.definite).count();
+    let (verdict, choice) = if strike >= STRIKE_DEFINITE {
+        (RowVerdict::CrossedOut, None)
+    } else if strike >= STRIKE_MARGINAL {
+        (RowVerdict::Ambiguous, None)
+    } else if definite.len() >= 2 {
+        (RowVerdict::MultipleMarks, None)
+    } else if marginal > 0 {
+        (RowVerdict::Ambiguous, None)
+    } else if definite.len() == 1 {
+        (RowVerdict::Valid, Some(definite[0]))
+    } else {
+        (RowVerdict::NoMark, None)
+    };
+    RowReading { subject, verdict, choice, scores, strike }
+}
+
+/// Reads every row of a registered sheet.
+pub fn read_rows(img: &GrayImage, reg: &Registration, rows: &[RowLayout], t: &MarkThresholds) -> Vec<RowReading> {
+    rows.iter()
+        .map(|row| {
+            let scores = [0, 1, 2].map(|k| round_score(box_score(img, reg, &row.boxes[k])));
+            let strike = round_score(strike_score(img, reg, &row.name_rect));
+            decide_row(row.subject, scores, strike, t)
+        })
+        .collect()
+}
+
+/// Scores are kept to four decimals, so that the record, its JSON and a re-run agree exactly.
+pub fn round_score(s: f64) -> f64 {
+    (s * 10_000.0).round() / 10_000.0
+}
+
+/// The area a box's score is measured on, for pictures.
+pub fn scored_area(b: &RectMm) -> RectMm {
+    debug_assert!(b.w_mm > BOX_MM / 2.0);
+    b.inset(BOX_INSET_MM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> MarkThresholds {
+        MarkThresholds::default()
+    }
+
+    #[test]
+    fn one_definite_mark_is_valid() {
+        let r = decide_row(1, [0.01, 0.30, 0.0], 0.2, &t());
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
+    }
+
+    #[test]
+    fn two_definite_marks_are_multiple_even_with_a_faint_third() {
+        let r = decide_row(1, [0.3, 0.3, 0.06], 0.2, &t());
+        assert_eq!(r.verdict, RowVerdict::MultipleMarks);
+    }
+
+    #[test]
+    fn a_faint_box_sends_the_row_to_a_person() {
+        assert_eq!(decide_row(1, [0.3, 0.06, 0.0], 0.2, &t()).verdict, RowVerdict::Ambiguous);
+        assert_eq!(decide_row(1, [0.0, 0.06, 0.0], 0.2, &t()).verdict, RowVerdict::Ambiguous);
+    }
+
+    #[test]
+    fn nothing_is_no_mark_and_a_struck_name_wins() {
+        assert_eq!(decide_row(1, [0.0, 0.01, 0.0], 0.2, &t()).verdict, RowVerdict::NoMark);
+        assert_eq!(decide_row(1, [0.4, 0.0, 0.0], 0.95, &t()).verdict, RowVerdict::CrossedOut);
+        assert_eq!(decide_row(1, [0.4, 0.0, 0.0], 0.8, &t()).verdict, RowVerdict::Ambiguous);
+    }
+}

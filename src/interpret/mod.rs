@@ -1,0 +1,50 @@
+//! Interpretation: what one scanned page says. Pure: an image and the layout in, a reading out,
+//! no database and no files, so an auditor can call it on an archived image and get the same answer.
+//!
+//! The steps, each a function a test can call alone: [`register::register`] (find the marks,
+//! orientation and transform) → [`qr::read_qr`] → [`marks::read_rows`] (raw scores per box and
+//! crossing-out evidence per name, then a verdict per row) → [`marks::stamp_cover`].
+
+pub mod decode;
+pub mod geometry;
+pub mod marks;
+pub mod qr;
+pub mod register;
+
+use image::GrayImage;
+
+use crate::form::MarkThresholds;
+use crate::layout::BallotLayout;
+use crate::record::RowReading;
+pub use register::Registration;
+
+/// Everything read from one page, before the registry is consulted.
+#[derive(Debug, Clone)]
+pub struct PageReading {
+    /// The registration, or why the page could not be registered.
+    pub registration: Result<Registration, String>,
+    /// The QR payload, or why it could not be read.
+    pub qr: Result<String, String>,
+    /// Every row, in ballot order; empty when the page is not registered.
+    pub rows: Vec<RowReading>,
+    /// Share of the stamp zone carrying ink (None when not registered).
+    pub stamp_cover: Option<f64>,
+}
+
+/// Reads one scanned page.
+pub fn interpret_page(img: &GrayImage, layout: &BallotLayout, thresholds: &MarkThresholds) -> PageReading {
+    match register::register(img, layout) {
+        Ok(reg) => {
+            let qr = qr::read_qr(img, Some(&reg.transform), &layout.qr);
+            let rows = marks::read_rows(img, &reg, &layout.rows, thresholds);
+            let stamp = marks::round_score(marks::stamp_cover(img, &reg, &layout.stamp));
+            PageReading { registration: Ok(reg), qr, rows, stamp_cover: Some(stamp) }
+        }
+        Err(e) => PageReading {
+            registration: Err(e.0),
+            qr: qr::read_qr(img, None, &layout.qr),
+            rows: Vec::new(),
+            stamp_cover: None,
+        },
+    }
+}

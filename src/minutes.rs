@@ -1,0 +1,1 @@
+//! The minutes PDF (being written).

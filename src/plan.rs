@@ -1,0 +1,1 @@
+//! The vote's timeline (being written).

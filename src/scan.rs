@@ -1,0 +1,353 @@
+//! The scan batch: files in, one recorded outcome per page out.
+//!
+//! Files are taken in a stable order (sorted paths). Each chunk is read, hashed and interpreted in
+//! parallel (rayon); then, one page at a time and in file order, the registry is consulted, the
+//! image archived under its hash and the record committed in its own transaction. The record
+//! therefore never depends on thread count, and a crash loses at most the page being committed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use image::GrayImage;
+use rayon::prelude::*;
+
+use crate::interpret::decode::{DecodeFailure, decode_pages};
+use crate::interpret::{PageReading, interpret_page, marks};
+use crate::record::{Outcome, Reason, RowVerdict, SheetRecord};
+use crate::serial::parse_qr_payload;
+use crate::store::{SerialStatus, StoreError, sha256_hex};
+use crate::vote::{Vote, write_atomic};
+
+/// File endings taken from folders (a file named on the command line is always tried).
+pub const IMAGE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("cannot read {path}: {source}")]
+    List { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A file that could not be scanned at all (nothing was recorded for it).
+#[derive(Debug, Clone)]
+pub struct FileProblem {
+    pub file: String,
+    pub reason: String,
+}
+
+/// What one scan did.
+#[derive(Debug, Clone, Default)]
+pub struct ScanSummary {
+    pub by_outcome: BTreeMap<Outcome, usize>,
+    pub by_reason: BTreeMap<(Outcome, Reason), usize>,
+    /// Files that could not even be read or archived; they are not recorded.
+    pub problems: Vec<FileProblem>,
+}
+
+impl ScanSummary {
+    pub fn count(&self, o: Outcome) -> usize {
+        self.by_outcome.get(&o).copied().unwrap_or(0)
+    }
+    /// Whether something needs attention (exit status 1): unreadable files or errors.
+    pub fn needs_attention(&self) -> bool {
+        !self.problems.is_empty() || self.count(Outcome::Error) > 0
+    }
+    fn add(&mut self, r: &SheetRecord) {
+        *self.by_outcome.entry(r.outcome).or_default() += 1;
+        if let Some(reason) = r.reason {
+            *self.by_reason.entry((r.outcome, reason)).or_default() += 1;
+        }
+    }
+}
+
+/// Expands files and folders (recursively) into a sorted list of files, each named as given.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScanError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ScanError::List { path: dir.to_owned(), source })?;
+    for e in entries {
+        let e = e.map_err(|source| ScanError::List { path: dir.to_owned(), source })?;
+        let p = e.path();
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if is_image_name(&p) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+pub fn is_image_name(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// One file after the parallel stage.
+struct ReadFile {
+    path: PathBuf,
+    bytes: Result<Vec<u8>, String>,
+    sha256: String,
+    pages: Result<Vec<(GrayImage, PageReading)>, DecodeFailure>,
+}
+
+/// A sheet's record with the page image, for pictures.
+pub struct ScannedSheet<'a> {
+    pub record: &'a SheetRecord,
+    pub image: Option<&'a GrayImage>,
+    pub reading: Option<&'a PageReading>,
+}
+
+/// Scans files and folders into the vote's record. `on_sheet` sees every page's record as it is
+/// committed (including `already_scanned` and `error`).
+pub fn scan(vote: &mut Vote, paths: &[PathBuf], mut on_sheet: impl FnMut(&ScannedSheet)) -> Result<ScanSummary, ScanError> {
+    let files = collect_files(paths)?;
+    let mut summary = ScanSummary::default();
+    // Enough files per chunk to keep every thread busy, few enough to bound memory.
+    let chunk = (rayon::current_num_threads() * 2).max(2);
+    for group in files.chunks(chunk) {
+        let hashed: Vec<(PathBuf, Result<Vec<u8>, String>)> = group
+            .par_iter()
+            .map(|p| (p.clone(), std::fs::read(p).map_err(|e| e.to_string())))
+            .collect();
+        let mut known = Vec::with_capacity(hashed.len());
+        for (p, bytes) in &hashed {
+            let sha = bytes.as_ref().map(|b| sha256_hex(b)).unwrap_or_default();
+            // A single-image file whose first page is recorded needs no decoding.
+            let done = bytes.is_ok() && !is_multi_page(p) && vote.store.has_sheet(&sha, 1)?;
+            known.push((sha, done));
+        }
+        let layout = &vote.layout;
+        let thresholds = vote.form.marks;
+        let read: Vec<ReadFile> = hashed
+            .into_par_iter()
+            .zip(known.into_par_iter())
+            .map(|((path, bytes), (sha256, done))| {
+                let pages = match (&bytes, done) {
+                    (Ok(_), true) => Ok(Vec::new()),
+                    (Ok(b), false) => decode_pages(b).map(|pages| {
+                        pages
+                            .into_iter()
+                            .map(|img| {
+                                let r = interpret_page(&img, layout, &thresholds);
+                                (img, r)
+                            })
+                            .collect()
+                    }),
+                    (Err(_), _) => Ok(Vec::new()),
+                };
+                ReadFile { path, bytes, sha256, pages }
+            })
+            .collect();
+        for file in read {
+            commit_file(vote, file, &mut summary, &mut on_sheet)?;
+        }
+    }
+    Ok(summary)
+}
+
+fn is_multi_page(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "tif" | "tiff" | "pdf"))
+}
+
+fn commit_file(
+    vote: &mut Vote,
+    file: ReadFile,
+    summary: &mut ScanSummary,
+    on_sheet: &mut impl FnMut(&ScannedSheet),
+) -> Result<(), ScanError> {
+    let name = file.path.display().to_string();
+    let bytes = match file.bytes {
+        Ok(b) => b,
+        Err(e) => {
+            summary.problems.push(FileProblem { file: name, reason: format!("cannot read the file: {e}") });
+            return Ok(());
+        }
+    };
+    let ext = file
+        .path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .filter(|e| e.len() <= 5 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "bin".into());
+    let archive_rel = format!("archive/{}.{ext}", file.sha256);
+    let mut archived = false;
+    let mut archive = |vote: &Vote, summary: &mut ScanSummary| -> bool {
+        if archived {
+            return true;
+        }
+        let path = vote.dir.join(&archive_rel);
+        if path.exists() {
+            archived = true;
+            return true;
+        }
+        match write_atomic(&path, &bytes) {
+            Ok(()) => {
+                archived = true;
+                true
+            }
+            Err(e) => {
+                summary.problems.push(FileProblem { file: name.clone(), reason: e.to_string() });
+                false
+            }
+        }
+    };
+    let pages = match file.pages {
+        Ok(p) => p,
+        Err(f) => {
+            let rec = SheetRecord::error(&name, 1, &file.sha256, f.reason, f.detail);
+            if vote.store.has_sheet(&file.sha256, 1)? {
+                let rec = SheetRecord { outcome: Outcome::AlreadyScanned, reason: None, detail: None, ..rec };
+                summary.add(&rec);
+                on_sheet(&ScannedSheet { record: &rec, image: None, reading: None });
+            } else if archive(vote, summary) {
+                vote.store.insert_sheet(&rec, Some(&archive_rel))?;
+                summary.add(&rec);
+                on_sheet(&ScannedSheet { record: &rec, image: None, reading: None });
+            }
+            return Ok(());
+        }
+    };
+    if pages.is_empty() {
+        // Recorded before: same bytes.
+        let rec = already_scanned(&name, 1, &file.sha256);
+        summary.add(&rec);
+        on_sheet(&ScannedSheet { record: &rec, image: None, reading: None });
+        return Ok(());
+    }
+    for (i, (img, reading)) in pages.iter().enumerate() {
+        let page = i as u32 + 1;
+        if vote.store.has_sheet(&file.sha256, page)? {
+            let rec = already_scanned(&name, page, &file.sha256);
+            summary.add(&rec);
+            on_sheet(&ScannedSheet { record: &rec, image: Some(img), reading: Some(reading) });
+            continue;
+        }
+        let rec = judge(vote, &name, page, &file.sha256, reading)?;
+        if !archive(vote, summary) {
+            return Ok(());
+        }
+        vote.store.insert_sheet(&rec, Some(&archive_rel))?;
+        summary.add(&rec);
+        on_sheet(&ScannedSheet { record: &rec, image: Some(img), reading: Some(reading) });
+    }
+    Ok(())
+}
+
+fn already_scanned(file: &str, page: u32, sha256: &str) -> SheetRecord {
+    SheetRecord {
+        file: file.to_string(),
+        page,
+        sha256: sha256.to_string(),
+        outcome: Outcome::AlreadyScanned,
+        reason: None,
+        serial: None,
+        orientation: None,
+        rows: Vec::new(),
+        detail: None,
+    }
+}
+
+/// Decides a page's outcome from its reading and the registry. The order of the checks is the
+/// order of the questions a committee asks: is it our sheet, was it issued, was it counted
+/// already, is it stamped, can every row be read without doubt.
+pub fn judge(vote: &Vote, file: &str, page: u32, sha256: &str, reading: &PageReading) -> Result<SheetRecord, StoreError> {
+    let mut rec = SheetRecord {
+        file: file.to_string(),
+        page,
+        sha256: sha256.to_string(),
+        outcome: Outcome::Review,
+        reason: None,
+        serial: None,
+        orientation: reading.registration.as_ref().ok().map(|r| r.orientation),
+        rows: reading.rows.clone(),
+        detail: None,
+    };
+    let set = |rec: &mut SheetRecord, o: Outcome, r: Reason, d: String| {
+        rec.outcome = o;
+        rec.reason = Some(r);
+        rec.detail = Some(d);
+    };
+    // The serial is worth recording even from a sheet that cannot be registered.
+    let parsed = reading.qr.as_ref().map(|text| (text, parse_qr_payload(text)));
+    if let Ok((_, Ok((_, serial)))) = &parsed {
+        rec.serial = Some(serial.to_string());
+    }
+    if let Err(e) = &reading.registration {
+        set(&mut rec, Outcome::Review, Reason::RegistrationFailed, e.clone());
+        return Ok(rec);
+    }
+    let (vote_id, serial) = match parsed {
+        Err(e) => {
+            set(&mut rec, Outcome::Review, Reason::QrUnreadable, e.clone());
+            return Ok(rec);
+        }
+        Ok((text, Err(e))) => {
+            set(&mut rec, Outcome::Rejected, Reason::NotIssued, format!("QR code {text:?}: {e}"));
+            return Ok(rec);
+        }
+        Ok((_, Ok(v))) => v,
+    };
+    if vote_id != vote.form.id {
+        set(&mut rec, Outcome::Rejected, Reason::WrongVote, format!("the sheet belongs to vote {vote_id:?}"));
+        return Ok(rec);
+    }
+    match vote.store.serial_status(serial.as_str())? {
+        SerialStatus::Unknown => {
+            set(&mut rec, Outcome::Rejected, Reason::NotIssued, format!("serial {} was never printed for this vote", serial.grouped()));
+            return Ok(rec);
+        }
+        SerialStatus::Voided => {
+            set(&mut rec, Outcome::Rejected, Reason::Voided, format!("serial {} was returned unused and voided", serial.grouped()));
+            return Ok(rec);
+        }
+        SerialStatus::Issued => {}
+    }
+    if let Some((other, other_page)) = vote.store.sheet_claiming_serial(serial.as_str())? {
+        set(
+            &mut rec,
+            Outcome::Review,
+            Reason::DuplicateSerial,
+            format!("serial {} was already read from {other} (page {other_page})", serial.grouped()),
+        );
+        return Ok(rec);
+    }
+    if let Some(cover) = reading.stamp_cover
+        && cover < marks::STAMP_MIN_COVER
+    {
+        set(&mut rec, Outcome::Review, Reason::MissingStamp, format!("the stamp zone is {:.1}% inked", cover * 100.0));
+        return Ok(rec);
+    }
+    let unsure: Vec<String> = rec
+        .rows
+        .iter()
+        .filter(|r| r.verdict == RowVerdict::Ambiguous)
+        .map(|r| r.subject.to_string())
+        .collect();
+    if !unsure.is_empty() {
+        set(&mut rec, Outcome::Review, Reason::AmbiguousMark, format!("row(s) {} too faint to call", unsure.join(", ")));
+        return Ok(rec);
+    }
+    rec.outcome = Outcome::Counted;
+    Ok(rec)
+}

@@ -1,0 +1,1 @@
+//! Simulation of marked, scanned ballots with their ground truth (being written).

@@ -1,0 +1,576 @@
+//! The tally: the figures of Regulation 96 for each subject, from the recorded sheets.
+//!
+//! [`tally`] is a pure function of a [`TallyInput`] (what the store knows about the vote) to a
+//! [`Tally`], the `tally --json` object of `docs/contract.md`. Everything is integer arithmetic:
+//! percentages are rounded half-up from exact fractions ([`percent`]) and the flags compare
+//! `low * den` with `collected * num`, so an auditor recomputing the tally gets the same bytes.
+//!
+//! What is counted:
+//! - **collected** (thu về) = counted sheets + rejected sheets. A sheet still waiting for a person's
+//!   decision is *not yet* collected: it is reported in `pending_review`, and the tally is not
+//!   final until that is zero.
+//! - a **rejected** sheet (not issued by the committee) was in the box: it is collected and invalid
+//!   for every subject.
+//! - on a counted sheet, each row is valid for one level or invalid; `valid + invalid = collected`
+//!   for every subject.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::form::{Fraction, Subject, Thresholds};
+
+/// What the tally is computed from. The store fills it; nothing here reads files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TallyInput {
+    /// The vote's id (the form's `id`).
+    pub vote: String,
+    /// The subjects in ballot order.
+    pub subjects: Vec<Subject>,
+    /// The levels in ballot order; `RowResult::Valid(i)` indexes this.
+    pub levels: Vec<String>,
+    pub thresholds: Thresholds,
+    /// Ballots printed, all batches.
+    pub printed: u64,
+    /// Printed ballots returned unused and voided.
+    pub voided: u64,
+    /// Meeting facts, when recorded.
+    pub convened: Option<u64>,
+    pub present: Option<u64>,
+    /// Every sheet taken out of the box and decided: counted or rejected. Sheets still in review
+    /// are not here; they are counted in `pending_review`.
+    pub sheets: Vec<TalliedSheet>,
+    pub pending_review: u64,
+}
+
+/// One decided sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TalliedSheet {
+    /// Not issued by the committee for this vote: invalid for every subject.
+    Rejected,
+    /// A genuine sheet: one result per subject, in ballot order. A missing row counts as invalid.
+    Counted { rows: Vec<RowResult> },
+}
+
+/// The result of one subject's row on a counted sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowResult {
+    /// Exactly one box marked: the index of its level. An index outside the levels counts as
+    /// invalid.
+    Valid(usize),
+    /// Crossed out, no mark, or two or three marks.
+    Invalid,
+}
+
+/// A consequence of the result that Regulation 96 (Điều 11) attaches to low confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Low confidence on more than `consider_relief_above` of ballots collected (default 1/2):
+    /// the competent authority considers relieving the person of the position.
+    ConsiderRelief,
+    /// Low confidence on `relieve_at_least` or more (default 2/3): relieved without waiting for
+    /// the end of the term.
+    Relieve,
+}
+
+impl Flag {
+    /// The stable code, as written in the JSON and CSV.
+    pub fn code(self) -> &'static str {
+        match self {
+            Flag::ConsiderRelief => "consider_relief",
+            Flag::Relieve => "relieve",
+        }
+    }
+
+    /// The condition that raised the flag, in Vietnamese, with the thresholds it was raised by.
+    pub fn rule_vi(self, t: &Thresholds) -> String {
+        match self {
+            Flag::ConsiderRelief => format!(
+                "Có trên {} số phiếu tín nhiệm thấp",
+                fraction_text(t.consider_relief_above)
+            ),
+            Flag::Relieve => format!(
+                "Có từ {} trở lên số phiếu tín nhiệm thấp",
+                fraction_text(t.relieve_at_least)
+            ),
+        }
+    }
+
+    /// What follows from the flag, in Vietnamese.
+    pub fn consequence_vi(self) -> &'static str {
+        match self {
+            Flag::ConsiderRelief => "cấp có thẩm quyền xem xét cho thôi giữ chức vụ",
+            Flag::Relieve => "cấp có thẩm quyền cho thôi giữ chức vụ, không chờ hết nhiệm kỳ",
+        }
+    }
+
+    /// The whole explanation for the minutes: rule, source, consequence.
+    pub fn explanation_vi(self, t: &Thresholds) -> String {
+        format!(
+            "{} (Điều 11, Quy định 96-QĐ/TW): {}",
+            self.rule_vi(t),
+            self.consequence_vi()
+        )
+    }
+
+    /// A short English explanation.
+    pub fn explanation_en(self, t: &Thresholds) -> String {
+        match self {
+            Flag::ConsiderRelief => format!(
+                "low confidence on more than {} of ballots collected: the competent authority considers relieving the person",
+                fraction_text(t.consider_relief_above)
+            ),
+            Flag::Relieve => format!(
+                "low confidence on {} or more of ballots collected: relieved without waiting for the end of the term",
+                fraction_text(t.relieve_at_least)
+            ),
+        }
+    }
+}
+
+fn fraction_text(f: Fraction) -> String {
+    format!("{}/{}", f.num, f.den)
+}
+
+/// Whether the meeting had its quorum: at least 2/3 of the convened present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quorum {
+    pub convened: Option<u64>,
+    pub present: Option<u64>,
+    /// `present * 3 >= convened * 2`; `None` until both facts are recorded.
+    pub met: Option<bool>,
+}
+
+impl Quorum {
+    pub fn new(convened: Option<u64>, present: Option<u64>) -> Quorum {
+        let met = match (convened, present) {
+            (Some(c), Some(p)) => Some(p as u128 * 3 >= c as u128 * 2),
+            _ => None,
+        };
+        Quorum {
+            convened,
+            present,
+            met,
+        }
+    }
+}
+
+/// The figures for one subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectTally {
+    /// 1-based, in ballot order.
+    pub subject: usize,
+    pub name: String,
+    pub position: String,
+    pub valid: u64,
+    pub invalid: u64,
+    /// Sheets valid for each level, in the order of the levels.
+    pub counts: Vec<u64>,
+    /// Each count as a percentage of ballots collected, 2 decimals, rounded half-up.
+    pub percents: Vec<String>,
+    pub flags: Vec<Flag>,
+}
+
+/// The tally of a vote: the `tally --json` object of the contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub vote: String,
+    /// True when no sheet awaits review.
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    pub printed: u64,
+    pub voided: u64,
+    /// `printed - voided`.
+    pub issued: u64,
+    /// Counted + rejected sheets. Sheets pending review are not yet collected.
+    pub collected: u64,
+    /// Sheets not issued by the committee (invalid for every subject).
+    pub rejected: u64,
+    pub pending_review: u64,
+    pub quorum: Quorum,
+    pub subjects: Vec<SubjectTally>,
+    /// The level names the counts are in (not part of the JSON).
+    #[serde(skip)]
+    pub levels: Vec<String>,
+    /// The thresholds the flags were raised by (not part of the JSON).
+    #[serde(skip)]
+    pub thresholds: Thresholds,
+}
+
+/// `count / total` as a percentage with two decimals, rounded half-up, exactly (`"0.00"` when
+/// `total` is 0).
+pub fn percent(count: u64, total: u64) -> String {
+    if total == 0 {
+        return "0.00".to_string();
+    }
+    let (c, t) = (count as u128, total as u128);
+    // floor(c * 10000 / t + 1/2), in hundredths of a percent.
+    let hundredths = (c * 20_000 + t) / (2 * t);
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// The flags raised by `low` sheets of low confidence out of `collected`.
+pub fn flags_for(low: u64, collected: u64, t: &Thresholds) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    if collected == 0 {
+        return flags;
+    }
+    let (low, collected) = (low as u128, collected as u128);
+    let c = t.consider_relief_above;
+    if low * c.den as u128 > collected * c.num as u128 {
+        flags.push(Flag::ConsiderRelief);
+    }
+    let r = t.relieve_at_least;
+    if low * r.den as u128 >= collected * r.num as u128 {
+        flags.push(Flag::Relieve);
+    }
+    flags
+}
+
+/// Computes the tally.
+pub fn tally(input: &TallyInput) -> Tally {
+    let n_levels = input.levels.len();
+    let mut counts = vec![vec![0u64; n_levels]; input.subjects.len()];
+    let mut rejected = 0u64;
+    let mut counted = 0u64;
+    for sheet in &input.sheets {
+        match sheet {
+            TalliedSheet::Rejected => rejected += 1,
+            TalliedSheet::Counted { rows } => {
+                counted += 1;
+                for (s, row) in rows.iter().enumerate().take(input.subjects.len()) {
+                    if let RowResult::Valid(level) = *row
+                        && level < n_levels
+                    {
+                        counts[s][level] += 1;
+                    }
+                }
+            }
+        }
+    }
+    let collected = counted + rejected;
+    let subjects = input
+        .subjects
+        .iter()
+        .zip(counts)
+        .enumerate()
+        .map(|(i, (subject, counts))| {
+            let valid: u64 = counts.iter().sum();
+            let low = counts.last().copied().unwrap_or(0);
+            SubjectTally {
+                subject: i + 1,
+                name: subject.name.clone(),
+                position: subject.position.clone(),
+                valid,
+                invalid: collected - valid,
+                percents: counts.iter().map(|&c| percent(c, collected)).collect(),
+                flags: flags_for(low, collected, &input.thresholds),
+                counts,
+            }
+        })
+        .collect();
+    Tally {
+        vote: input.vote.clone(),
+        is_final: input.pending_review == 0,
+        printed: input.printed,
+        voided: input.voided,
+        issued: input.printed.saturating_sub(input.voided),
+        collected,
+        rejected,
+        pending_review: input.pending_review,
+        quorum: Quorum::new(input.convened, input.present),
+        subjects,
+        levels: input.levels.clone(),
+        thresholds: input.thresholds,
+    }
+}
+
+impl Tally {
+    /// The name of level `i`, or a placeholder when the tally was read back from JSON.
+    pub fn level_name(&self, i: usize) -> String {
+        self.levels
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("Mức {}", i + 1))
+    }
+
+    fn level_count(&self) -> usize {
+        self.subjects
+            .iter()
+            .map(|s| s.counts.len())
+            .max()
+            .unwrap_or(self.levels.len())
+    }
+
+    /// The warning printed at the top and bottom of a tally that is not final.
+    pub fn not_final_warning(&self) -> Option<String> {
+        if self.is_final {
+            return None;
+        }
+        let bar = "!".repeat(72);
+        Some(format!(
+            "{bar}\n!!  CHƯA CHÍNH THỨC / NOT FINAL: {n} sheet(s) await review\n\
+             !!  Còn {n} phiếu chờ xem xét; kết quả dưới đây chưa phải kết quả kiểm phiếu.\n\
+             !!  hint: decide them with `kiemphieu review`\n{bar}\n",
+            n = self.pending_review
+        ))
+    }
+
+    /// A readable report: the ballot figures, the quorum, and one table row per subject.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let warning = self.not_final_warning();
+        if let Some(w) = &warning {
+            out.push_str(w);
+            out.push('\n');
+        }
+        let _ = writeln!(out, "KẾT QUẢ KIỂM PHIẾU / TALLY: {}", self.vote);
+        let _ = writeln!(out);
+        let facts: [(&str, String); 6] = [
+            ("Số phiếu in ra (printed)", self.printed.to_string()),
+            ("Số phiếu huỷ (voided)", self.voided.to_string()),
+            ("Số phiếu phát ra (issued)", self.issued.to_string()),
+            ("Số phiếu thu về (collected)", self.collected.to_string()),
+            (
+                "Phiếu không hợp lệ toàn phiếu (rejected)",
+                self.rejected.to_string(),
+            ),
+            (
+                "Phiếu chờ xem xét (pending review)",
+                self.pending_review.to_string(),
+            ),
+        ];
+        let label_w = facts
+            .iter()
+            .map(|(l, _)| display_width(l))
+            .max()
+            .unwrap_or(0);
+        for (label, value) in &facts {
+            let _ = writeln!(out, "{}  {value:>6}", pad_right(label, label_w));
+        }
+        let q = &self.quorum;
+        let opt = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
+        let met = match q.met {
+            Some(true) => "đạt (met)",
+            Some(false) => "KHÔNG ĐẠT (not met)",
+            None => "chưa ghi nhận (not recorded)",
+        };
+        let _ = writeln!(
+            out,
+            "Triệu tập / có mặt (convened / present): {} / {}; tối thiểu 2/3: {met}",
+            opt(q.convened),
+            opt(q.present)
+        );
+        let _ = writeln!(out);
+
+        let mut header = vec![
+            "STT".to_string(),
+            "Họ và tên".to_string(),
+            "Chức vụ".to_string(),
+            "Hợp lệ".to_string(),
+            "Không hợp lệ".to_string(),
+        ];
+        for i in 0..self.level_count() {
+            header.push(self.level_name(i));
+        }
+        header.push("Flags".to_string());
+        let mut rows = vec![header];
+        for s in &self.subjects {
+            let mut row = vec![
+                s.subject.to_string(),
+                s.name.clone(),
+                s.position.clone(),
+                s.valid.to_string(),
+                s.invalid.to_string(),
+            ];
+            for (c, p) in s.counts.iter().zip(&s.percents) {
+                row.push(format!("{c} ({p}%)"));
+            }
+            row.push(
+                s.flags
+                    .iter()
+                    .map(|f| f.code())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            rows.push(row);
+        }
+        let cols = rows[0].len();
+        let widths: Vec<usize> = (0..cols)
+            .map(|c| {
+                rows.iter()
+                    .map(|r| r.get(c).map_or(0, |t| display_width(t)))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for (i, row) in rows.iter().enumerate() {
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, t)| {
+                    // Text columns to the left, figures to the right.
+                    if i > 0 && (c == 0 || (3..cols - 1).contains(&c)) {
+                        pad_left(t, widths[c])
+                    } else {
+                        pad_right(t, widths[c])
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+            if i == 0 {
+                let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
+                let _ = writeln!(out, "{}", rule.join("  "));
+            }
+        }
+        let flagged: Vec<_> = self
+            .subjects
+            .iter()
+            .filter(|s| !s.flags.is_empty())
+            .collect();
+        if !flagged.is_empty() {
+            let _ = writeln!(out);
+            for s in flagged {
+                for f in &s.flags {
+                    let _ = writeln!(
+                        out,
+                        "{}. {} — {}: {}",
+                        s.subject,
+                        s.name,
+                        f.code(),
+                        f.explanation_vi(&self.thresholds)
+                    );
+                }
+            }
+        }
+        if let Some(w) = &warning {
+            out.push('\n');
+            out.push_str(w);
+        }
+        out
+    }
+
+    /// One CSV row per subject, with a header row; RFC 4180 (CRLF, quoted where needed).
+    pub fn to_csv(&self) -> String {
+        let mut header: Vec<String> = [
+            "subject",
+            "name",
+            "position",
+            "issued",
+            "collected",
+            "valid",
+            "invalid",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for i in 1..=self.level_count() {
+            header.push(format!("count_{i}"));
+            header.push(format!("percent_{i}"));
+        }
+        header.push("flags".into());
+        header.push("final".into());
+        let mut out = csv_line(&header);
+        for s in &self.subjects {
+            let mut row = vec![
+                s.subject.to_string(),
+                s.name.clone(),
+                s.position.clone(),
+                self.issued.to_string(),
+                self.collected.to_string(),
+                s.valid.to_string(),
+                s.invalid.to_string(),
+            ];
+            for (c, p) in s.counts.iter().zip(&s.percents) {
+                row.push(c.to_string());
+                row.push(p.clone());
+            }
+            row.push(
+                s.flags
+                    .iter()
+                    .map(|f| f.code())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            row.push(self.is_final.to_string());
+            out.push_str(&csv_line(&row));
+        }
+        out
+    }
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\r', '\n']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// Characters a terminal shows, not counting combining accents.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .count()
+}
+
+fn pad_right(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(display_width(s))))
+}
+
+fn pad_left(s: &str, w: usize) -> String {
+    format!("{}{s}", " ".repeat(w.saturating_sub(display_width(s))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_rounds_half_up() {
+        assert_eq!(percent(1, 3), "33.33");
+        assert_eq!(percent(2, 3), "66.67");
+        assert_eq!(percent(1, 8), "12.50");
+        assert_eq!(percent(1, 200), "0.50");
+        assert_eq!(percent(1, 400), "0.25");
+        assert_eq!(percent(1, 800), "0.13");
+        assert_eq!(percent(3, 800), "0.38");
+        assert_eq!(percent(0, 5), "0.00");
+        assert_eq!(percent(5, 5), "100.00");
+        assert_eq!(percent(0, 0), "0.00");
+        // 22.565 exactly: a float would make it 22.56.
+        assert_eq!(percent(4513, 20_000), "22.57");
+    }
+
+    #[test]
+    fn flags_at_the_boundaries() {
+        let t = Thresholds::default();
+        assert_eq!(flags_for(3, 6, &t), vec![]);
+        assert_eq!(
+            flags_for(4, 6, &t),
+            vec![Flag::ConsiderRelief, Flag::Relieve]
+        );
+        assert_eq!(
+            flags_for(6, 9, &t),
+            vec![Flag::ConsiderRelief, Flag::Relieve]
+        );
+        assert_eq!(flags_for(5, 9, &t), vec![Flag::ConsiderRelief]);
+        assert_eq!(flags_for(0, 0, &t), vec![]);
+    }
+
+    #[test]
+    fn quorum() {
+        assert_eq!(Quorum::new(Some(30), Some(20)).met, Some(true));
+        assert_eq!(Quorum::new(Some(30), Some(19)).met, Some(false));
+        assert_eq!(Quorum::new(None, Some(19)).met, None);
+    }
+}
