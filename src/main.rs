@@ -43,6 +43,80 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Mark returned, unused ballots as void, from their scans or their serials.
+    Void {
+        vote: PathBuf,
+        /// Scanned images of the unused ballots.
+        paths: Vec<PathBuf>,
+        /// Serials as printed (dashes and case do not matter).
+        #[arg(long, num_args = 1..)]
+        serial: Vec<String>,
+    },
+    /// Record the meeting facts (quorum) and the counting committee.
+    Meeting {
+        vote: PathBuf,
+        #[arg(long)]
+        convened: u64,
+        #[arg(long)]
+        present: u64,
+        /// The committee's head (Trưởng ban kiểm phiếu).
+        #[arg(long)]
+        chair: Option<String>,
+        /// A committee member (Thành viên); repeat for each.
+        #[arg(long)]
+        member: Vec<String>,
+    },
+    /// List, show and decide the sheets that need a person.
+    Review {
+        vote: PathBuf,
+        #[command(subcommand)]
+        action: ReviewAction,
+    },
+    /// The result per subject: a table, --json or --csv, and the minutes as a PDF.
+    Tally {
+        vote: PathBuf,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+        /// Write the minutes (Biên bản kiểm phiếu) to this PDF.
+        #[arg(long)]
+        minutes: Option<PathBuf>,
+        /// Allow minutes while sheets await review, marked DỰ THẢO on every page.
+        #[arg(long)]
+        draft: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewAction {
+    /// The sheets waiting for a person, with what each needs.
+    List,
+    /// A picture of one sheet with the rows in question highlighted, and its scores.
+    Show {
+        sheet: i64,
+        /// Where to write the PNG (default: review-SHEET.png in the current folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Record a person's decision on one sheet.
+    Decide {
+        #[arg(value_name = "SHEET")]
+        sheet_id: i64,
+        /// The reviewer's name.
+        #[arg(long)]
+        by: String,
+        /// ignore (not a ballot of this box / same sheet scanned again), invalid (a copy, no
+        /// stamp), accept (the doubt is cleared).
+        #[arg(long = "sheet", value_parser = ["ignore", "invalid", "reject", "accept"])]
+        sheet_action: Option<String>,
+        /// The serial printed beside an unreadable QR code.
+        #[arg(long)]
+        serial: Option<String>,
+        /// A row as read by the person: SUBJECT=LEVEL (levels 1, 2, 3 as printed) or SUBJECT=invalid.
+        #[arg(long)]
+        row: Vec<String>,
+    },
 }
 
 /// Exit status of the contract: 0 done, 1 done but needs attention, 2 could not run.
@@ -61,7 +135,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             ExitCode::from(EXIT_CANNOT_RUN)
         }
     }
@@ -99,7 +173,134 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let summary = scan_command(&mut v, &paths, json, annotate.as_deref())?;
             Ok(if summary.needs_attention() { EXIT_ATTENTION } else { 0 })
         }
+        Command::Void { vote, paths, serial } => {
+            let mut v = Vote::open(&vote)?;
+            if paths.is_empty() && serial.is_empty() {
+                anyhow::bail!("nothing to void\nhint: give scanned images of the unused ballots, or --serial S...");
+            }
+            let mut serials = kiemphieu::void::parse_serials(&serial)?;
+            let files = kiemphieu::scan::collect_files(&paths)?;
+            serials.extend(kiemphieu::void::serials_from_images(&v, &files)?);
+            let n = kiemphieu::void::void_serials(&mut v, &serials)?;
+            let (printed, voided) = v.store.printed_and_voided()?;
+            println!("voided {n} ballot(s); printed {printed}, voided {voided}, issued {}", printed - voided);
+            Ok(0)
+        }
+        Command::Meeting { vote, convened, present, chair, member } => {
+            let mut v = Vote::open(&vote)?;
+            let mut committee: Vec<(String, String)> =
+                chair.into_iter().map(|c| (c, "Trưởng ban".to_string())).collect();
+            committee.extend(member.into_iter().map(|m| (m, "Thành viên".to_string())));
+            let m = kiemphieu::review::Meeting { convened, present, committee };
+            kiemphieu::review::record_meeting(&mut v, &m)?;
+            println!(
+                "meeting recorded: {present} of {convened} present; quorum (2/3) {}",
+                if m.quorum_met() { "met" } else { "NOT met" }
+            );
+            Ok(0)
+        }
+        Command::Review { vote, action } => review_command(&vote, action),
+        Command::Tally { vote, json, csv, minutes, draft } => {
+            let v = Vote::open(&vote)?;
+            let input = kiemphieu::review::tally_input(&v)?;
+            let t = kiemphieu::tally::tally(&input);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&t)?);
+            } else if csv {
+                print!("{}", t.to_csv());
+            } else {
+                print!("{}", t.to_text());
+            }
+            if let Some(path) = minutes {
+                write_minutes(&v, &t, &path, draft)?;
+            }
+            Ok(0)
+        }
     }
+}
+
+fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Result<u8> {
+    use kiemphieu::review::{Decision, RowDecision, SheetAction};
+    let mut v = Vote::open(vote)?;
+    match action {
+        ReviewAction::List => {
+            let pending = kiemphieu::review::pending(&v)?;
+            if pending.is_empty() {
+                println!("no sheet waits for review");
+            }
+            for (s, why) in pending {
+                let reason = s.record.reason.map(|r| r.as_str()).unwrap_or("");
+                println!("sheet {:>5}  {:<20} {} (page {}): {why}", s.id, reason, s.record.file, s.record.page);
+                if let Some(d) = &s.record.detail {
+                    println!("             {d}");
+                }
+            }
+            Ok(0)
+        }
+        ReviewAction::Show { sheet, out } => {
+            let sheets = v.store.sheets()?;
+            let s = sheets
+                .iter()
+                .find(|s| s.id == sheet)
+                .ok_or_else(|| anyhow::anyhow!("sheet {sheet} does not exist\nhint: `kiemphieu review VOTE list` shows the sheets waiting"))?;
+            let archive = s.archive.as_ref().ok_or_else(|| anyhow::anyhow!("sheet {sheet} has no archived image"))?;
+            let path = v.dir.join(archive);
+            let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            let pages = kiemphieu::interpret::decode::decode_pages(&bytes)
+                .map_err(|e| anyhow::anyhow!("cannot decode {}: {}", path.display(), e.detail))?;
+            let img = pages
+                .get(s.record.page as usize - 1)
+                .ok_or_else(|| anyhow::anyhow!("{} has no page {}", path.display(), s.record.page))?;
+            let reading = kiemphieu::interpret::interpret_page(img, &v.layout, &v.form.marks);
+            let highlight: Vec<usize> = s
+                .record
+                .rows
+                .iter()
+                .filter(|r| r.verdict == kiemphieu::record::RowVerdict::Ambiguous)
+                .map(|r| r.subject)
+                .collect();
+            let pic = kiemphieu::annotate::annotate(img, &reading, &s.record, &v.layout, &highlight);
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("review-{sheet}.png")));
+            pic.save(&out).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+            println!("sheet {sheet}: {} {}", s.record.outcome.as_str(), s.record.reason.map(|r| r.as_str()).unwrap_or(""));
+            for r in &s.record.rows {
+                println!(
+                    "  row {:>2} {:<15} scores {:.3} {:.3} {:.3}  strike {:.2}",
+                    r.subject,
+                    r.verdict.as_str(),
+                    r.scores[0],
+                    r.scores[1],
+                    r.scores[2],
+                    r.strike
+                );
+            }
+            println!("picture: {}", out.display());
+            Ok(0)
+        }
+        ReviewAction::Decide { sheet_id: sheet, by, sheet_action, serial, row } => {
+            let levels = v.form.levels.len();
+            let mut rows = std::collections::BTreeMap::new();
+            for r in &row {
+                let (subject, d): (usize, RowDecision) =
+                    kiemphieu::review::parse_row_decision(r, levels).map_err(anyhow::Error::msg)?;
+                rows.insert(subject, d);
+            }
+            let sheet_action = sheet_action.map(|a| match a.as_str() {
+                "ignore" => SheetAction::Ignore,
+                "invalid" | "reject" => SheetAction::Invalid,
+                _ => SheetAction::Accept,
+            });
+            let d = Decision { sheet: sheet_action, serial, rows, ..Default::default() };
+            let res = kiemphieu::review::decide(&mut v, sheet, d, &by)?;
+            println!("sheet {sheet} decided by {by}: {res:?}");
+            Ok(0)
+        }
+    }
+}
+
+fn write_minutes(v: &Vote, t: &kiemphieu::tally::Tally, path: &std::path::Path, draft: bool) -> anyhow::Result<()> {
+    let _ = (v, t, path, draft);
+    anyhow::bail!("minutes are not wired yet")
 }
 
 fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {

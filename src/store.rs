@@ -43,6 +43,20 @@ CREATE TABLE sheets (
     UNIQUE (sha256, page)
 );
 CREATE INDEX sheets_by_serial ON sheets(serial);
+CREATE TABLE meeting (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    convened INTEGER NOT NULL,
+    present INTEGER NOT NULL,
+    committee TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    sheet_id INTEGER NOT NULL REFERENCES sheets(id),
+    body TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
 CREATE TABLE events (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
