@@ -12,6 +12,7 @@
 //! calls one function per command, prints, and sets the exit status.
 
 pub mod annotate;
+pub mod audit;
 pub mod font;
 pub mod form;
 pub mod interpret;

@@ -86,6 +86,15 @@ enum Command {
         #[arg(long)]
         draft: bool,
     },
+    /// Re-read the stored images with the current code; show every difference from the record.
+    Audit {
+        vote: PathBuf,
+        /// The auditor's own copy of the scans, matched by SHA-256 (default: the vote's archive).
+        #[arg(long, num_args = 1..)]
+        images: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -200,6 +209,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Review { vote, action } => review_command(&vote, action),
+        Command::Audit { vote, images, json } => {
+            let v = Vote::open(&vote)?;
+            let images = (!images.is_empty()).then_some(images.as_slice());
+            let report = kiemphieu::audit::audit(&v, images)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.to_text());
+            }
+            Ok(if report.clean() { 0 } else { EXIT_ATTENTION })
+        }
         Command::Tally { vote, json, csv, minutes, draft } => {
             let v = Vote::open(&vote)?;
             let input = kiemphieu::review::tally_input(&v)?;

@@ -318,13 +318,18 @@ pub fn meeting(vote: &Vote) -> Result<Option<Meeting>, StoreError> {
 
 /// Everything the tally needs, from the record and the decisions in force.
 pub fn tally_input(vote: &Vote) -> Result<crate::tally::TallyInput, StoreError> {
+    tally_input_from(vote, &vote.store.sheets()?)
+}
+
+/// The tally's input from a given list of sheet records (the audit's re-reading, say).
+pub fn tally_input_from(vote: &Vote, recorded: &[StoredSheet]) -> Result<crate::tally::TallyInput, StoreError> {
     use crate::tally::{RowResult, TalliedSheet};
     let decisions = decisions(vote)?;
     let n = vote.layout.rows.len();
     let mut sheets = Vec::new();
     let mut pending_review = 0;
-    for s in vote.store.sheets()? {
-        match resolve(&s, decisions.get(&s.id), n) {
+    for s in recorded {
+        match resolve(s, decisions.get(&s.id), n) {
             Resolution::Counted(rows) => sheets.push(TalliedSheet::Counted {
                 rows: rows.into_iter().map(|r| r.map_or(RowResult::Invalid, RowResult::Valid)).collect(),
             }),

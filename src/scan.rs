@@ -243,7 +243,7 @@ fn commit_file(
             on_sheet(&ScannedSheet { record: &rec, image: Some(img), reading: Some(reading) });
             continue;
         }
-        let rec = judge(vote, &name, page, &file.sha256, reading)?;
+        let rec = judge(&vote.store, &vote.form.id, &name, page, &file.sha256, reading)?;
         if !archive(vote, summary) {
             return Ok(());
         }
@@ -268,10 +268,33 @@ fn already_scanned(file: &str, page: u32, sha256: &str) -> SheetRecord {
     }
 }
 
+/// What judging a sheet asks of the registry: the store during a scan, a replay during an audit.
+pub trait Registry {
+    fn serial_status(&self, serial: &str) -> Result<SerialStatus, StoreError>;
+    /// The file and page of a sheet already holding this serial (counted or in review).
+    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError>;
+}
+
+impl Registry for crate::store::Store {
+    fn serial_status(&self, serial: &str) -> Result<SerialStatus, StoreError> {
+        crate::store::Store::serial_status(self, serial)
+    }
+    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError> {
+        crate::store::Store::sheet_claiming_serial(self, serial)
+    }
+}
+
 /// Decides a page's outcome from its reading and the registry. The order of the checks is the
 /// order of the questions a committee asks: is it our sheet, was it issued, was it counted
 /// already, is it stamped, can every row be read without doubt.
-pub fn judge(vote: &Vote, file: &str, page: u32, sha256: &str, reading: &PageReading) -> Result<SheetRecord, StoreError> {
+pub fn judge(
+    registry: &dyn Registry,
+    vote_id: &str,
+    file: &str,
+    page: u32,
+    sha256: &str,
+    reading: &PageReading,
+) -> Result<SheetRecord, StoreError> {
     let mut rec = SheetRecord {
         file: file.to_string(),
         page,
@@ -297,7 +320,7 @@ pub fn judge(vote: &Vote, file: &str, page: u32, sha256: &str, reading: &PageRea
         set(&mut rec, Outcome::Review, Reason::RegistrationFailed, e.clone());
         return Ok(rec);
     }
-    let (vote_id, serial) = match parsed {
+    let (sheet_vote, serial) = match parsed {
         Err(e) => {
             set(&mut rec, Outcome::Review, Reason::QrUnreadable, e.clone());
             return Ok(rec);
@@ -308,11 +331,11 @@ pub fn judge(vote: &Vote, file: &str, page: u32, sha256: &str, reading: &PageRea
         }
         Ok((_, Ok(v))) => v,
     };
-    if vote_id != vote.form.id {
-        set(&mut rec, Outcome::Rejected, Reason::WrongVote, format!("the sheet belongs to vote {vote_id:?}"));
+    if sheet_vote != vote_id {
+        set(&mut rec, Outcome::Rejected, Reason::WrongVote, format!("the sheet belongs to vote {sheet_vote:?}"));
         return Ok(rec);
     }
-    match vote.store.serial_status(serial.as_str())? {
+    match registry.serial_status(serial.as_str())? {
         SerialStatus::Unknown => {
             set(&mut rec, Outcome::Rejected, Reason::NotIssued, format!("serial {} was never printed for this vote", serial.grouped()));
             return Ok(rec);
@@ -323,7 +346,7 @@ pub fn judge(vote: &Vote, file: &str, page: u32, sha256: &str, reading: &PageRea
         }
         SerialStatus::Issued => {}
     }
-    if let Some((other, other_page)) = vote.store.sheet_claiming_serial(serial.as_str())? {
+    if let Some((other, other_page)) = registry.sheet_claiming_serial(serial.as_str())? {
         set(
             &mut rec,
             Outcome::Review,
