@@ -11,6 +11,7 @@
 //! Every error names the file and the reason; the binary (`src/main.rs`) only parses arguments,
 //! calls one function per command, prints, and sets the exit status.
 
+pub mod accuracy;
 pub mod annotate;
 pub mod audit;
 pub mod font;

@@ -86,6 +86,34 @@ enum Command {
         #[arg(long)]
         draft: bool,
     },
+    /// The whole pipeline on the bundled example form: init, generate, simulate, scan, tally.
+    Demo {
+        /// Where to put the demo (default: ./demo-vote).
+        out: Option<PathBuf>,
+    },
+    /// Make marked, scanner-like images of this vote's ballots with their ground truth.
+    Simulate {
+        vote: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 50)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "all", value_parser = ["none", "mild", "harsh", "all"])]
+        faults: String,
+        #[arg(long, default_value_t = 0)]
+        forged: usize,
+        #[arg(long, default_value_t = 0)]
+        foreign: usize,
+        #[arg(long, default_value_t = 0)]
+        duplicates: usize,
+        #[arg(long, default_value_t = 0)]
+        missing_stamp: usize,
+        /// Add broken files: empty, truncated, not an image, a giant header, a blank page…
+        #[arg(long)]
+        bad_inputs: bool,
+    },
     /// Re-read the stored images with the current code; show every difference from the record.
     Audit {
         vote: PathBuf,
@@ -209,6 +237,34 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Review { vote, action } => review_command(&vote, action),
+        Command::Demo { out } => demo(&out.unwrap_or_else(|| PathBuf::from("demo-vote"))),
+        Command::Simulate {
+            vote,
+            out,
+            count,
+            seed,
+            faults,
+            forged,
+            foreign,
+            duplicates,
+            missing_stamp,
+            bad_inputs,
+        } => {
+            let v = Vote::open(&vote)?;
+            let opts = kiemphieu::simulate::SimOptions {
+                seed,
+                count,
+                faults: fault_level(&faults),
+                include_bad_inputs: bad_inputs,
+                forged,
+                foreign,
+                duplicates,
+                missing_stamp,
+            };
+            let s = kiemphieu::simulate::simulate(&v, &out, &opts)?;
+            println!("wrote {} sheets to {}; truth in {}", s.sheets, s.out.display(), s.truth.display());
+            Ok(0)
+        }
         Command::Audit { vote, images, json } => {
             let v = Vote::open(&vote)?;
             let images = (!images.is_empty()).then_some(images.as_slice());
@@ -321,6 +377,98 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
 fn write_minutes(v: &Vote, t: &kiemphieu::tally::Tally, path: &std::path::Path, draft: bool) -> anyhow::Result<()> {
     let _ = (v, t, path, draft);
     anyhow::bail!("minutes are not wired yet")
+}
+
+fn fault_level(s: &str) -> kiemphieu::simulate::FaultLevel {
+    use kiemphieu::simulate::FaultLevel;
+    match s {
+        "none" => FaultLevel::None,
+        "mild" => FaultLevel::Mild,
+        "harsh" => FaultLevel::Harsh,
+        _ => FaultLevel::All,
+    }
+}
+
+/// The bundled example form, so that `demo` runs from any folder.
+const EXAMPLE_FORM: &str = include_str!("../forms/tin-nhiem-so-khcn.json");
+/// Marks a folder made by `demo`, which a later `demo` may replace.
+const DEMO_MARKER: &str = ".kiemphieu-demo";
+
+fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
+    if out.exists() {
+        let empty = std::fs::read_dir(out)?.next().is_none();
+        if out.join(DEMO_MARKER).exists() {
+            std::fs::remove_dir_all(out)?;
+        } else if !empty {
+            anyhow::bail!(
+                "{} exists and was not made by demo\nhint: name another folder: kiemphieu demo OUT_DIR",
+                out.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join(DEMO_MARKER), "made by kiemphieu demo; a later demo replaces this folder\n")?;
+    let form = out.join("form.json");
+    std::fs::write(&form, EXAMPLE_FORM)?;
+    let vote_dir = out.join("vote");
+    let mut v = Vote::init(&vote_dir, &form)?;
+    println!("1. init      {} ({} subjects)", vote_dir.display(), v.form.subjects.len());
+    let batch = v.generate(48)?;
+    println!("2. generate  {} ballots -> {}", batch.serials.len(), batch.pdf.display());
+    let m = kiemphieu::review::Meeting {
+        convened: 45,
+        present: 40,
+        committee: vec![
+            ("Phạm Văn X".into(), "Trưởng ban".into()),
+            ("Đỗ Thị Y".into(), "Thành viên".into()),
+            ("Hoàng Văn Z".into(), "Thành viên".into()),
+        ],
+    };
+    kiemphieu::review::record_meeting(&mut v, &m)?;
+    println!("3. meeting   {} of {} present", m.present, m.convened);
+    let scans = out.join("scans");
+    let opts = kiemphieu::simulate::SimOptions {
+        seed: 7,
+        count: 40,
+        faults: kiemphieu::simulate::FaultLevel::All,
+        include_bad_inputs: false,
+        forged: 2,
+        foreign: 1,
+        duplicates: 1,
+        missing_stamp: 1,
+    };
+    let sim = kiemphieu::simulate::simulate(&v, &scans, &opts)?;
+    println!("4. simulate  {} scanned sheets -> {} (truth: {})", sim.sheets, scans.display(), sim.truth.display());
+    // The ballots not handed out come back unused and are voided.
+    let used: std::collections::HashSet<String> = std::fs::read_to_string(&sim.truth)
+        .ok()
+        .and_then(|t| serde_json::from_str::<kiemphieu::simulate::Truth>(&t).ok())
+        .map(|t| t.sheets.into_iter().filter_map(|s| s.serial).collect())
+        .unwrap_or_default();
+    let unused: Vec<_> = v
+        .store
+        .serials()?
+        .into_iter()
+        .filter(|(s, ..)| !used.contains(s.as_str()))
+        .map(|(s, ..)| s)
+        .collect();
+    let n = kiemphieu::void::void_serials(&mut v, &unused)?;
+    println!("5. void      {n} unused ballots returned and voided");
+    println!("6. scan      (annotated pictures in {})", out.join("annotated").display());
+    scan_command(&mut v, &[scans], false, Some(&out.join("annotated")))?;
+    println!("7. review");
+    for (s, why) in kiemphieu::review::pending(&v)? {
+        println!("   sheet {:>3} {}: {why}", s.id, s.record.file);
+    }
+    println!("8. tally");
+    let t = kiemphieu::tally::tally(&kiemphieu::review::tally_input(&v)?);
+    print!("{}", t.to_text());
+    let minutes = out.join("bien-ban-kiem-phieu.pdf");
+    write_minutes(&v, &t, &minutes, !t.is_final)?;
+    println!("9. minutes   {}{}", minutes.display(), if t.is_final { "" } else { " (DỰ THẢO: sheets await review)" });
+    let report = kiemphieu::audit::audit(&v, None)?;
+    println!("10. audit    {} sheets re-read, {} difference(s)", report.sheets_checked, report.differences.len());
+    Ok(0)
 }
 
 fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {

@@ -121,7 +121,13 @@ fn weekday(date: (i32, u32, u32)) -> usize {
 }
 
 const WEEKDAYS_VI: [&str; 7] = [
-    "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật",
+    "Thứ Hai",
+    "Thứ Ba",
+    "Thứ Tư",
+    "Thứ Năm",
+    "Thứ Sáu",
+    "Thứ Bảy",
+    "Chủ nhật",
 ];
 const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -132,16 +138,18 @@ pub fn to_text(milestones: &[Milestone]) -> String {
     for m in milestones {
         let (y, mo, d) = m.date;
         let wd = weekday(m.date);
-        let weekend = if wd >= 5 { "  (cuối tuần / weekend)" } else { "" };
-        let _ = writeln!(
-            out,
-            "{d:02}/{mo:02}/{y:04}  {:<8} {} {:<5}{weekend}\n    {}\n    {}",
+        let weekend = if wd >= 5 {
+            "  (cuối tuần / weekend)"
+        } else {
+            ""
+        };
+        let head = format!(
+            "{d:02}/{mo:02}/{y:04}  {:<8} {} {:<5}{weekend}",
             WEEKDAYS_VI[wd],
             WEEKDAYS_EN[wd],
-            m.offset_label(),
-            m.vi,
-            m.en
+            m.offset_label()
         );
+        let _ = writeln!(out, "{}\n    {}\n    {}", head.trim_end(), m.vi, m.en);
     }
     out
 }
@@ -174,8 +182,14 @@ pub fn to_ics(vote: &str, milestones: &[Milestone], dtstamp_unix: i64) -> String
         lines.push(format!("DTSTAMP:{dtstamp}"));
         lines.push(format!("DTSTART;VALUE=DATE:{y:04}{mo:02}{d:02}"));
         lines.push(format!("DTEND;VALUE=DATE:{ny:04}{nm:02}{nd:02}"));
-        lines.push(format!("SUMMARY:{}", ics_escape(&format!("{}: {}", m.offset_label(), m.vi))));
-        lines.push(format!("DESCRIPTION:{}", ics_escape(&format!("{}\n{}", m.vi, m.en))));
+        lines.push(format!(
+            "SUMMARY:{}",
+            ics_escape(&format!("{}: {}", m.offset_label(), m.vi))
+        ));
+        lines.push(format!(
+            "DESCRIPTION:{}",
+            ics_escape(&format!("{}\n{}", m.vi, m.en))
+        ));
         lines.push("TRANSP:TRANSPARENT".into());
         lines.push("END:VEVENT".into());
     }
@@ -206,7 +220,13 @@ fn ics_escape(s: &str) -> String {
 /// Keeps a UID to characters every calendar accepts.
 fn ics_uid_part(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -245,7 +265,14 @@ mod tests {
         let dates: Vec<String> = t.iter().map(Milestone::iso_date).collect();
         assert_eq!(
             dates,
-            ["2023-06-20", "2023-06-25", "2023-06-30", "2023-07-07", "2023-07-10", "2023-07-20"]
+            [
+                "2023-06-20",
+                "2023-06-25",
+                "2023-06-30",
+                "2023-07-07",
+                "2023-07-10",
+                "2023-07-20"
+            ]
         );
         let labels: Vec<String> = t.iter().map(Milestone::offset_label).collect();
         assert_eq!(labels, ["D-20", "D-15", "D-10", "D-3", "D", "D+10"]);
@@ -272,6 +299,68 @@ mod tests {
         assert_eq!(weekday((1970, 1, 1)), 3);
         assert_eq!(weekday((2023, 6, 25)), 6); // a Sunday
         assert!(to_text(&timeline((2023, 7, 10))).contains("Chủ nhật"));
+    }
+
+    #[test]
+    fn ics_structure() {
+        let t = timeline((2023, 7, 10));
+        // 2023-05-31T08:30:00Z
+        let ics = to_ics("tin-nhiem-so-khcn-2023", &t, 1_685_521_800);
+        let bytes = ics.as_bytes();
+        // Every line ends in CRLF, and there is no bare LF or CR.
+        assert!(ics.ends_with("\r\n"));
+        assert_eq!(ics.matches('\n').count(), ics.matches("\r\n").count());
+        assert_eq!(ics.matches('\r').count(), ics.matches("\r\n").count());
+        for raw in bytes.split(|&b| b == b'\n') {
+            assert!(raw.len() <= 76, "{} octets", raw.len()); // 75 + the CR
+            assert!(std::str::from_utf8(raw).is_ok());
+        }
+        let unfolded = ics.replace("\r\n ", "");
+        let lines: Vec<&str> = unfolded.split_terminator("\r\n").collect();
+        assert_eq!(lines[0], "BEGIN:VCALENDAR");
+        assert_eq!(lines[1], "VERSION:2.0");
+        assert!(lines[2].starts_with("PRODID:"));
+        assert_eq!(*lines.last().unwrap(), "END:VCALENDAR");
+        assert_eq!(lines.iter().filter(|l| **l == "BEGIN:VEVENT").count(), 6);
+        assert_eq!(lines.iter().filter(|l| **l == "END:VEVENT").count(), 6);
+        assert!(lines.contains(&"DTSTART;VALUE=DATE:20230620"));
+        assert!(lines.contains(&"DTEND;VALUE=DATE:20230621"));
+        assert!(lines.contains(&"DTSTART;VALUE=DATE:20230720"));
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| **l == "DTSTAMP:20230531T083000Z")
+                .count(),
+            6
+        );
+        let uids: std::collections::BTreeSet<&str> = lines
+            .iter()
+            .filter(|l| l.starts_with("UID:"))
+            .copied()
+            .collect();
+        assert_eq!(uids.len(), 6);
+        assert!(uids.contains("UID:tin-nhiem-so-khcn-2023-vote@kiemphieu"));
+        assert!(
+            lines.contains(&"SUMMARY:D-20: Người được lấy phiếu gửi báo cáo tự đánh giá (Phụ lục 3) về phòng tham mưu tổ chức\\, cán bộ"),
+            "{unfolded}"
+        );
+        // The same input gives the same calendar.
+        assert_eq!(ics, to_ics("tin-nhiem-so-khcn-2023", &t, 1_685_521_800));
+        // An event ending on the last day of a year.
+        let ics = to_ics("v", &timeline_with((2023, 12, 31), 0), 0);
+        assert!(ics.contains("DTSTART;VALUE=DATE:20231231\r\nDTEND;VALUE=DATE:20240101\r\n"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_any_line(s in "[^\r\n]{0,400}") {
+            let folded = fold_line(&s);
+            for raw in folded.as_bytes().split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                proptest::prop_assert!(raw.len() <= 76);
+                proptest::prop_assert!(std::str::from_utf8(raw).is_ok());
+            }
+            proptest::prop_assert_eq!(folded.trim_end_matches("\r\n").replace("\r\n ", ""), s);
+        }
     }
 
     #[test]

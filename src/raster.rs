@@ -32,6 +32,16 @@ impl PrintedPdf {
         self.pdf.pages().len()
     }
 
+    /// A page's size in millimetres.
+    pub fn page_size_mm(&self, index: usize) -> Result<(f64, f64), RasterError> {
+        let pages = self.pdf.pages();
+        let page = pages
+            .get(index)
+            .ok_or(RasterError::NoPage { page: index + 1, pages: pages.len() })?;
+        let (w, h) = page.render_dimensions();
+        Ok((w as f64 * 25.4 / 72.0, h as f64 * 25.4 / 72.0))
+    }
+
     /// Renders page `index` (0-based) at `dpi` on white paper.
     pub fn render(&self, index: usize, dpi: f64) -> Result<RgbImage, RasterError> {
         let pages = self.pdf.pages();

@@ -19,7 +19,7 @@ use crate::store::{SerialStatus, StoreError, sha256_hex};
 use crate::vote::{Vote, write_atomic};
 
 /// File endings taken from folders (a file named on the command line is always tried).
-pub const IMAGE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"];
+pub const IMAGE_EXTENSIONS: [&str; 7] = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "pdf"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {

@@ -85,9 +85,26 @@ fn percent_known_values() {
 
 proptest! {
     #[test]
-    fn percent_matches_the_rational_reference(total in 1u64..1_000_000, frac in 0.0f64..=1.0) {
-        let count = ((total as f64) * frac) as u64;
+    fn percent_matches_the_rational_reference(
+        (count, total) in (1u64..1_000_000).prop_flat_map(|t| (0..=t, Just(t)))
+    ) {
         prop_assert_eq!(percent(count, total), reference_percent(count, total));
+    }
+
+    #[test]
+    fn percent_never_overflows(count in any::<u64>(), total in 1u64..) {
+        prop_assert_eq!(percent(count, total), reference_percent(count, total));
+    }
+
+    #[test]
+    fn exact_halves_round_up(k in 1u64..10_000, odd in 0u64..400) {
+        // (2m+1)/800 of the total is (2m+1) * 0.125 %: its third decimal is a 5, exactly half
+        // a hundredth, which must round up.
+        let count = k * (2 * odd + 1);
+        let total = 800 * k;
+        let thousandths = (2 * odd + 1) * 125; // the exact value in thousandths of a percent
+        let up = thousandths / 10 + 1;
+        prop_assert_eq!(percent(count, total), format!("{}.{:02}", up / 100, up % 100));
     }
 
     #[test]

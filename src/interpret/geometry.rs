@@ -68,8 +68,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         b.swap(col, pivot);
         for row in col + 1..n {
             let f = a[row][col] / a[col][col];
-            for k in col..n {
-                a[row][k] -= f * a[col][k];
+            let (upper, lower) = a.split_at_mut(row);
+            for (x, p) in lower[0][col..n].iter_mut().zip(&upper[col][col..n]) {
+                *x -= f * p;
             }
             b[row] -= f * b[col];
         }

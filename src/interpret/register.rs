@@ -199,10 +199,10 @@ pub fn register(img: &GrayImage, layout: &BallotLayout) -> Result<Registration, 
             for c in &per_corner[2] {
                 for d in &per_corner[3] {
                     let quad = [*a, *b, *c, *d];
-                    if let Some(score) = rectangle_error(&quad, &page_corners) {
-                        if best.is_none_or(|(s, _)| score < s) {
-                            best = Some((score, quad));
-                        }
+                    if let Some(score) = rectangle_error(&quad, &page_corners)
+                        && best.is_none_or(|(s, _)| score < s)
+                    {
+                        best = Some((score, quad));
                     }
                 }
             }

@@ -1,1 +1,0 @@
-//! Simulation of marked, scanned ballots with their ground truth (being written).

@@ -1,0 +1,482 @@
+//! The voter: what one person writes on one ballot, and what it means for each row.
+//!
+//! A voter has a hand that stays the same over the sheet (one pen, a favourite way of marking,
+//! a usual size and lean) and varies from row to row around it. Each row gets one of: a single
+//! mark, a faint pencil mark, nothing, two or three marks, or a line through the name. Some
+//! voters also sign, write in a name, doodle or tick beside a box; that ink is kept out of every
+//! box (by at least 2 mm) and out of the name cells, so it never changes a row's truth.
+
+use super::TruthRow;
+use super::ink::{Handwriting, Ink, Stroke, dark_share};
+use super::rng::SimRng;
+use super::shapes::{self, Path, Place};
+use crate::layout::{BallotLayout, PointMm, RectMm};
+use crate::record::RowVerdict;
+
+/// Marks are measured at 300 dpi, whatever the dpi of the sheet's scan.
+const MEASURE_PX_PER_MM: f64 = 300.0 / 25.4;
+/// A clear mark darkens at least this share of its box's inside (the scanner's default
+/// `definite` threshold is 0.12).
+pub const CLEAR_SHARE: f64 = 0.20;
+/// The inside of a box, clear of its printed frame.
+pub const FRAME_INSET_MM: f64 = 0.6;
+/// Stray ink keeps this far from a box's frame.
+pub const STRAY_CLEARANCE_MM: f64 = 2.0;
+
+/// Everything written on one sheet.
+#[derive(Debug, Clone, Default)]
+pub struct Marking {
+    pub rows: Vec<TruthRow>,
+    pub strokes: Vec<Stroke>,
+    pub writing: Vec<Handwriting>,
+    /// What the stray ink is, for people reading the truth ("signature", "doodle:star", …).
+    pub strays: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Cross,
+    Tick,
+    Fill,
+    Scribble,
+    Circle,
+    Dot,
+}
+
+impl Style {
+    const ALL: [Style; 6] = [Style::Cross, Style::Tick, Style::Fill, Style::Scribble, Style::Circle, Style::Dot];
+    const WEIGHTS: [f64; 6] = [0.34, 0.26, 0.10, 0.10, 0.12, 0.08];
+
+    fn name(self) -> &'static str {
+        match self {
+            Style::Cross => "x",
+            Style::Tick => "tick",
+            Style::Fill => "fill",
+            Style::Scribble => "scribble",
+            Style::Circle => "circle",
+            Style::Dot => "dot",
+        }
+    }
+}
+
+/// How one person writes, for the whole sheet.
+struct Hand {
+    pen: Ink,
+    /// A second pen, picked up for some rows.
+    other_pen: Option<Ink>,
+    favourite: Style,
+    width_mm: f64,
+    size: f64,
+    lean: f64,
+}
+
+impl Hand {
+    fn new(rng: &mut SimRng) -> Hand {
+        Hand {
+            pen: Ink::pen(rng),
+            other_pen: rng.chance(0.1).then(|| Ink::pen(rng)),
+            favourite: Style::ALL[rng.weighted(&Style::WEIGHTS)],
+            width_mm: rng.range(0.3, 0.9),
+            size: rng.range(0.7, 1.2),
+            lean: rng.normal_clamped(0.08, 0.2),
+        }
+    }
+
+    fn pen(&self, rng: &mut SimRng) -> Ink {
+        match self.other_pen {
+            Some(p) if rng.chance(0.3) => p,
+            _ => self.pen,
+        }
+    }
+
+    fn style(&self, rng: &mut SimRng) -> Style {
+        if rng.chance(0.7) { self.favourite } else { Style::ALL[rng.weighted(&Style::WEIGHTS)] }
+    }
+
+    fn width(&self, rng: &mut SimRng) -> f64 {
+        (self.width_mm * rng.range(0.9, 1.1)).clamp(0.3, 0.9)
+    }
+}
+
+/// Where ink must not go.
+struct Zones {
+    rects: Vec<RectMm>,
+}
+
+impl Zones {
+    fn hit(&self, strokes: &[Stroke]) -> bool {
+        strokes.iter().any(|s| {
+            let r = s.width_mm / 2.0;
+            s.points.iter().any(|p| {
+                self.rects.iter().any(|z| {
+                    p.x > z.x_mm - r && p.x < z.right() + r && p.y > z.y_mm - r && p.y < z.bottom() + r
+                })
+            })
+        })
+    }
+}
+
+fn grow(r: &RectMm, d: f64) -> RectMm {
+    r.inset(-d)
+}
+
+/// The cells of the name column (whole cells, not only the printed name), from the table's
+/// rules; the printed names, grown a little, when the rules are not known.
+fn name_cells(layout: &BallotLayout) -> Vec<RectMm> {
+    let (xs, ys) = &layout.rules;
+    if xs.len() >= 3 && ys.len() == layout.rows.len() + 2 {
+        (0..layout.rows.len()).map(|i| RectMm::new(xs[1], ys[i + 1], xs[2] - xs[1], ys[i + 2] - ys[i + 1])).collect()
+    } else {
+        layout.rows.iter().map(|r| grow(&r.name_rect, 2.0)).collect()
+    }
+}
+
+/// The printed things no hand may touch: QR code, serial, stamp, registration marks, page edge.
+fn printed_marks(layout: &BallotLayout) -> Vec<RectMm> {
+    let mut v = vec![grow(&layout.qr, 2.0), grow(&layout.serial_text, 1.0), grow(&layout.stamp, 1.5)];
+    v.extend(layout.fiducials.iter().map(|f| grow(f, 2.0)));
+    let (w, h) = (layout.page.width_mm, layout.page.height_mm);
+    v.push(RectMm::new(-50.0, -50.0, w + 100.0, 51.5));
+    v.push(RectMm::new(-50.0, h - 1.5, w + 100.0, 51.5));
+    v.push(RectMm::new(-50.0, -50.0, 51.5, h + 100.0));
+    v.push(RectMm::new(w - 1.5, -50.0, 51.5, h + 100.0));
+    v
+}
+
+fn strokes(place: &Place, paths: &[Path], width_mm: f64, ink: Ink) -> Vec<Stroke> {
+    paths.iter().map(|p| Stroke { points: place.path(p), width_mm, ink }).collect()
+}
+
+/// Marks one sheet. `allow_faint` is false for sheets that must read without a person.
+pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Marking {
+    let hand = Hand::new(rng);
+    let cells = name_cells(layout);
+    let mut m = Marking::default();
+    for (i, row) in layout.rows.iter().enumerate() {
+        // Other boxes, the name cells and the printed marks are out of bounds for a row's marks.
+        let keep_out = |except: Option<usize>| {
+            let mut rects: Vec<RectMm> = layout
+                .rows
+                .iter()
+                .enumerate()
+                .flat_map(|(ri, r)| {
+                    r.boxes.iter().enumerate().filter(move |&(k, _)| !(ri == i && Some(k) == except)).map(|(_, b)| grow(b, 0.8))
+                })
+                .collect();
+            rects.extend(cells.iter().map(|c| grow(c, 0.3)));
+            rects.extend(printed_marks(layout));
+            Zones { rects }
+        };
+        let leaning = [[0.50, 0.40, 0.10], [0.35, 0.45, 0.20], [0.25, 0.40, 0.35]][i % 3];
+        let faint_w = if allow_faint { 0.05 } else { 0.0 };
+        let kind = rng.weighted(&[0.75, faint_w, 0.08, 0.07, 0.05]);
+        let truth = match kind {
+            0 => {
+                let k = rng.weighted(&leaning);
+                let (s, style) = clear_mark(&hand, rng, &row.boxes[k], &keep_out(Some(k)));
+                m.strokes.extend(s);
+                TruthRow { subject: row.subject, verdict: RowVerdict::Valid, choice: Some(k), faint: false, style: style.into() }
+            }
+            1 => {
+                let k = rng.weighted(&leaning);
+                m.strokes.extend(pencil_mark(rng, &row.boxes[k], &keep_out(Some(k))));
+                TruthRow { subject: row.subject, verdict: RowVerdict::Valid, choice: Some(k), faint: true, style: "pencil".into() }
+            }
+            2 => TruthRow { subject: row.subject, verdict: RowVerdict::NoMark, choice: None, faint: false, style: "none".into() },
+            3 => {
+                let mut ks = vec![0, 1, 2];
+                if rng.chance(0.75) {
+                    ks.remove(rng.below(3));
+                }
+                let mut names = Vec::new();
+                for &k in &ks {
+                    let (s, style) = clear_mark(&hand, rng, &row.boxes[k], &keep_out(Some(k)));
+                    m.strokes.extend(s);
+                    names.push(style);
+                }
+                TruthRow {
+                    subject: row.subject,
+                    verdict: RowVerdict::MultipleMarks,
+                    choice: None,
+                    faint: false,
+                    style: names.join("+"),
+                }
+            }
+            _ => {
+                let (s, mut style) = strike_name(&hand, rng, &row.name_rect);
+                m.strokes.extend(s);
+                if rng.chance(0.5) {
+                    let k = rng.weighted(&leaning);
+                    let (s, mark) = clear_mark(&hand, rng, &row.boxes[k], &keep_out(Some(k)));
+                    m.strokes.extend(s);
+                    style = format!("{style}+{mark}");
+                }
+                TruthRow { subject: row.subject, verdict: RowVerdict::CrossedOut, choice: None, faint: false, style }
+            }
+        };
+        m.rows.push(truth);
+    }
+    if rng.chance(0.3) {
+        let zones = stray_zones(layout, &cells);
+        for _ in 0..rng.int(1, 3) {
+            stray(&hand, rng, layout, &cells, &zones, &mut m);
+        }
+    }
+    m
+}
+
+/// A mark that plainly marks its box: at least [`CLEAR_SHARE`] of the box's inside is dark.
+fn clear_mark(hand: &Hand, rng: &mut SimRng, b: &RectMm, zones: &Zones) -> (Vec<Stroke>, &'static str) {
+    let style = hand.style(rng);
+    let ink = hand.pen(rng);
+    let base_w = hand.width(rng);
+    let half = b.w_mm.min(b.h_mm) / 2.0;
+    let inside = b.inset(FRAME_INSET_MM);
+    for attempt in 0..8 {
+        // Each retry writes a little bolder, bigger and closer to the middle.
+        let f = attempt as f64 / 7.0;
+        let w = (base_w * (1.0 + 0.6 * f)).min(0.9);
+        let size = (hand.size * rng.range(0.85, 1.15)).clamp(0.6, 1.3) * (1.0 - f) + f;
+        let e = half * size;
+        let jitter = 1.5 * (1.0 - f);
+        let r = rng.normal_clamped(jitter / 2.5, jitter).abs();
+        let a = rng.range(0.0, std::f64::consts::TAU);
+        let c = b.center();
+        let place = Place {
+            at: PointMm { x: c.x + r * a.cos(), y: c.y + r * a.sin() },
+            rot: (hand.lean + rng.normal_clamped(0.07, 0.15)).clamp(-0.26, 0.26),
+            shear: rng.sym(0.15),
+        };
+        let (paths, w) = match style {
+            Style::Cross => (shapes::cross(rng, e), w),
+            Style::Tick => (shapes::tick(rng, e), w),
+            Style::Fill => {
+                let w = w.max(0.5);
+                let (ex, ey) = (half * rng.range(0.65, 1.0), half * rng.range(0.65, 1.0));
+                (shapes::fill(rng, ex, ey, w * 0.75), w)
+            }
+            Style::Scribble => (shapes::scribble(rng, e.max(half * 0.8)), w),
+            Style::Circle => {
+                let r = (half * rng.range(0.6, 0.85) * size.min(1.0)).max(1.4);
+                (shapes::circle(rng, r), w)
+            }
+            Style::Dot => (shapes::dot(rng), w.max(0.7)),
+        };
+        let mut paths = paths;
+        for p in paths.iter_mut() {
+            shapes::tremble(p, rng, 0.05);
+        }
+        let s = strokes(&place, &paths, w, ink);
+        if zones.hit(&s) {
+            continue;
+        }
+        if dark_share(&s, inside, MEASURE_PX_PER_MM) >= CLEAR_SHARE {
+            return (s, style.name());
+        }
+    }
+    // A last resort that always reads: a firm fill in the middle of the box.
+    let place = Place { at: b.center(), rot: 0.0, shear: 0.0 };
+    let paths = shapes::fill(rng, half * 0.8, half * 0.8, 0.5);
+    (strokes(&place, &paths, 0.7, ink), Style::Fill.name())
+}
+
+/// A light pencil cross or tick, roughly in the box.
+fn pencil_mark(rng: &mut SimRng, b: &RectMm, zones: &Zones) -> Vec<Stroke> {
+    let ink = Ink::pencil(rng);
+    let half = b.w_mm.min(b.h_mm) / 2.0;
+    let mut last = Vec::new();
+    for _ in 0..6 {
+        let c = b.center();
+        let place = Place {
+            at: PointMm { x: c.x + rng.sym(0.6), y: c.y + rng.sym(0.6) },
+            rot: rng.sym(0.15),
+            shear: rng.sym(0.1),
+        };
+        let e = half * rng.range(0.6, 0.95);
+        let paths = if rng.chance(0.5) { shapes::cross(rng, e) } else { shapes::tick(rng, e) };
+        last = strokes(&place, &paths, rng.range(0.3, 0.5), ink);
+        if !zones.hit(&last) {
+            break;
+        }
+    }
+    last
+}
+
+/// One, two or a wavy line through the whole printed name.
+fn strike_name(hand: &Hand, rng: &mut SimRng, name: &RectMm) -> (Vec<Stroke>, String) {
+    let ink = hand.pen(rng);
+    let w = rng.range(0.4, 0.9);
+    let x0 = name.x_mm - rng.range(0.3, 2.5);
+    let x1 = name.right() + rng.range(0.5, 4.0);
+    let y = name.y_mm + name.h_mm * rng.range(0.45, 0.68);
+    let tilt = rng.sym(0.12) * name.h_mm;
+    let place = Place { at: PointMm { x: 0.0, y: 0.0 }, rot: 0.0, shear: 0.0 };
+    let (paths, style) = match rng.weighted(&[0.55, 0.25, 0.2]) {
+        0 => (vec![shapes::strike(rng, x0, x1, y, tilt, 0.0)], "strike"),
+        1 => {
+            let gap = rng.range(0.5, 0.9);
+            let second_x0 = x0 + rng.sym(0.8);
+            let second_x1 = x1 + rng.sym(0.8);
+            (
+                vec![
+                    shapes::strike(rng, x0, x1, y - gap, tilt, 0.0),
+                    shapes::strike(rng, second_x0, second_x1, y + gap, tilt, 0.0),
+                ],
+                "double_strike",
+            )
+        }
+        _ => {
+            let wave = rng.range(0.5, 0.9);
+            (vec![shapes::strike(rng, x0, x1, y, tilt, wave)], "wavy_strike")
+        }
+    };
+    (strokes(&place, &paths, w, ink), style.to_string())
+}
+
+fn stray_zones(layout: &BallotLayout, cells: &[RectMm]) -> Zones {
+    let mut rects: Vec<RectMm> = layout
+        .rows
+        .iter()
+        .flat_map(|r| r.boxes.iter().map(|b| grow(b, STRAY_CLEARANCE_MM + crate::layout::RULE_MM / 2.0)))
+        .collect();
+    rects.extend(cells.iter().map(|c| grow(c, 0.3)));
+    rects.extend(printed_marks(layout));
+    Zones { rects }
+}
+
+/// Ink outside the boxes and the name cells: a signature, a written-in name, a doodle in the
+/// margin, a tick beside (not in) a box, a word in the position column.
+fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm], zones: &Zones, m: &mut Marking) {
+    let table = layout.table;
+    let below = table.bottom() + 4.0;
+    let floor = layout.page.height_mm - 22.0;
+    let ink = hand.pen(rng);
+    for _ in 0..8 {
+        let kind = rng.weighted(&[0.3, 0.2, 0.25, 0.15, 0.1]);
+        let (s, writing, name): (Vec<Stroke>, Option<Handwriting>, String) = match kind {
+            0 => {
+                // A signature under the table, to the right.
+                if below + 8.0 > floor {
+                    continue;
+                }
+                let (w, h) = (rng.range(28.0, 50.0), rng.range(5.0, 9.0));
+                let at = PointMm { x: rng.range(100.0, 185.0 - w), y: rng.range(below + h + 2.0, floor.max(below + h + 2.5)) };
+                let paths = shapes::signature(rng, w, h);
+                let place = Place { at, rot: rng.sym(0.08), shear: rng.range(-0.35, -0.05) };
+                (strokes(&place, &paths, rng.range(0.3, 0.6), ink), None, "signature".into())
+            }
+            1 => {
+                // A name written in under the list, sometimes with a drawn box and a cross.
+                if below + 8.0 > floor {
+                    continue;
+                }
+                let name = *rng.pick(&["Phạm Văn D", "Hoàng Thị E", "Võ Minh F", "Đặng Quốc G", "Bùi Thị Hoa"]);
+                let cap = rng.range(2.8, 4.0);
+                let base = rng.range(below + cap + 1.5, (below + cap + 8.0).min(floor));
+                let hw = Handwriting {
+                    text: name.into(),
+                    at: PointMm { x: cells.first().map_or(table.x_mm + 12.0, |c| c.x_mm + 2.0) + rng.sym(1.5), y: base },
+                    cap_mm: cap,
+                    slant: rng.range(0.05, 0.35),
+                    ink,
+                    wobble: rng.next_u64(),
+                };
+                let mut s = Vec::new();
+                if rng.chance(0.5) {
+                    let k = rng.below(3);
+                    let x = layout.rows.first().map_or(150.0, |r| r.boxes[k].center().x);
+                    let place = Place { at: PointMm { x: x + rng.sym(2.0), y: base - cap / 2.0 }, rot: rng.sym(0.05), shear: 0.0 };
+                    let side = rng.range(4.5, 6.0);
+                    let mut paths = shapes::hand_box(rng, side);
+                    let e = rng.range(1.6, 2.4);
+                    paths.extend(shapes::cross(rng, e));
+                    s = strokes(&place, &paths, hand.width(rng), ink);
+                }
+                (s, Some(hw), "written_name".into())
+            }
+            2 => {
+                // A doodle in a margin, or under the table when there is room.
+                let size = rng.range(4.0, 10.0);
+                let spot = rng.below(3);
+                let at = match spot {
+                    0 => PointMm { x: rng.range(1.5 + size / 2.0, (table.x_mm - size / 2.0).max(2.0 + size / 2.0)), y: rng.range(25.0, 270.0) },
+                    1 => PointMm {
+                        x: rng.range((table.right() + size / 2.0).min(208.0 - size / 2.0), 208.5 - size / 2.0),
+                        y: rng.range(25.0, 270.0),
+                    },
+                    _ => {
+                        if below + size > floor {
+                            continue;
+                        }
+                        PointMm { x: rng.range(20.0, 190.0), y: rng.range(below + size / 2.0, floor) }
+                    }
+                };
+                let (paths, what) = shapes::doodle(rng, size);
+                let place = Place { at, rot: rng.sym(0.5), shear: 0.0 };
+                (strokes(&place, &paths, hand.width(rng), ink), None, format!("doodle:{what}"))
+            }
+            3 => {
+                // A tick beside a box, well clear of its frame.
+                let row = rng.pick(&layout.rows);
+                let b = row.boxes[rng.below(3)];
+                let e = rng.range(1.3, 2.2);
+                let w = hand.width(rng);
+                let side = if rng.chance(0.5) { 1.0 } else { -1.0 };
+                let gap = b.w_mm / 2.0 + STRAY_CLEARANCE_MM + 0.4 + w / 2.0 + e * 1.1 + rng.range(0.0, 2.0);
+                let c = b.center();
+                let place =
+                    Place { at: PointMm { x: c.x + side * gap, y: c.y + rng.sym(1.0) }, rot: rng.sym(0.2), shear: 0.0 };
+                (strokes(&place, &shapes::tick(rng, e), w, ink), None, "tick_beside_box".into())
+            }
+            _ => {
+                // A word in the position column.
+                let i = rng.below(layout.rows.len());
+                let (xs, ys) = &layout.rules;
+                if xs.len() < 4 || ys.len() < i + 3 {
+                    continue;
+                }
+                let word = *rng.pick(&["đồng ý", "tốt", "?", "ok", "xem lại", "cố gắng"]);
+                let cap = rng.range(2.2, 3.0);
+                let hw = Handwriting {
+                    text: word.into(),
+                    at: PointMm { x: rng.range(xs[2] + 1.0, xs[3] - 16.0), y: rng.range(ys[i + 1] + cap + 0.8, ys[i + 2] - 1.0) },
+                    cap_mm: cap,
+                    slant: rng.range(0.0, 0.3),
+                    ink,
+                    wobble: rng.next_u64(),
+                };
+                (Vec::new(), Some(hw), "note".into())
+            }
+        };
+        let writing_ok = writing.as_ref().is_none_or(|hw| {
+            let b = hw.bounds();
+            let corners = [
+                PointMm { x: b.x_mm, y: b.y_mm },
+                PointMm { x: b.right(), y: b.y_mm },
+                PointMm { x: b.x_mm, y: b.bottom() },
+                PointMm { x: b.right(), y: b.bottom() },
+            ];
+            let edges = shapes::resample(&[
+                (corners[0].x, corners[0].y),
+                (corners[1].x, corners[1].y),
+                (corners[3].x, corners[3].y),
+                (corners[2].x, corners[2].y),
+                (corners[0].x, corners[0].y),
+            ]);
+            let outline = Stroke { points: edges.iter().map(|&(x, y)| PointMm { x, y }).collect(), width_mm: 0.0, ink };
+            !zones.hit(&[outline]) && !zones.rects.iter().any(|z| contains(&b, z) || contains(z, &b))
+        });
+        if !zones.hit(&s) && writing_ok {
+            m.strokes.extend(s);
+            m.writing.extend(writing);
+            m.strays.push(name);
+            return;
+        }
+    }
+}
+
+/// Whether `inner`'s centre lies inside `outer`.
+fn contains(outer: &RectMm, inner: &RectMm) -> bool {
+    let c = inner.center();
+    c.x > outer.x_mm && c.x < outer.right() && c.y > outer.y_mm && c.y < outer.bottom()
+}
