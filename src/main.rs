@@ -114,6 +114,16 @@ enum Command {
         #[arg(long)]
         bad_inputs: bool,
     },
+    /// The vote's timeline (D−20 … D+10) as text, and as an .ics calendar file.
+    Plan {
+        vote: PathBuf,
+        /// The day of the vote (default: the form's date).
+        #[arg(long)]
+        date: Option<String>,
+        /// Write the timeline as an iCalendar file a phone or Outlook can import.
+        #[arg(long)]
+        ics: Option<PathBuf>,
+    },
     /// Re-read the stored images with the current code; show every difference from the record.
     Audit {
         vote: PathBuf,
@@ -237,6 +247,26 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Review { vote, action } => review_command(&vote, action),
+        Command::Plan { vote, date, ics } => {
+            let v = Vote::open(&vote)?;
+            let day = match &date {
+                Some(d) => kiemphieu::form::parse_date(d)
+                    .ok_or_else(|| anyhow::anyhow!("--date {d:?} is not a date YYYY-MM-DD"))?,
+                None => v.form.date_parts(),
+            };
+            let milestones = kiemphieu::plan::timeline(day);
+            print!("{}", kiemphieu::plan::to_text(&milestones));
+            if let Some(path) = ics {
+                let stamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
+                let text = kiemphieu::plan::to_ics(&v.form.id, &milestones, stamp);
+                kiemphieu::vote::write_atomic(&path, text.as_bytes())?;
+                println!("calendar written to {}", path.display());
+            }
+            Ok(0)
+        }
         Command::Demo { out } => demo(&out.unwrap_or_else(|| PathBuf::from("demo-vote"))),
         Command::Simulate {
             vote,
@@ -375,8 +405,21 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
 }
 
 fn write_minutes(v: &Vote, t: &kiemphieu::tally::Tally, path: &std::path::Path, draft: bool) -> anyhow::Result<()> {
-    let _ = (v, t, path, draft);
-    anyhow::bail!("minutes are not wired yet")
+    let committee = kiemphieu::review::meeting(v)?.map(|m| m.committee).unwrap_or_default();
+    let now = kiemphieu::store::now_utc();
+    // "2023-07-10T09:30:00Z" → "10/07/2023 09:30 UTC"
+    let generated_at = format!("{}/{}/{} {} UTC", &now[8..10], &now[5..7], &now[0..4], &now[11..16]);
+    let input = kiemphieu::minutes::MinutesInput { form: &v.form, tally: t, committee, draft, generated_at };
+    let pdf = match kiemphieu::minutes::render_minutes(&input) {
+        Ok(pdf) => pdf,
+        Err(e) => match e.hint() {
+            Some(h) => anyhow::bail!("cannot write the minutes {}: {e}\nhint: {h}", path.display()),
+            None => anyhow::bail!("cannot write the minutes {}: {e}", path.display()),
+        },
+    };
+    kiemphieu::vote::write_atomic(path, &pdf)?;
+    eprintln!("minutes written to {}{}", path.display(), if draft { " (DỰ THẢO)" } else { "" });
+    Ok(())
 }
 
 fn fault_level(s: &str) -> kiemphieu::simulate::FaultLevel {
