@@ -29,13 +29,18 @@ fn main() {
     };
     let dir = std::env::temp_dir().join(format!("kiemphieu-accuracy-{seed}-{sheets}"));
     let _ = std::fs::remove_dir_all(&dir);
-    let form = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/tin-nhiem-so-khcn.json");
+    let form =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/tin-nhiem-so-khcn.json");
     let t = std::time::Instant::now();
     let report = kiemphieu::accuracy::trial(&dir, &form, &opts).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(2)
     });
-    println!("seed {seed}, {sheets} sheets, faults {faults:?}, {:.1} s, folder {}", t.elapsed().as_secs_f64(), dir.display());
+    println!(
+        "seed {seed}, {sheets} sheets, faults {faults:?}, {:.1} s, folder {}",
+        t.elapsed().as_secs_f64(),
+        dir.display()
+    );
     print!("{}", report.to_text());
     if !report.passes() {
         std::process::exit(1);

@@ -16,7 +16,9 @@ use kiemphieu::vote::Vote;
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let n: usize = match args.next() {
-        Some(a) => a.parse().map_err(|_| anyhow::anyhow!("N must be a number, found {a:?}"))?,
+        Some(a) => a
+            .parse()
+            .map_err(|_| anyhow::anyhow!("N must be a number, found {a:?}"))?,
         None => 1000,
     };
     let form = args.next().map(PathBuf::from).unwrap_or_else(|| {
@@ -37,7 +39,10 @@ fn main() -> anyhow::Result<()> {
     println!("ballots   {n}");
     println!("seconds   {total:.3}");
     println!("pages     {pages}");
-    println!("pdf       {mb:.2} MB ({:.1} KB per ballot)", bytes.len() as f64 / 1e3 / n as f64);
+    println!(
+        "pdf       {mb:.2} MB ({:.1} KB per ballot)",
+        bytes.len() as f64 / 1e3 / n as f64
+    );
     println!("per page  {:.3} ms", total * 1e3 / n as f64);
 
     // Where the time goes: rendering alone, on fresh serials (nothing registered).
@@ -60,7 +65,11 @@ fn main() -> anyhow::Result<()> {
         count(b"/Type /Page") + count(b"/Type/Page"),
         count(b"FlateDecode")
     );
-    let verdict = if total < 5.0 && mb < 10.0 { "within" } else { "OUTSIDE" };
+    let verdict = if total < 5.0 && mb < 10.0 {
+        "within"
+    } else {
+        "OUTSIDE"
+    };
     println!("target    1000 ballots < 5 s and < 10 MB: {verdict} (for N = {n})");
     Ok(())
 }

@@ -18,9 +18,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
@@ -37,7 +39,10 @@ fn jpegs(dir: &Path) -> Vec<PathBuf> {
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
-    let dir = PathBuf::from(a.get(2).expect("usage: bench_scan prepare|decode|scan DIR [N]"));
+    let dir = PathBuf::from(
+        a.get(2)
+            .expect("usage: bench_scan prepare|decode|scan DIR [N]"),
+    );
     match a[1].as_str() {
         "prepare" => {
             let n: usize = a.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
@@ -46,21 +51,36 @@ fn main() {
             let mut vote = Vote::init(&dir.join("vote"), &form).unwrap();
             vote.generate(n).unwrap();
             let sim = dir.join("sim");
-            let opts = SimOptions { seed: 99, count: n, faults: FaultLevel::None, ..SimOptions::default() };
+            let opts = SimOptions {
+                seed: 99,
+                count: n,
+                faults: FaultLevel::None,
+                ..SimOptions::default()
+            };
             simulate(&vote, &sim, &opts).unwrap();
             // As a 300-dpi scanner writes them: JPEG, quality 90.
             std::fs::create_dir_all(dir.join("jpeg")).unwrap();
             let mut files: Vec<PathBuf> = std::fs::read_dir(&sim)
                 .unwrap()
                 .map(|e| e.unwrap().path())
-                .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("sheet-"))
+                .filter(|p| {
+                    p.file_name()
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                        .starts_with("sheet-")
+                })
                 .collect();
             files.sort();
             files.par_iter().for_each(|p| {
                 let img = image::open(p).unwrap();
-                let out = dir.join("jpeg").join(p.with_extension("jpg").file_name().unwrap());
+                let out = dir
+                    .join("jpeg")
+                    .join(p.with_extension("jpg").file_name().unwrap());
                 let mut buf = Vec::new();
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 90).encode_image(&img).unwrap();
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 90)
+                    .encode_image(&img)
+                    .unwrap();
                 std::fs::write(out, buf).unwrap();
             });
             println!("prepared {n} sheets in {}", dir.display());

@@ -7,7 +7,13 @@ fn main() {
     let pages = kiemphieu::interpret::decode::decode_pages(&bytes).unwrap();
     let t = std::time::Instant::now();
     let r = kiemphieu::interpret::interpret_page(&pages[0], &vote.layout, &vote.form.marks);
-    println!("{:?}\n{:?}\nstamp {:?}\n{:?}", r.registration, r.qr, r.stamp_cover, t.elapsed());
+    println!(
+        "{:?}\n{:?}\nstamp {:?}\n{:?}",
+        r.registration,
+        r.qr,
+        r.stamp_cover,
+        t.elapsed()
+    );
     for row in r.rows {
         println!("{row:?}");
     }

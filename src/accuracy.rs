@@ -73,7 +73,12 @@ impl AccuracyReport {
                 s.push_str(&format!("  {k:<40} {n}\n"));
             }
         }
-        for m in self.misread_rows.iter().chain(&self.not_genuine_counted).chain(&self.unrecorded) {
+        for m in self
+            .misread_rows
+            .iter()
+            .chain(&self.not_genuine_counted)
+            .chain(&self.unrecorded)
+        {
             s.push_str(&format!("  ! {m}\n"));
         }
         s.push_str(if self.passes() { "PASS\n" } else { "FAIL\n" });
@@ -86,9 +91,16 @@ pub fn evaluate(truth: &Truth, records: &[SheetRecord]) -> AccuracyReport {
     let by_name: BTreeMap<String, &SheetRecord> = records
         .iter()
         .filter(|r| r.page == 1)
-        .filter_map(|r| Path::new(&r.file).file_name().map(|n| (n.to_string_lossy().to_string(), r)))
+        .filter_map(|r| {
+            Path::new(&r.file)
+                .file_name()
+                .map(|n| (n.to_string_lossy().to_string(), r))
+        })
         .collect();
-    let mut rep = AccuracyReport { sheets: truth.sheets.len(), ..Default::default() };
+    let mut rep = AccuracyReport {
+        sheets: truth.sheets.len(),
+        ..Default::default()
+    };
     for t in &truth.sheets {
         let Some(rec) = by_name.get(&t.file) else {
             rep.unrecorded.push(format!("{}: no record", t.file));
@@ -107,15 +119,18 @@ pub fn evaluate(truth: &Truth, records: &[SheetRecord]) -> AccuracyReport {
         if rec.outcome == Outcome::Counted {
             rep.counted += 1;
             if t.kind != SheetKind::Genuine {
-                rep.not_genuine_counted.push(format!("{}: a {:?} sheet was counted", t.file, t.kind));
+                rep.not_genuine_counted
+                    .push(format!("{}: a {:?} sheet was counted", t.file, t.kind));
                 continue;
             }
             for tr in &t.rows {
                 let Some(r) = rec.rows.iter().find(|r| r.subject == tr.subject) else {
-                    rep.misread_rows.push(format!("{} row {}: not read", t.file, tr.subject));
+                    rep.misread_rows
+                        .push(format!("{} row {}: not read", t.file, tr.subject));
                     continue;
                 };
-                let same = r.verdict == tr.verdict && (tr.verdict != RowVerdict::Valid || r.choice == tr.choice);
+                let same = r.verdict == tr.verdict
+                    && (tr.verdict != RowVerdict::Valid || r.choice == tr.choice);
                 if !same {
                     rep.misread_rows.push(format!(
                         "{} row {}: truth {} {:?} ({}), read {} {:?}, scores {:?}, strike {}",
@@ -137,7 +152,9 @@ pub fn evaluate(truth: &Truth, records: &[SheetRecord]) -> AccuracyReport {
             if rec.outcome == Outcome::Review {
                 rep.clear_sent_to_review += 1;
                 let reason = rec.reason.map(|r| r.as_str()).unwrap_or("-");
-                *rep.review_reasons.entry(format!("{reason} ({})", t.faults.level)).or_default() += 1;
+                *rep.review_reasons
+                    .entry(format!("{reason} ({})", t.faults.level))
+                    .or_default() += 1;
             }
         }
     }
@@ -155,22 +172,33 @@ pub enum TrialError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("cannot read the truth file {path}: {reason}")]
-    Truth { path: std::path::PathBuf, reason: String },
+    Truth {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 /// A whole trial in `dir`: a new vote from `form`, ballots printed with spares, a simulated box,
 /// a scan, and the comparison with the truth.
-pub fn trial(dir: &Path, form: &Path, sim: &crate::simulate::SimOptions) -> Result<AccuracyReport, TrialError> {
+pub fn trial(
+    dir: &Path,
+    form: &Path,
+    sim: &crate::simulate::SimOptions,
+) -> Result<AccuracyReport, TrialError> {
     let vote_dir = dir.join("vote");
     let scans = dir.join("scans");
     let mut vote = crate::vote::Vote::init(&vote_dir, form)?;
     vote.generate(sim.count + 5)?;
     let summary = crate::simulate::simulate(&vote, &scans, sim)?;
     crate::scan::scan(&mut vote, std::slice::from_ref(&scans), |_| {})?;
-    let text = std::fs::read_to_string(&summary.truth)
-        .map_err(|e| TrialError::Truth { path: summary.truth.clone(), reason: e.to_string() })?;
-    let truth: Truth = serde_json::from_str(&text)
-        .map_err(|e| TrialError::Truth { path: summary.truth.clone(), reason: e.to_string() })?;
+    let text = std::fs::read_to_string(&summary.truth).map_err(|e| TrialError::Truth {
+        path: summary.truth.clone(),
+        reason: e.to_string(),
+    })?;
+    let truth: Truth = serde_json::from_str(&text).map_err(|e| TrialError::Truth {
+        path: summary.truth.clone(),
+        reason: e.to_string(),
+    })?;
     let records: Vec<SheetRecord> = vote.store.sheets()?.into_iter().map(|s| s.record).collect();
     Ok(evaluate(&truth, &records))
 }

@@ -22,7 +22,13 @@ const PURPLE: Rgb<u8> = Rgb([150, 40, 170]);
 const PICTURE_WIDTH: u32 = 900;
 
 /// Draws the reading over the page. `highlight` lists rows (1-based) to mark for a person.
-pub fn annotate(img: &GrayImage, reading: &PageReading, rec: &SheetRecord, layout: &BallotLayout, highlight: &[usize]) -> RgbImage {
+pub fn annotate(
+    img: &GrayImage,
+    reading: &PageReading,
+    rec: &SheetRecord,
+    layout: &BallotLayout,
+    highlight: &[usize],
+) -> RgbImage {
     let s = PICTURE_WIDTH as f64 / img.width() as f64;
     let small = image::imageops::resize(
         img,
@@ -31,7 +37,8 @@ pub fn annotate(img: &GrayImage, reading: &PageReading, rec: &SheetRecord, layou
         image::imageops::FilterType::Triangle,
     );
     let banner = 60u32;
-    let mut out = RgbImage::from_pixel(small.width(), small.height() + banner, Rgb([255, 255, 255]));
+    let mut out =
+        RgbImage::from_pixel(small.width(), small.height() + banner, Rgb([255, 255, 255]));
     for (x, y, p) in small.enumerate_pixels() {
         let v = p.0[0];
         out.put_pixel(x, y + banner, Rgb([v, v, v]));
@@ -47,7 +54,15 @@ pub fn annotate(img: &GrayImage, reading: &PageReading, rec: &SheetRecord, layou
         crate::record::Outcome::Review => ORANGE,
         _ => RED,
     };
-    draw_text_mut(&mut out, colour, 10, 6, PxScale::from(24.0), face, &headline);
+    draw_text_mut(
+        &mut out,
+        colour,
+        10,
+        6,
+        PxScale::from(24.0),
+        face,
+        &headline,
+    );
     let mut second = format!("{} p.{}", rec.file, rec.page);
     if let Some(serial) = &rec.serial {
         second = format!("serial {serial} · {second}");
@@ -55,7 +70,15 @@ pub fn annotate(img: &GrayImage, reading: &PageReading, rec: &SheetRecord, layou
     if let Some(d) = &rec.detail {
         second = format!("{second} · {d}");
     }
-    draw_text_mut(&mut out, Rgb([60, 60, 60]), 10, 34, PxScale::from(16.0), face, &second);
+    draw_text_mut(
+        &mut out,
+        Rgb([60, 60, 60]),
+        10,
+        34,
+        PxScale::from(16.0),
+        face,
+        &second,
+    );
 
     let Ok(reg) = &reading.registration else {
         return out;
@@ -66,10 +89,22 @@ pub fn annotate(img: &GrayImage, reading: &PageReading, rec: &SheetRecord, layou
     };
     let outline = |out: &mut RgbImage, r: &RectMm, c: Rgb<u8>, thick: i32| {
         let corners = [
-            PointMm { x: r.x_mm, y: r.y_mm },
-            PointMm { x: r.right(), y: r.y_mm },
-            PointMm { x: r.right(), y: r.bottom() },
-            PointMm { x: r.x_mm, y: r.bottom() },
+            PointMm {
+                x: r.x_mm,
+                y: r.y_mm,
+            },
+            PointMm {
+                x: r.right(),
+                y: r.y_mm,
+            },
+            PointMm {
+                x: r.right(),
+                y: r.bottom(),
+            },
+            PointMm {
+                x: r.x_mm,
+                y: r.bottom(),
+            },
         ]
         .map(to_px);
         for k in 0..4 {
@@ -84,7 +119,16 @@ pub fn annotate(img: &GrayImage, reading: &PageReading, rec: &SheetRecord, layou
         outline(&mut out, f, BLUE, 1);
     }
     outline(&mut out, &layout.qr, BLUE, 1);
-    outline(&mut out, &layout.stamp, if rec.reason == Some(crate::record::Reason::MissingStamp) { RED } else { BLUE }, 1);
+    outline(
+        &mut out,
+        &layout.stamp,
+        if rec.reason == Some(crate::record::Reason::MissingStamp) {
+            RED
+        } else {
+            BLUE
+        },
+        1,
+    );
     for (row, reading_row) in layout.rows.iter().zip(&rec.rows) {
         let verdict_colour = match reading_row.verdict {
             RowVerdict::Valid => GREEN,
@@ -100,13 +144,29 @@ pub fn annotate(img: &GrayImage, reading: &PageReading, rec: &SheetRecord, layou
                 _ => verdict_colour,
             };
             outline(&mut out, b, c, 1);
-            let (x, y) = to_px(PointMm { x: b.x_mm, y: b.bottom() + 0.6 });
-            draw_text_mut(&mut out, c, x as i32, y as i32, PxScale::from(13.0), face, &format!("{:.3}", reading_row.scores[k]));
+            let (x, y) = to_px(PointMm {
+                x: b.x_mm,
+                y: b.bottom() + 0.6,
+            });
+            draw_text_mut(
+                &mut out,
+                c,
+                x as i32,
+                y as i32,
+                PxScale::from(13.0),
+                face,
+                &format!("{:.3}", reading_row.scores[k]),
+            );
         }
-        if reading_row.verdict == RowVerdict::CrossedOut || reading_row.strike >= crate::interpret::marks::STRIKE_MARGINAL {
+        if reading_row.verdict == RowVerdict::CrossedOut
+            || reading_row.strike >= crate::interpret::marks::STRIKE_MARGINAL
+        {
             outline(&mut out, &row.name_rect, PURPLE, 1);
         }
-        let (x, y) = to_px(PointMm { x: row.name_rect.x_mm, y: row.name_rect.bottom() + 0.4 });
+        let (x, y) = to_px(PointMm {
+            x: row.name_rect.x_mm,
+            y: row.name_rect.bottom() + 0.4,
+        });
         draw_text_mut(
             &mut out,
             verdict_colour,
@@ -114,14 +174,39 @@ pub fn annotate(img: &GrayImage, reading: &PageReading, rec: &SheetRecord, layou
             y as i32,
             PxScale::from(12.0),
             face,
-            &format!("{} · strike {:.2}", reading_row.verdict.as_str(), reading_row.strike),
+            &format!(
+                "{} · strike {:.2}",
+                reading_row.verdict.as_str(),
+                reading_row.strike
+            ),
         );
         if highlight.contains(&row.subject) {
-            let left = RectMm::new(layout.table.x_mm - 4.0, row.boxes[0].y_mm, 2.5, row.boxes[0].h_mm);
-            let (a, b) = (to_px(PointMm { x: left.x_mm, y: left.y_mm }), to_px(PointMm { x: left.right(), y: left.bottom() }));
+            let left = RectMm::new(
+                layout.table.x_mm - 4.0,
+                row.boxes[0].y_mm,
+                2.5,
+                row.boxes[0].h_mm,
+            );
+            let (a, b) = (
+                to_px(PointMm {
+                    x: left.x_mm,
+                    y: left.y_mm,
+                }),
+                to_px(PointMm {
+                    x: left.right(),
+                    y: left.bottom(),
+                }),
+            );
             let (x0, y0) = (a.0.min(b.0) as i32, a.1.min(b.1) as i32);
-            let (w, h) = ((a.0 - b.0).abs().max(2.0) as u32, (a.1 - b.1).abs().max(2.0) as u32);
-            draw_filled_rect_mut(&mut out, imageproc::rect::Rect::at(x0, y0).of_size(w, h), ORANGE);
+            let (w, h) = (
+                (a.0 - b.0).abs().max(2.0) as u32,
+                (a.1 - b.1).abs().max(2.0) as u32,
+            );
+            draw_filled_rect_mut(
+                &mut out,
+                imageproc::rect::Rect::at(x0, y0).of_size(w, h),
+                ORANGE,
+            );
         }
     }
     out

@@ -67,7 +67,10 @@ impl AuditReport {
             if let Some(r) = d.row {
                 place.push_str(&format!("row {r} "));
             }
-            s.push_str(&format!("  {place}{}: recorded {} / now {}", d.what, d.recorded, d.now));
+            s.push_str(&format!(
+                "  {place}{}: recorded {} / now {}",
+                d.what, d.recorded, d.now
+            ));
             if let Some(sc) = d.scores {
                 s.push_str(&format!(" (scores {:.4} {:.4} {:.4})", sc[0], sc[1], sc[2]));
             }
@@ -114,7 +117,9 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
                 row: None,
                 what: "event_chain".into(),
                 recorded: format!("event {id} and after"),
-                now: format!("event {id} does not match its hash: the record was edited outside kiemphieu"),
+                now: format!(
+                    "event {id} does not match its hash: the record was edited outside kiemphieu"
+                ),
                 scores: None,
             });
             0
@@ -125,7 +130,11 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
     let by_hash: HashMap<String, PathBuf> = match images {
         None => sheets
             .iter()
-            .filter_map(|s| s.archive.as_ref().map(|a| (s.record.sha256.clone(), vote.dir.join(a))))
+            .filter_map(|s| {
+                s.archive
+                    .as_ref()
+                    .map(|a| (s.record.sha256.clone(), vote.dir.join(a)))
+            })
             .collect(),
         Some(paths) => {
             let mut m = HashMap::new();
@@ -151,7 +160,10 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
             m
         }
     };
-    let mut replay = Replay { vote, claimed: HashMap::new() };
+    let mut replay = Replay {
+        vote,
+        claimed: HashMap::new(),
+    };
     let mut decoded: BTreeMap<String, Result<Vec<image::GrayImage>, String>> = BTreeMap::new();
     let mut rereads: Vec<(i64, SheetRecord)> = Vec::new();
     for s in &sheets {
@@ -167,7 +179,11 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
             scores: None,
         };
         let Some(path) = by_hash.get(&rec.sha256) else {
-            diffs.push(diff("image_missing", format!("sha256 {}", rec.sha256), "no image with this hash".into()));
+            diffs.push(diff(
+                "image_missing",
+                format!("sha256 {}", rec.sha256),
+                "no image with this hash".into(),
+            ));
             continue;
         };
         if !decoded.contains_key(&rec.sha256) {
@@ -186,25 +202,49 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
         }
         let now = match decoded.get(&rec.sha256).expect("just inserted") {
             Err(e) if e.contains("sha256") || e.starts_with("cannot read") => {
-                diffs.push(diff("image_altered", format!("sha256 {}", rec.sha256), e.clone()));
+                diffs.push(diff(
+                    "image_altered",
+                    format!("sha256 {}", rec.sha256),
+                    e.clone(),
+                ));
                 continue;
             }
-            Err(e) => SheetRecord::error(&rec.file, rec.page, &rec.sha256, rec.reason.unwrap_or(crate::record::Reason::NotAnImage), e.clone()),
+            Err(e) => SheetRecord::error(
+                &rec.file,
+                rec.page,
+                &rec.sha256,
+                rec.reason.unwrap_or(crate::record::Reason::NotAnImage),
+                e.clone(),
+            ),
             Ok(pages) => match pages.get(rec.page as usize - 1) {
                 None => {
-                    diffs.push(diff("image_missing", format!("page {}", rec.page), "the file has fewer pages".into()));
+                    diffs.push(diff(
+                        "image_missing",
+                        format!("page {}", rec.page),
+                        "the file has fewer pages".into(),
+                    ));
                     continue;
                 }
                 Some(img) => {
                     let reading = interpret_page(img, &vote.layout, &vote.form.marks);
-                    judge(&replay, &vote.form.id, &rec.file, rec.page, &rec.sha256, &reading)?
+                    judge(
+                        &replay,
+                        &vote.form.id,
+                        &rec.file,
+                        rec.page,
+                        &rec.sha256,
+                        &reading,
+                    )?
                 }
             },
         };
         if matches!(now.outcome, Outcome::Counted | Outcome::Review)
             && let Some(serial) = &now.serial
         {
-            replay.claimed.entry(serial.clone()).or_insert((rec.file.clone(), rec.page));
+            replay
+                .claimed
+                .entry(serial.clone())
+                .or_insert((rec.file.clone(), rec.page));
         }
         compare(s.id, rec, &now, &mut diffs);
         rereads.push((s.id, now));
@@ -230,7 +270,12 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
             scores: None,
         });
     }
-    Ok(AuditReport { vote: vote.form.id.clone(), sheets_checked: sheets.len(), events_checked, differences: diffs })
+    Ok(AuditReport {
+        vote: vote.form.id.clone(),
+        sheets_checked: sheets.len(),
+        events_checked,
+        differences: diffs,
+    })
 }
 
 fn compare(id: i64, rec: &SheetRecord, now: &SheetRecord, diffs: &mut Vec<Difference>) {
@@ -246,13 +291,34 @@ fn compare(id: i64, rec: &SheetRecord, now: &SheetRecord, diffs: &mut Vec<Differ
     };
     let mut push = |what: &str, a: String, b: String| {
         if a != b {
-            diffs.push(Difference { what: what.into(), recorded: a, now: b, ..base.clone() });
+            diffs.push(Difference {
+                what: what.into(),
+                recorded: a,
+                now: b,
+                ..base.clone()
+            });
         }
     };
-    push("outcome", rec.outcome.as_str().into(), now.outcome.as_str().into());
-    push("reason", fmt_opt(rec.reason.map(|r| r.as_str())), fmt_opt(now.reason.map(|r| r.as_str())));
-    push("serial", fmt_opt(rec.serial.as_deref()), fmt_opt(now.serial.as_deref()));
-    push("orientation", fmt_opt(rec.orientation), fmt_opt(now.orientation));
+    push(
+        "outcome",
+        rec.outcome.as_str().into(),
+        now.outcome.as_str().into(),
+    );
+    push(
+        "reason",
+        fmt_opt(rec.reason.map(|r| r.as_str())),
+        fmt_opt(now.reason.map(|r| r.as_str())),
+    );
+    push(
+        "serial",
+        fmt_opt(rec.serial.as_deref()),
+        fmt_opt(now.serial.as_deref()),
+    );
+    push(
+        "orientation",
+        fmt_opt(rec.orientation),
+        fmt_opt(now.orientation),
+    );
     for (a, b) in rec.rows.iter().zip(&now.rows) {
         let row_diff = |what: &str, x: String, y: String| Difference {
             row: Some(a.subject),
@@ -263,7 +329,11 @@ fn compare(id: i64, rec: &SheetRecord, now: &SheetRecord, diffs: &mut Vec<Differ
             ..base.clone()
         };
         if a.verdict != b.verdict {
-            diffs.push(row_diff("verdict", a.verdict.as_str().into(), b.verdict.as_str().into()));
+            diffs.push(row_diff(
+                "verdict",
+                a.verdict.as_str().into(),
+                b.verdict.as_str().into(),
+            ));
         }
         if a.choice != b.choice {
             diffs.push(row_diff("choice", fmt_opt(a.choice), fmt_opt(b.choice)));

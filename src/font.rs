@@ -18,11 +18,15 @@ pub struct BallotFont {
 
 impl BallotFont {
     pub fn regular() -> BallotFont {
-        BallotFont { face: FontRef::try_from_slice(REGULAR_TTF).expect("bundled font parses") }
+        BallotFont {
+            face: FontRef::try_from_slice(REGULAR_TTF).expect("bundled font parses"),
+        }
     }
 
     pub fn bold() -> BallotFont {
-        BallotFont { face: FontRef::try_from_slice(BOLD_TTF).expect("bundled font parses") }
+        BallotFont {
+            face: FontRef::try_from_slice(BOLD_TTF).expect("bundled font parses"),
+        }
     }
 
     pub fn face(&self) -> &FontRef<'static> {
@@ -67,7 +71,11 @@ impl BallotFont {
             if self.width_mm(word, size_pt) > max_mm {
                 return None;
             }
-            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
             if self.width_mm(&candidate, size_pt) <= max_mm {
                 line = candidate;
             } else {
@@ -88,7 +96,10 @@ mod tests {
     #[test]
     fn vietnamese_is_covered_and_emoji_is_not() {
         let f = BallotFont::regular();
-        assert_eq!(f.first_missing_char("Nguyễn Thị Hường, Phó Giám đốc Sở — Tín nhiệm thấp"), None);
+        assert_eq!(
+            f.first_missing_char("Nguyễn Thị Hường, Phó Giám đốc Sở — Tín nhiệm thấp"),
+            None
+        );
         assert_eq!(f.first_missing_char("A 𝄞 B"), Some('𝄞'));
     }
 

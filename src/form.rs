@@ -35,8 +35,14 @@ impl TryFrom<String> for Fraction {
         let (n, d) = s
             .split_once('/')
             .ok_or_else(|| format!("expected a fraction like \"1/2\", found {s:?}"))?;
-        let num: u64 = n.trim().parse().map_err(|_| format!("bad numerator in {s:?}"))?;
-        let den: u64 = d.trim().parse().map_err(|_| format!("bad denominator in {s:?}"))?;
+        let num: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad numerator in {s:?}"))?;
+        let den: u64 = d
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad denominator in {s:?}"))?;
         if den == 0 || num > den {
             return Err(format!("{s:?} is not a fraction between 0 and 1"));
         }
@@ -93,8 +99,8 @@ pub struct MarkThresholds {
 }
 
 impl MarkThresholds {
-    pub const DEFINITE: f64 = 0.12;
-    pub const MARGINAL: f64 = 0.04;
+    pub const DEFINITE: f64 = 0.10;
+    pub const MARGINAL: f64 = 0.01;
     fn default_definite() -> f64 {
         Self::DEFINITE
     }
@@ -105,7 +111,10 @@ impl MarkThresholds {
 
 impl Default for MarkThresholds {
     fn default() -> Self {
-        MarkThresholds { definite: Self::DEFINITE, marginal: Self::MARGINAL }
+        MarkThresholds {
+            definite: Self::DEFINITE,
+            marginal: Self::MARGINAL,
+        }
     }
 }
 
@@ -154,11 +163,18 @@ pub struct Form {
 #[derive(Debug, thiserror::Error)]
 pub enum FormError {
     #[error("cannot read form file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("form file {path} is not valid: {reason}")]
     Parse { path: PathBuf, reason: String },
     #[error("form file {path}: field `{field}` {problem}")]
-    Field { path: PathBuf, field: String, problem: String },
+    Field {
+        path: PathBuf,
+        field: String,
+        problem: String,
+    },
 }
 
 impl Form {
@@ -168,15 +184,19 @@ impl Form {
 
     /// Reads and validates a form file.
     pub fn load(path: &Path) -> Result<Form, FormError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| FormError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| FormError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Form::parse(&text, path)
     }
 
     /// Parses and validates form text; `path` only names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Form, FormError> {
-        let form: Form = serde_json::from_str(text)
-            .map_err(|e| FormError::Parse { path: path.to_owned(), reason: e.to_string() })?;
+        let form: Form = serde_json::from_str(text).map_err(|e| FormError::Parse {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
         form.validate(path)?;
         Ok(form)
     }
@@ -191,7 +211,10 @@ impl Form {
         };
         let id_ok = !self.id.is_empty()
             && self.id.len() <= 40
-            && self.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !self.id.starts_with('-');
         if !id_ok {
             return Err(bad(
@@ -203,10 +226,16 @@ impl Form {
             ));
         }
         if !valid_date(&self.date) {
-            return Err(bad("date", format!("must be a date YYYY-MM-DD (found {:?})", self.date)));
+            return Err(bad(
+                "date",
+                format!("must be a date YYYY-MM-DD (found {:?})", self.date),
+            ));
         }
         if self.organization.is_empty() {
-            return Err(bad("organization", "is empty: give at least one line".into()));
+            return Err(bad(
+                "organization",
+                "is empty: give at least one line".into(),
+            ));
         }
         if self.levels.len() != 3 {
             return Err(bad(
@@ -215,7 +244,10 @@ impl Form {
             ));
         }
         if self.subjects.is_empty() {
-            return Err(bad("subjects", "is empty: a vote needs at least one subject".into()));
+            return Err(bad(
+                "subjects",
+                "is empty: a vote needs at least one subject".into(),
+            ));
         }
         let capacity = layout::max_subjects();
         if self.subjects.len() > capacity {
@@ -264,7 +296,10 @@ impl Form {
             if let Some(c) = font.first_missing_char(&text) {
                 return Err(bad(
                     &field,
-                    format!("has {c:?} (U+{:04X}), which the ballot font cannot draw", c as u32),
+                    format!(
+                        "has {c:?} (U+{:04X}), which the ballot font cannot draw",
+                        c as u32
+                    ),
                 ));
             }
         }

@@ -46,14 +46,27 @@ pub struct RectMm {
 
 impl RectMm {
     pub const fn new(x_mm: f64, y_mm: f64, w_mm: f64, h_mm: f64) -> RectMm {
-        RectMm { x_mm, y_mm, w_mm, h_mm }
+        RectMm {
+            x_mm,
+            y_mm,
+            w_mm,
+            h_mm,
+        }
     }
     pub fn center(&self) -> PointMm {
-        PointMm { x: self.x_mm + self.w_mm / 2.0, y: self.y_mm + self.h_mm / 2.0 }
+        PointMm {
+            x: self.x_mm + self.w_mm / 2.0,
+            y: self.y_mm + self.h_mm / 2.0,
+        }
     }
     /// The same rectangle shrunk by `d` on every side.
     pub fn inset(&self, d: f64) -> RectMm {
-        RectMm::new(self.x_mm + d, self.y_mm + d, self.w_mm - 2.0 * d, self.h_mm - 2.0 * d)
+        RectMm::new(
+            self.x_mm + d,
+            self.y_mm + d,
+            self.w_mm - 2.0 * d,
+            self.h_mm - 2.0 * d,
+        )
     }
     pub fn right(&self) -> f64 {
         self.x_mm + self.w_mm
@@ -288,7 +301,10 @@ impl BallotLayout {
         BallotLayout {
             format: FORMAT.to_string(),
             vote: form.id.clone(),
-            page: PageSize { width_mm: PAGE_W_MM, height_mm: PAGE_H_MM },
+            page: PageSize {
+                width_mm: PAGE_W_MM,
+                height_mm: PAGE_H_MM,
+            },
             fiducials: Self::fiducial_rects(),
             qr,
             stamp,
@@ -307,7 +323,10 @@ pub fn check_fits(form: &Form) -> Result<(), (String, String)> {
     let regular = BallotFont::regular();
     let bold = BallotFont::bold();
     let too_wide = |field: String, w: f64, max: f64, pt: f64| {
-        Err((field, format!("is too long: {w:.1} mm wide at {pt} pt, at most {max:.1} mm fits")))
+        Err((
+            field,
+            format!("is too long: {w:.1} mm wide at {pt} pt, at most {max:.1} mm fits"),
+        ))
     };
     let name_max = COLS_MM[1] - 2.0 * CELL_PAD_MM;
     let pos_max = COLS_MM[2] - 2.0 * CELL_PAD_MM;
@@ -337,7 +356,10 @@ pub fn check_fits(form: &Form) -> Result<(), (String, String)> {
             _ => {
                 return Err((
                     format!("levels[{i}]"),
-                    format!("is too long for its column ({} mm, two lines)", COLS_MM[3 + i]),
+                    format!(
+                        "is too long for its column ({} mm, two lines)",
+                        COLS_MM[3 + i]
+                    ),
                 ));
             }
         }

@@ -24,6 +24,7 @@ pub mod print;
 pub mod raster;
 pub mod record;
 pub mod review;
+pub mod sample;
 pub mod scan;
 pub mod serial;
 pub mod simulate;

@@ -127,11 +127,27 @@ enum Command {
     /// Re-read the stored images with the current code; show every difference from the record.
     Audit {
         vote: PathBuf,
+        #[command(subcommand)]
+        action: Option<AuditAction>,
         /// The auditor's own copy of the scans, matched by SHA-256 (default: the vote's archive).
         #[arg(long, num_args = 1..)]
         images: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// A reproducible random sample of counted sheets for a hand count, with a printable PDF.
+    Sample {
+        #[arg(long)]
+        count: usize,
+        #[arg(long)]
+        seed: u64,
+        /// Where to write the PDF (default: sample-SEED.pdf).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -214,31 +230,62 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             );
             Ok(0)
         }
-        Command::Scan { vote, paths, json, annotate, threads } => {
+        Command::Scan {
+            vote,
+            paths,
+            json,
+            annotate,
+            threads,
+        } => {
             set_threads(threads)?;
             let mut v = Vote::open(&vote)?;
             let summary = scan_command(&mut v, &paths, json, annotate.as_deref())?;
-            Ok(if summary.needs_attention() { EXIT_ATTENTION } else { 0 })
+            Ok(if summary.needs_attention() {
+                EXIT_ATTENTION
+            } else {
+                0
+            })
         }
-        Command::Void { vote, paths, serial } => {
+        Command::Void {
+            vote,
+            paths,
+            serial,
+        } => {
             let mut v = Vote::open(&vote)?;
             if paths.is_empty() && serial.is_empty() {
-                anyhow::bail!("nothing to void\nhint: give scanned images of the unused ballots, or --serial S...");
+                anyhow::bail!(
+                    "nothing to void\nhint: give scanned images of the unused ballots, or --serial S..."
+                );
             }
             let mut serials = kiemphieu::void::parse_serials(&serial)?;
             let files = kiemphieu::scan::collect_files(&paths)?;
             serials.extend(kiemphieu::void::serials_from_images(&v, &files)?);
             let n = kiemphieu::void::void_serials(&mut v, &serials)?;
             let (printed, voided) = v.store.printed_and_voided()?;
-            println!("voided {n} ballot(s); printed {printed}, voided {voided}, issued {}", printed - voided);
+            println!(
+                "voided {n} ballot(s); printed {printed}, voided {voided}, issued {}",
+                printed - voided
+            );
             Ok(0)
         }
-        Command::Meeting { vote, convened, present, chair, member } => {
+        Command::Meeting {
+            vote,
+            convened,
+            present,
+            chair,
+            member,
+        } => {
             let mut v = Vote::open(&vote)?;
-            let mut committee: Vec<(String, String)> =
-                chair.into_iter().map(|c| (c, "Trưởng ban".to_string())).collect();
+            let mut committee: Vec<(String, String)> = chair
+                .into_iter()
+                .map(|c| (c, "Trưởng ban".to_string()))
+                .collect();
             committee.extend(member.into_iter().map(|m| (m, "Thành viên".to_string())));
-            let m = kiemphieu::review::Meeting { convened, present, committee };
+            let m = kiemphieu::review::Meeting {
+                convened,
+                present,
+                committee,
+            };
             kiemphieu::review::record_meeting(&mut v, &m)?;
             println!(
                 "meeting recorded: {present} of {convened} present; quorum (2/3) {}",
@@ -292,10 +339,42 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 missing_stamp,
             };
             let s = kiemphieu::simulate::simulate(&v, &out, &opts)?;
-            println!("wrote {} sheets to {}; truth in {}", s.sheets, s.out.display(), s.truth.display());
+            println!(
+                "wrote {} sheets to {}; truth in {}",
+                s.sheets,
+                s.out.display(),
+                s.truth.display()
+            );
             Ok(0)
         }
-        Command::Audit { vote, images, json } => {
+        Command::Audit {
+            vote,
+            action: Some(AuditAction::Sample { count, seed, out }),
+            ..
+        } => {
+            let v = Vote::open(&vote)?;
+            let picked = kiemphieu::sample::pick(&v, count, seed)?;
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("sample-{seed}.pdf")));
+            let pdf = kiemphieu::sample::sample_pdf(&v, &picked, seed)?;
+            kiemphieu::vote::write_atomic(&out, &pdf)?;
+            println!("sample of {} counted sheet(s), seed {seed}:", picked.len());
+            for s in &picked {
+                println!(
+                    "  sheet {:>5}  serial {}  {}",
+                    s.id,
+                    s.record.serial.as_deref().unwrap_or("-"),
+                    s.record.file
+                );
+            }
+            println!("printable sheets: {}", out.display());
+            Ok(0)
+        }
+        Command::Audit {
+            vote,
+            action: None,
+            images,
+            json,
+        } => {
             let v = Vote::open(&vote)?;
             let images = (!images.is_empty()).then_some(images.as_slice());
             let report = kiemphieu::audit::audit(&v, images)?;
@@ -306,7 +385,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(if report.clean() { 0 } else { EXIT_ATTENTION })
         }
-        Command::Tally { vote, json, csv, minutes, draft } => {
+        Command::Tally {
+            vote,
+            json,
+            csv,
+            minutes,
+            draft,
+        } => {
             let v = Vote::open(&vote)?;
             let input = kiemphieu::review::tally_input(&v)?;
             let t = kiemphieu::tally::tally(&input);
@@ -336,7 +421,10 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
             }
             for (s, why) in pending {
                 let reason = s.record.reason.map(|r| r.as_str()).unwrap_or("");
-                println!("sheet {:>5}  {:<20} {} (page {}): {why}", s.id, reason, s.record.file, s.record.page);
+                println!(
+                    "sheet {:>5}  {:<20} {} (page {}): {why}",
+                    s.id, reason, s.record.file, s.record.page
+                );
                 if let Some(d) = &s.record.detail {
                     println!("             {d}");
                 }
@@ -349,14 +437,18 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
                 .iter()
                 .find(|s| s.id == sheet)
                 .ok_or_else(|| anyhow::anyhow!("sheet {sheet} does not exist\nhint: `kiemphieu review VOTE list` shows the sheets waiting"))?;
-            let archive = s.archive.as_ref().ok_or_else(|| anyhow::anyhow!("sheet {sheet} has no archived image"))?;
+            let archive = s
+                .archive
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("sheet {sheet} has no archived image"))?;
             let path = v.dir.join(archive);
-            let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            let bytes = std::fs::read(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
             let pages = kiemphieu::interpret::decode::decode_pages(&bytes)
                 .map_err(|e| anyhow::anyhow!("cannot decode {}: {}", path.display(), e.detail))?;
-            let img = pages
-                .get(s.record.page as usize - 1)
-                .ok_or_else(|| anyhow::anyhow!("{} has no page {}", path.display(), s.record.page))?;
+            let img = pages.get(s.record.page as usize - 1).ok_or_else(|| {
+                anyhow::anyhow!("{} has no page {}", path.display(), s.record.page)
+            })?;
             let reading = kiemphieu::interpret::interpret_page(img, &v.layout, &v.form.marks);
             let highlight: Vec<usize> = s
                 .record
@@ -365,10 +457,16 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
                 .filter(|r| r.verdict == kiemphieu::record::RowVerdict::Ambiguous)
                 .map(|r| r.subject)
                 .collect();
-            let pic = kiemphieu::annotate::annotate(img, &reading, &s.record, &v.layout, &highlight);
+            let pic =
+                kiemphieu::annotate::annotate(img, &reading, &s.record, &v.layout, &highlight);
             let out = out.unwrap_or_else(|| PathBuf::from(format!("review-{sheet}.png")));
-            pic.save(&out).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
-            println!("sheet {sheet}: {} {}", s.record.outcome.as_str(), s.record.reason.map(|r| r.as_str()).unwrap_or(""));
+            pic.save(&out)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+            println!(
+                "sheet {sheet}: {} {}",
+                s.record.outcome.as_str(),
+                s.record.reason.map(|r| r.as_str()).unwrap_or("")
+            );
             for r in &s.record.rows {
                 println!(
                     "  row {:>2} {:<15} scores {:.3} {:.3} {:.3}  strike {:.2}",
@@ -383,7 +481,13 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
             println!("picture: {}", out.display());
             Ok(0)
         }
-        ReviewAction::Decide { sheet_id: sheet, by, sheet_action, serial, row } => {
+        ReviewAction::Decide {
+            sheet_id: sheet,
+            by,
+            sheet_action,
+            serial,
+            row,
+        } => {
             let levels = v.form.levels.len();
             let mut rows = std::collections::BTreeMap::new();
             for r in &row {
@@ -396,7 +500,12 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
                 "invalid" | "reject" => SheetAction::Invalid,
                 _ => SheetAction::Accept,
             });
-            let d = Decision { sheet: sheet_action, serial, rows, ..Default::default() };
+            let d = Decision {
+                sheet: sheet_action,
+                serial,
+                rows,
+                ..Default::default()
+            };
             let res = kiemphieu::review::decide(&mut v, sheet, d, &by)?;
             println!("sheet {sheet} decided by {by}: {res:?}");
             Ok(0)
@@ -404,21 +513,47 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
     }
 }
 
-fn write_minutes(v: &Vote, t: &kiemphieu::tally::Tally, path: &std::path::Path, draft: bool) -> anyhow::Result<()> {
-    let committee = kiemphieu::review::meeting(v)?.map(|m| m.committee).unwrap_or_default();
+fn write_minutes(
+    v: &Vote,
+    t: &kiemphieu::tally::Tally,
+    path: &std::path::Path,
+    draft: bool,
+) -> anyhow::Result<()> {
+    let committee = kiemphieu::review::meeting(v)?
+        .map(|m| m.committee)
+        .unwrap_or_default();
     let now = kiemphieu::store::now_utc();
     // "2023-07-10T09:30:00Z" → "10/07/2023 09:30 UTC"
-    let generated_at = format!("{}/{}/{} {} UTC", &now[8..10], &now[5..7], &now[0..4], &now[11..16]);
-    let input = kiemphieu::minutes::MinutesInput { form: &v.form, tally: t, committee, draft, generated_at };
+    let generated_at = format!(
+        "{}/{}/{} {} UTC",
+        &now[8..10],
+        &now[5..7],
+        &now[0..4],
+        &now[11..16]
+    );
+    let input = kiemphieu::minutes::MinutesInput {
+        form: &v.form,
+        tally: t,
+        committee,
+        draft,
+        generated_at,
+    };
     let pdf = match kiemphieu::minutes::render_minutes(&input) {
         Ok(pdf) => pdf,
         Err(e) => match e.hint() {
-            Some(h) => anyhow::bail!("cannot write the minutes {}: {e}\nhint: {h}", path.display()),
+            Some(h) => anyhow::bail!(
+                "cannot write the minutes {}: {e}\nhint: {h}",
+                path.display()
+            ),
             None => anyhow::bail!("cannot write the minutes {}: {e}", path.display()),
         },
     };
     kiemphieu::vote::write_atomic(path, &pdf)?;
-    eprintln!("minutes written to {}{}", path.display(), if draft { " (DỰ THẢO)" } else { "" });
+    eprintln!(
+        "minutes written to {}{}",
+        path.display(),
+        if draft { " (DỰ THẢO)" } else { "" }
+    );
     Ok(())
 }
 
@@ -450,14 +585,25 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
         }
     }
     std::fs::create_dir_all(out)?;
-    std::fs::write(out.join(DEMO_MARKER), "made by kiemphieu demo; a later demo replaces this folder\n")?;
+    std::fs::write(
+        out.join(DEMO_MARKER),
+        "made by kiemphieu demo; a later demo replaces this folder\n",
+    )?;
     let form = out.join("form.json");
     std::fs::write(&form, EXAMPLE_FORM)?;
     let vote_dir = out.join("vote");
     let mut v = Vote::init(&vote_dir, &form)?;
-    println!("1. init      {} ({} subjects)", vote_dir.display(), v.form.subjects.len());
+    println!(
+        "1. init      {} ({} subjects)",
+        vote_dir.display(),
+        v.form.subjects.len()
+    );
     let batch = v.generate(48)?;
-    println!("2. generate  {} ballots -> {}", batch.serials.len(), batch.pdf.display());
+    println!(
+        "2. generate  {} ballots -> {}",
+        batch.serials.len(),
+        batch.pdf.display()
+    );
     let m = kiemphieu::review::Meeting {
         convened: 45,
         present: 40,
@@ -481,7 +627,12 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
         missing_stamp: 1,
     };
     let sim = kiemphieu::simulate::simulate(&v, &scans, &opts)?;
-    println!("4. simulate  {} scanned sheets -> {} (truth: {})", sim.sheets, scans.display(), sim.truth.display());
+    println!(
+        "4. simulate  {} scanned sheets -> {} (truth: {})",
+        sim.sheets,
+        scans.display(),
+        sim.truth.display()
+    );
     // The ballots not handed out come back unused and are voided.
     let used: std::collections::HashSet<String> = std::fs::read_to_string(&sim.truth)
         .ok()
@@ -497,7 +648,10 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
         .collect();
     let n = kiemphieu::void::void_serials(&mut v, &unused)?;
     println!("5. void      {n} unused ballots returned and voided");
-    println!("6. scan      (annotated pictures in {})", out.join("annotated").display());
+    println!(
+        "6. scan      (annotated pictures in {})",
+        out.join("annotated").display()
+    );
     scan_command(&mut v, &[scans], false, Some(&out.join("annotated")))?;
     println!("7. review");
     for (s, why) in kiemphieu::review::pending(&v)? {
@@ -508,15 +662,29 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
     print!("{}", t.to_text());
     let minutes = out.join("bien-ban-kiem-phieu.pdf");
     write_minutes(&v, &t, &minutes, !t.is_final)?;
-    println!("9. minutes   {}{}", minutes.display(), if t.is_final { "" } else { " (DỰ THẢO: sheets await review)" });
+    println!(
+        "9. minutes   {}{}",
+        minutes.display(),
+        if t.is_final {
+            ""
+        } else {
+            " (DỰ THẢO: sheets await review)"
+        }
+    );
     let report = kiemphieu::audit::audit(&v, None)?;
-    println!("10. audit    {} sheets re-read, {} difference(s)", report.sheets_checked, report.differences.len());
+    println!(
+        "10. audit    {} sheets re-read, {} difference(s)",
+        report.sheets_checked,
+        report.differences.len()
+    );
     Ok(0)
 }
 
 fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
     if let Some(n) = threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()?;
     }
     Ok(())
 }
@@ -552,7 +720,11 @@ fn scan_command(
             if rec.page == 1 {
                 b.inc(1);
             }
-            b.set_message(format!("{} {}", rec.outcome.as_str(), rec.reason.map(|r| r.as_str()).unwrap_or("")));
+            b.set_message(format!(
+                "{} {}",
+                rec.outcome.as_str(),
+                rec.reason.map(|r| r.as_str()).unwrap_or("")
+            ));
         }
         if let (Some(dir), Some(img), Some(reading)) = (annotate, sheet.image, sheet.reading) {
             let pic = kiemphieu::annotate::annotate(img, reading, rec, &layout, &[]);

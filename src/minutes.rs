@@ -59,8 +59,14 @@ impl MinutesError {
 /// The text of a PDF's pages, as printpdf extracts it (for checking what the minutes say).
 pub fn extract_text(pdf: &[u8]) -> Result<String, String> {
     let mut warnings = Vec::new();
-    let doc = printpdf::PdfDocument::parse(pdf, &printpdf::PdfParseOptions::default(), &mut warnings)?;
-    Ok(doc.extract_text().into_iter().map(|chunks| chunks.join("\n")).collect::<Vec<_>>().join("\n"))
+    let doc =
+        printpdf::PdfDocument::parse(pdf, &printpdf::PdfParseOptions::default(), &mut warnings)?;
+    Ok(doc
+        .extract_text()
+        .into_iter()
+        .map(|chunks| chunks.join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n"))
 }
 
 /// Copies of the minutes (Regulation 96: 2 to the direct superior, 1 kept).

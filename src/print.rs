@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use printpdf::{
     Color, ImageCompression, ImageOptimizationOptions, Line, LinePoint, Mm, Op, PaintMode,
     ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing,
-    Pt, RawImage, RawImageData, RawImageFormat, Rgb, TextItem, TextMatrix, WindingOrder, XObjectTransform,
+    Pt, RawImage, RawImageData, RawImageFormat, Rgb, TextItem, TextMatrix, WindingOrder,
+    XObjectTransform,
 };
 
 use crate::font::{BOLD_TTF, BallotFont, REGULAR_TTF};
@@ -36,13 +37,22 @@ pub fn pdf_point(p: PointMm, page_h_mm: f64) -> Point {
 
 /// Checks that a stamp image decodes, before a vote is created with it.
 pub fn check_stamp_image(bytes: &[u8], path: &Path) -> Result<(), PrintError> {
-    decode_stamp(bytes).map(|_| ()).map_err(|reason| PrintError::StampImage { path: path.to_owned(), reason })
+    decode_stamp(bytes)
+        .map(|_| ())
+        .map_err(|reason| PrintError::StampImage {
+            path: path.to_owned(),
+            reason,
+        })
 }
 
 fn decode_stamp(bytes: &[u8]) -> Result<RawImage, String> {
     let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
     if img.width() > 4000 || img.height() > 4000 {
-        return Err(format!("{}×{} pixels is larger than 4000×4000", img.width(), img.height()));
+        return Err(format!(
+            "{}×{} pixels is larger than 4000×4000",
+            img.width(),
+            img.height()
+        ));
     }
     // Composite over white: PDF soft masks are not needed for an ink stamp.
     let rgba = img.to_rgba8();
@@ -71,9 +81,11 @@ pub fn render_ballots(
 ) -> Result<Vec<u8>, PrintError> {
     let mut doc = PdfDocument::new(&form.title);
     let mut font_warnings = Vec::new();
-    let regular =
-        doc.add_font(&ParsedFont::from_bytes(REGULAR_TTF, 0, &mut font_warnings).expect("bundled font"));
-    let bold = doc.add_font(&ParsedFont::from_bytes(BOLD_TTF, 0, &mut font_warnings).expect("bundled font"));
+    let regular = doc.add_font(
+        &ParsedFont::from_bytes(REGULAR_TTF, 0, &mut font_warnings).expect("bundled font"),
+    );
+    let bold = doc
+        .add_font(&ParsedFont::from_bytes(BOLD_TTF, 0, &mut font_warnings).expect("bundled font"));
     let stamp = match stamp_image {
         Some(bytes) => {
             let raw = decode_stamp(bytes).map_err(|reason| PrintError::StampImage {
@@ -98,7 +110,9 @@ pub fn render_ballots(
         }
     }
     common.push(Op::SetOutlineColor { col: black() });
-    common.push(Op::SetOutlineThickness { pt: Pt((RULE_MM * POINTS_PER_MM) as f32) });
+    common.push(Op::SetOutlineThickness {
+        pt: Pt((RULE_MM * POINTS_PER_MM) as f32),
+    });
     let (xs, ys) = &layout.rules;
     let t = layout.table;
     for &x in xs {
@@ -114,8 +128,20 @@ pub fn render_ballots(
     }
     common.push(Op::SetFillColor { col: black() });
     for t in &layout.texts {
-        let font = if t.bold { bold.clone() } else { regular.clone() };
-        common.extend(pen.text(&t.text, PointMm { x: t.x_mm, y: t.baseline_mm }, t.size_pt, font));
+        let font = if t.bold {
+            bold.clone()
+        } else {
+            regular.clone()
+        };
+        common.extend(pen.text(
+            &t.text,
+            PointMm {
+                x: t.x_mm,
+                y: t.baseline_mm,
+            },
+            t.size_pt,
+            font,
+        ));
     }
     match &stamp {
         Some((id, w, h)) => {
@@ -126,7 +152,10 @@ pub fn render_ballots(
             let dpi = dpi_w.max(dpi_h);
             let (iw, ih) = (*w as f64 / dpi * 25.4, *h as f64 / dpi * 25.4);
             let origin = pdf_point(
-                PointMm { x: r.x_mm + (r.w_mm - iw) / 2.0, y: r.y_mm + (r.h_mm + ih) / 2.0 },
+                PointMm {
+                    x: r.x_mm + (r.w_mm - iw) / 2.0,
+                    y: r.y_mm + (r.h_mm + ih) / 2.0,
+                },
                 page_h,
             );
             common.push(Op::UseXobject {
@@ -145,9 +174,13 @@ pub fn render_ballots(
     let mut pages = Vec::with_capacity(serials.len());
     for serial in serials {
         let mut ops = common.clone();
-        ops.extend(pen.qr(&layout.qr, &qr_payload(&layout.vote, serial)).map_err(|reason| {
-            PrintError::Qr { serial: serial.to_string(), reason }
-        })?);
+        ops.extend(
+            pen.qr(&layout.qr, &qr_payload(&layout.vote, serial))
+                .map_err(|reason| PrintError::Qr {
+                    serial: serial.to_string(),
+                    reason,
+                })?,
+        );
         let text = serial.grouped();
         let size = 9.0;
         let w = BallotFont::bold().width_mm(&text, size);
@@ -155,11 +188,18 @@ pub fn render_ballots(
         ops.push(Op::SetFillColor { col: black() });
         ops.extend(pen.text(
             &text,
-            PointMm { x: r.x_mm + (r.w_mm - w) / 2.0, y: r.bottom() - 1.2 },
+            PointMm {
+                x: r.x_mm + (r.w_mm - w) / 2.0,
+                y: r.bottom() - 1.2,
+            },
             size,
             bold.clone(),
         ));
-        pages.push(PdfPage::new(Mm(layout.page.width_mm as f32), Mm(page_h as f32), ops));
+        pages.push(PdfPage::new(
+            Mm(layout.page.width_mm as f32),
+            Mm(page_h as f32),
+            ops,
+        ));
     }
     let options = PdfSaveOptions {
         subset_fonts: true,
@@ -190,7 +230,10 @@ struct Pen {
 
 impl Pen {
     fn pt(&self, p: PointMm) -> LinePoint {
-        LinePoint { p: pdf_point(p, self.page_h), bezier: false }
+        LinePoint {
+            p: pdf_point(p, self.page_h),
+            bezier: false,
+        }
     }
 
     fn rect_ring(&self, r: &RectMm) -> PolygonRing {
@@ -200,7 +243,12 @@ impl Pen {
             (r.right(), r.bottom()),
             (r.x_mm, r.bottom()),
         ];
-        PolygonRing { points: corners.iter().map(|&(x, y)| self.pt(PointMm { x, y })).collect() }
+        PolygonRing {
+            points: corners
+                .iter()
+                .map(|&(x, y)| self.pt(PointMm { x, y }))
+                .collect(),
+        }
     }
 
     fn circle_ring(&self, c: PointMm, radius: f64) -> PolygonRing {
@@ -209,7 +257,10 @@ impl Pen {
             points: (0..n)
                 .map(|i| {
                     let a = 2.0 * PI * i as f64 / n as f64;
-                    self.pt(PointMm { x: c.x + radius * a.cos(), y: c.y + radius * a.sin() })
+                    self.pt(PointMm {
+                        x: c.x + radius * a.cos(),
+                        y: c.y + radius * a.sin(),
+                    })
                 })
                 .collect(),
         }
@@ -219,7 +270,11 @@ impl Pen {
         vec![
             Op::SetFillColor { col },
             Op::DrawPolygon {
-                polygon: Polygon { rings, mode: PaintMode::Fill, winding_order: WindingOrder::EvenOdd },
+                polygon: Polygon {
+                    rings,
+                    mode: PaintMode::Fill,
+                    winding_order: WindingOrder::EvenOdd,
+                },
             },
         ]
     }
@@ -247,28 +302,52 @@ impl Pen {
     }
 
     fn outline(&self, r: &RectMm) -> Op {
-        Op::DrawLine { line: Line { points: self.rect_ring(r).points, is_closed: true } }
+        Op::DrawLine {
+            line: Line {
+                points: self.rect_ring(r).points,
+                is_closed: true,
+            },
+        }
     }
 
     fn line(&self, a: PointMm, b: PointMm) -> Op {
-        Op::DrawLine { line: Line { points: vec![self.pt(a), self.pt(b)], is_closed: false } }
+        Op::DrawLine {
+            line: Line {
+                points: vec![self.pt(a), self.pt(b)],
+                is_closed: false,
+            },
+        }
     }
 
-    fn text(&self, text: &str, baseline_left: PointMm, size_pt: f64, font: printpdf::FontId) -> Vec<Op> {
+    fn text(
+        &self,
+        text: &str,
+        baseline_left: PointMm,
+        size_pt: f64,
+        font: printpdf::FontId,
+    ) -> Vec<Op> {
         let p = pdf_point(baseline_left, self.page_h);
         vec![
             Op::StartTextSection,
-            Op::SetFont { font: PdfFontHandle::External(font), size: Pt(size_pt as f32) },
-            Op::SetTextMatrix { matrix: TextMatrix::Translate(p.x, p.y) },
-            Op::ShowText { items: vec![TextItem::Text(text.to_string())] },
+            Op::SetFont {
+                font: PdfFontHandle::External(font),
+                size: Pt(size_pt as f32),
+            },
+            Op::SetTextMatrix {
+                matrix: TextMatrix::Translate(p.x, p.y),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(text.to_string())],
+            },
             Op::EndTextSection,
         ]
     }
 
     /// The QR code: one filled rectangle per horizontal run of dark modules.
     fn qr(&self, r: &RectMm, payload: &str) -> Result<Vec<Op>, String> {
-        let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
-            .map_err(|e| e.to_string())?;
+        let code =
+            qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
+                .map_err(|e| e.to_string())?;
         let n = code.width();
         let colors = code.to_colors();
         let m = r.w_mm / n as f64;
@@ -295,7 +374,11 @@ impl Pen {
         }
         let mut ops = vec![Op::SetFillColor { col: black() }];
         ops.push(Op::DrawPolygon {
-            polygon: Polygon { rings, mode: PaintMode::Fill, winding_order: WindingOrder::NonZero },
+            polygon: Polygon {
+                rings,
+                mode: PaintMode::Fill,
+                winding_order: WindingOrder::NonZero,
+            },
         });
         Ok(ops)
     }
@@ -309,28 +392,51 @@ impl Pen {
             red(),
         );
         ops.extend(self.fill(
-            vec![self.circle_ring(c, outer - 2.2), self.circle_ring(c, outer - 2.7)],
+            vec![
+                self.circle_ring(c, outer - 2.2),
+                self.circle_ring(c, outer - 2.7),
+            ],
             red(),
         ));
         // A five-pointed star above the centre.
-        let star_c = PointMm { x: c.x, y: c.y - outer * 0.42 };
+        let star_c = PointMm {
+            x: c.x,
+            y: c.y - outer * 0.42,
+        };
         let points = (0..10)
             .map(|i| {
-                let rad = if i % 2 == 0 { outer * 0.22 } else { outer * 0.09 };
+                let rad = if i % 2 == 0 {
+                    outer * 0.22
+                } else {
+                    outer * 0.09
+                };
                 let a = -PI / 2.0 + PI * i as f64 / 5.0;
-                self.pt(PointMm { x: star_c.x + rad * a.cos(), y: star_c.y + rad * a.sin() })
+                self.pt(PointMm {
+                    x: star_c.x + rad * a.cos(),
+                    y: star_c.y + rad * a.sin(),
+                })
             })
             .collect();
         ops.extend(self.fill(vec![PolygonRing { points }], red()));
         // The agency's name, in as many short lines as fit inside the inner ring.
         let bold = BallotFont::bold();
         let size = 5.5;
-        let lines = bold.wrap(text, size, outer * 1.5).unwrap_or_else(|| vec![text.to_string()]);
+        let lines = bold
+            .wrap(text, size, outer * 1.5)
+            .unwrap_or_else(|| vec![text.to_string()]);
         let lh = size * crate::font::MM_PER_PT * 1.15;
         for (i, l) in lines.iter().take(3).enumerate() {
             let w = bold.width_mm(l, size);
             let y = c.y + 1.5 + lh * i as f64;
-            ops.extend(self.text(l, PointMm { x: c.x - w / 2.0, y }, size, font.clone()));
+            ops.extend(self.text(
+                l,
+                PointMm {
+                    x: c.x - w / 2.0,
+                    y,
+                },
+                size,
+                font.clone(),
+            ));
         }
         ops
     }

@@ -35,9 +35,10 @@ impl PrintedPdf {
     /// A page's size in millimetres.
     pub fn page_size_mm(&self, index: usize) -> Result<(f64, f64), RasterError> {
         let pages = self.pdf.pages();
-        let page = pages
-            .get(index)
-            .ok_or(RasterError::NoPage { page: index + 1, pages: pages.len() })?;
+        let page = pages.get(index).ok_or(RasterError::NoPage {
+            page: index + 1,
+            pages: pages.len(),
+        })?;
         let (w, h) = page.render_dimensions();
         Ok((w as f64 * 25.4 / 72.0, h as f64 * 25.4 / 72.0))
     }
@@ -45,9 +46,10 @@ impl PrintedPdf {
     /// Renders page `index` (0-based) at `dpi` on white paper.
     pub fn render(&self, index: usize, dpi: f64) -> Result<RgbImage, RasterError> {
         let pages = self.pdf.pages();
-        let page = pages
-            .get(index)
-            .ok_or(RasterError::NoPage { page: index + 1, pages: pages.len() })?;
+        let page = pages.get(index).ok_or(RasterError::NoPage {
+            page: index + 1,
+            pages: pages.len(),
+        })?;
         let cache = RenderCache::new();
         let scale = (dpi / 72.0) as f32;
         let pixmap = render(
@@ -55,11 +57,18 @@ impl PrintedPdf {
             &cache,
             &InterpreterSettings::default(),
             &RenderSettings::default(),
-            &PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE },
+            &PixmapSettings {
+                x_scale: scale,
+                y_scale: scale,
+                bg_color: WHITE,
+            },
         );
         let (w, h) = (pixmap.width() as u32, pixmap.height() as u32);
         let rgba = pixmap.take_rgba8(hayro::vello_cpu::peniko::ImageAlphaType::Alpha);
-        let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        let rgb: Vec<u8> = rgba
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
         Ok(RgbImage::from_raw(w, h, rgb).expect("pixmap size"))
     }
 }

@@ -86,16 +86,21 @@ pub fn parse_row_decision(text: &str, levels: usize) -> Result<(usize, RowDecisi
     let (s, v) = text
         .split_once('=')
         .ok_or_else(|| format!("{text:?}: expected SUBJECT=LEVEL, e.g. 2=1 or 2=invalid"))?;
-    let subject: usize = s.trim().parse().map_err(|_| format!("{text:?}: {s:?} is not a subject number"))?;
+    let subject: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?}: {s:?} is not a subject number"))?;
     let v = v.trim();
     if v.eq_ignore_ascii_case("invalid") {
         return Ok((subject, RowDecision::Invalid));
     }
-    let level: usize = v
-        .parse()
-        .map_err(|_| format!("{text:?}: {v:?} is neither a level number (1 to {levels}) nor \"invalid\""))?;
+    let level: usize = v.parse().map_err(|_| {
+        format!("{text:?}: {v:?} is neither a level number (1 to {levels}) nor \"invalid\"")
+    })?;
     if level == 0 || level > levels {
-        return Err(format!("{text:?}: level {level} does not exist (1 to {levels})"));
+        return Err(format!(
+            "{text:?}: level {level} does not exist (1 to {levels})"
+        ));
     }
     Ok((subject, RowDecision::Level(level - 1)))
 }
@@ -104,12 +109,22 @@ pub fn parse_row_decision(text: &str, levels: usize) -> Result<(usize, RowDecisi
 pub fn decisions(vote: &Vote) -> Result<BTreeMap<i64, Decision>, StoreError> {
     let conn = vote.store.connection();
     let path = vote.store.path().to_owned();
-    let sql = |e| StoreError::Sql { path: path.clone(), source: e };
+    let sql = |e| StoreError::Sql {
+        path: path.clone(),
+        source: e,
+    };
     let mut stmt = conn
         .prepare("SELECT sheet_id, body, reviewer, decided_at FROM decisions ORDER BY id")
         .map_err(sql)?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
         .map_err(sql)?;
     let mut out = BTreeMap::new();
     for row in rows {
@@ -127,21 +142,37 @@ pub fn decisions(vote: &Vote) -> Result<BTreeMap<i64, Decision>, StoreError> {
 
 /// Records a person's decision on a sheet waiting for review, after checking that it answers
 /// the sheet's question. A typed serial is checked against the registry like a scanned one.
-pub fn decide(vote: &mut Vote, sheet_id: i64, mut d: Decision, reviewer: &str) -> Result<Resolution, ReviewError> {
+pub fn decide(
+    vote: &mut Vote,
+    sheet_id: i64,
+    mut d: Decision,
+    reviewer: &str,
+) -> Result<Resolution, ReviewError> {
     if reviewer.trim().is_empty() {
-        return Err(ReviewError::Invalid("a decision needs the reviewer's name (--by)".into()));
+        return Err(ReviewError::Invalid(
+            "a decision needs the reviewer's name (--by)".into(),
+        ));
     }
     let sheets = vote.store.sheets()?;
-    let stored = sheets.iter().find(|s| s.id == sheet_id).ok_or(ReviewError::NoSheet(sheet_id))?;
+    let stored = sheets
+        .iter()
+        .find(|s| s.id == sheet_id)
+        .ok_or(ReviewError::NoSheet(sheet_id))?;
     if stored.record.outcome != Outcome::Review {
-        return Err(ReviewError::NotInReview { id: sheet_id, outcome: stored.record.outcome.as_str() });
+        return Err(ReviewError::NotInReview {
+            id: sheet_id,
+            outcome: stored.record.outcome.as_str(),
+        });
     }
     let n = vote.layout.rows.len();
     if let Some((&s, _)) = d.rows.iter().find(|(s, _)| **s == 0 || **s > n) {
-        return Err(ReviewError::Invalid(format!("subject {s} does not exist (1 to {n})")));
+        return Err(ReviewError::Invalid(format!(
+            "subject {s} does not exist (1 to {n})"
+        )));
     }
     if let Some(text) = &d.serial {
-        let serial = Serial::parse(text).map_err(|e| ReviewError::Invalid(format!("serial {text:?}: {e}")))?;
+        let serial = Serial::parse(text)
+            .map_err(|e| ReviewError::Invalid(format!("serial {text:?}: {e}")))?;
         d.serial = Some(serial.to_string());
         d.serial_check = match vote.store.serial_status(serial.as_str())? {
             SerialStatus::Unknown => Some(Reason::NotIssued),
@@ -158,7 +189,9 @@ pub fn decide(vote: &mut Vote, sheet_id: i64, mut d: Decision, reviewer: &str) -
     }
     let resolution = resolve(stored, Some(&d), n);
     if let Resolution::Pending(why) = &resolution {
-        return Err(ReviewError::Invalid(format!("the decision leaves sheet {sheet_id} undecided: {why}")));
+        return Err(ReviewError::Invalid(format!(
+            "the decision leaves sheet {sheet_id} undecided: {why}"
+        )));
     }
     let body = serde_json::to_string(&d).expect("decision serializes");
     let event = serde_json::json!({ "sheet": sheet_id, "decision": d, "reviewer": reviewer });
@@ -202,7 +235,10 @@ pub fn resolve(stored: &StoredSheet, decision: Option<&Decision>, subjects: usiz
         if undecided.is_empty() {
             Resolution::Counted(out)
         } else {
-            Resolution::Pending(format!("row(s) {} need a person's reading", undecided.join(", ")))
+            Resolution::Pending(format!(
+                "row(s) {} need a person's reading",
+                undecided.join(", ")
+            ))
         }
     };
     match rec.outcome {
@@ -303,15 +339,26 @@ pub fn meeting(vote: &Vote) -> Result<Option<Meeting>, StoreError> {
     let row: Option<(i64, i64, String)> = vote
         .store
         .connection()
-        .query_row("SELECT convened, present, committee FROM meeting WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT convened, present, committee FROM meeting WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()
-        .map_err(|e| StoreError::Sql { path: path.clone(), source: e })?;
+        .map_err(|e| StoreError::Sql {
+            path: path.clone(),
+            source: e,
+        })?;
     row.map(|(c, p, committee)| {
-        let committee = serde_json::from_str(&committee)
-            .map_err(|e| StoreError::Corrupt { path: path.clone(), reason: format!("meeting committee: {e}") })?;
-        Ok(Meeting { convened: c as u64, present: p as u64, committee })
+        let committee = serde_json::from_str(&committee).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            reason: format!("meeting committee: {e}"),
+        })?;
+        Ok(Meeting {
+            convened: c as u64,
+            present: p as u64,
+            committee,
+        })
     })
     .transpose()
 }
@@ -322,7 +369,10 @@ pub fn tally_input(vote: &Vote) -> Result<crate::tally::TallyInput, StoreError> 
 }
 
 /// The tally's input from a given list of sheet records (the audit's re-reading, say).
-pub fn tally_input_from(vote: &Vote, recorded: &[StoredSheet]) -> Result<crate::tally::TallyInput, StoreError> {
+pub fn tally_input_from(
+    vote: &Vote,
+    recorded: &[StoredSheet],
+) -> Result<crate::tally::TallyInput, StoreError> {
     use crate::tally::{RowResult, TalliedSheet};
     let decisions = decisions(vote)?;
     let n = vote.layout.rows.len();
@@ -331,7 +381,10 @@ pub fn tally_input_from(vote: &Vote, recorded: &[StoredSheet]) -> Result<crate::
     for s in recorded {
         match resolve(s, decisions.get(&s.id), n) {
             Resolution::Counted(rows) => sheets.push(TalliedSheet::Counted {
-                rows: rows.into_iter().map(|r| r.map_or(RowResult::Invalid, RowResult::Valid)).collect(),
+                rows: rows
+                    .into_iter()
+                    .map(|r| r.map_or(RowResult::Invalid, RowResult::Valid))
+                    .collect(),
             }),
             Resolution::Rejected => sheets.push(TalliedSheet::Rejected),
             Resolution::NotCollected => {}

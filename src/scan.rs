@@ -24,7 +24,10 @@ pub const IMAGE_EXTENSIONS: [&str; 7] = ["png", "jpg", "jpeg", "tif", "tiff", "b
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error("cannot read {path}: {source}")]
-    List { path: PathBuf, source: std::io::Error },
+    List {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -77,11 +80,20 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScanError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ScanError::List { path: dir.to_owned(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| ScanError::List {
+        path: dir.to_owned(),
+        source,
+    })?;
     for e in entries {
-        let e = e.map_err(|source| ScanError::List { path: dir.to_owned(), source })?;
+        let e = e.map_err(|source| ScanError::List {
+            path: dir.to_owned(),
+            source,
+        })?;
         let p = e.path();
-        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -117,7 +129,11 @@ pub struct ScannedSheet<'a> {
 
 /// Scans files and folders into the vote's record. `on_sheet` sees every page's record as it is
 /// committed (including `already_scanned` and `error`).
-pub fn scan(vote: &mut Vote, paths: &[PathBuf], mut on_sheet: impl FnMut(&ScannedSheet)) -> Result<ScanSummary, ScanError> {
+pub fn scan(
+    vote: &mut Vote,
+    paths: &[PathBuf],
+    mut on_sheet: impl FnMut(&ScannedSheet),
+) -> Result<ScanSummary, ScanError> {
     let files = collect_files(paths)?;
     let mut summary = ScanSummary::default();
     // Enough files per chunk to keep every thread busy, few enough to bound memory.
@@ -153,7 +169,12 @@ pub fn scan(vote: &mut Vote, paths: &[PathBuf], mut on_sheet: impl FnMut(&Scanne
                     }),
                     (Err(_), _) => Ok(Vec::new()),
                 };
-                ReadFile { path, bytes, sha256, pages }
+                ReadFile {
+                    path,
+                    bytes,
+                    sha256,
+                    pages,
+                }
             })
             .collect();
         for file in read {
@@ -179,7 +200,10 @@ fn commit_file(
     let bytes = match file.bytes {
         Ok(b) => b,
         Err(e) => {
-            summary.problems.push(FileProblem { file: name, reason: format!("cannot read the file: {e}") });
+            summary.problems.push(FileProblem {
+                file: name,
+                reason: format!("cannot read the file: {e}"),
+            });
             return Ok(());
         }
     };
@@ -207,7 +231,10 @@ fn commit_file(
                 true
             }
             Err(e) => {
-                summary.problems.push(FileProblem { file: name.clone(), reason: e.to_string() });
+                summary.problems.push(FileProblem {
+                    file: name.clone(),
+                    reason: e.to_string(),
+                });
                 false
             }
         }
@@ -217,13 +244,26 @@ fn commit_file(
         Err(f) => {
             let rec = SheetRecord::error(&name, 1, &file.sha256, f.reason, f.detail);
             if vote.store.has_sheet(&file.sha256, 1)? {
-                let rec = SheetRecord { outcome: Outcome::AlreadyScanned, reason: None, detail: None, ..rec };
+                let rec = SheetRecord {
+                    outcome: Outcome::AlreadyScanned,
+                    reason: None,
+                    detail: None,
+                    ..rec
+                };
                 summary.add(&rec);
-                on_sheet(&ScannedSheet { record: &rec, image: None, reading: None });
+                on_sheet(&ScannedSheet {
+                    record: &rec,
+                    image: None,
+                    reading: None,
+                });
             } else if archive(vote, summary) {
                 vote.store.insert_sheet(&rec, Some(&archive_rel))?;
                 summary.add(&rec);
-                on_sheet(&ScannedSheet { record: &rec, image: None, reading: None });
+                on_sheet(&ScannedSheet {
+                    record: &rec,
+                    image: None,
+                    reading: None,
+                });
             }
             return Ok(());
         }
@@ -232,7 +272,11 @@ fn commit_file(
         // Recorded before: same bytes.
         let rec = already_scanned(&name, 1, &file.sha256);
         summary.add(&rec);
-        on_sheet(&ScannedSheet { record: &rec, image: None, reading: None });
+        on_sheet(&ScannedSheet {
+            record: &rec,
+            image: None,
+            reading: None,
+        });
         return Ok(());
     }
     for (i, (img, reading)) in pages.iter().enumerate() {
@@ -240,16 +284,31 @@ fn commit_file(
         if vote.store.has_sheet(&file.sha256, page)? {
             let rec = already_scanned(&name, page, &file.sha256);
             summary.add(&rec);
-            on_sheet(&ScannedSheet { record: &rec, image: Some(img), reading: Some(reading) });
+            on_sheet(&ScannedSheet {
+                record: &rec,
+                image: Some(img),
+                reading: Some(reading),
+            });
             continue;
         }
-        let rec = judge(&vote.store, &vote.form.id, &name, page, &file.sha256, reading)?;
+        let rec = judge(
+            &vote.store,
+            &vote.form.id,
+            &name,
+            page,
+            &file.sha256,
+            reading,
+        )?;
         if !archive(vote, summary) {
             return Ok(());
         }
         vote.store.insert_sheet(&rec, Some(&archive_rel))?;
         summary.add(&rec);
-        on_sheet(&ScannedSheet { record: &rec, image: Some(img), reading: Some(reading) });
+        on_sheet(&ScannedSheet {
+            record: &rec,
+            image: Some(img),
+            reading: Some(reading),
+        });
     }
     Ok(())
 }
@@ -312,12 +371,20 @@ pub fn judge(
         rec.detail = Some(d);
     };
     // The serial is worth recording even from a sheet that cannot be registered.
-    let parsed = reading.qr.as_ref().map(|text| (text, parse_qr_payload(text)));
+    let parsed = reading
+        .qr
+        .as_ref()
+        .map(|text| (text, parse_qr_payload(text)));
     if let Ok((_, Ok((_, serial)))) = &parsed {
         rec.serial = Some(serial.to_string());
     }
     if let Err(e) = &reading.registration {
-        set(&mut rec, Outcome::Review, Reason::RegistrationFailed, e.clone());
+        set(
+            &mut rec,
+            Outcome::Review,
+            Reason::RegistrationFailed,
+            e.clone(),
+        );
         return Ok(rec);
     }
     let (sheet_vote, serial) = match parsed {
@@ -326,22 +393,45 @@ pub fn judge(
             return Ok(rec);
         }
         Ok((text, Err(e))) => {
-            set(&mut rec, Outcome::Rejected, Reason::NotIssued, format!("QR code {text:?}: {e}"));
+            set(
+                &mut rec,
+                Outcome::Rejected,
+                Reason::NotIssued,
+                format!("QR code {text:?}: {e}"),
+            );
             return Ok(rec);
         }
         Ok((_, Ok(v))) => v,
     };
     if sheet_vote != vote_id {
-        set(&mut rec, Outcome::Rejected, Reason::WrongVote, format!("the sheet belongs to vote {sheet_vote:?}"));
+        set(
+            &mut rec,
+            Outcome::Rejected,
+            Reason::WrongVote,
+            format!("the sheet belongs to vote {sheet_vote:?}"),
+        );
         return Ok(rec);
     }
     match registry.serial_status(serial.as_str())? {
         SerialStatus::Unknown => {
-            set(&mut rec, Outcome::Rejected, Reason::NotIssued, format!("serial {} was never printed for this vote", serial.grouped()));
+            set(
+                &mut rec,
+                Outcome::Rejected,
+                Reason::NotIssued,
+                format!(
+                    "serial {} was never printed for this vote",
+                    serial.grouped()
+                ),
+            );
             return Ok(rec);
         }
         SerialStatus::Voided => {
-            set(&mut rec, Outcome::Rejected, Reason::Voided, format!("serial {} was returned unused and voided", serial.grouped()));
+            set(
+                &mut rec,
+                Outcome::Rejected,
+                Reason::Voided,
+                format!("serial {} was returned unused and voided", serial.grouped()),
+            );
             return Ok(rec);
         }
         SerialStatus::Issued => {}
@@ -351,14 +441,22 @@ pub fn judge(
             &mut rec,
             Outcome::Review,
             Reason::DuplicateSerial,
-            format!("serial {} was already read from {other} (page {other_page})", serial.grouped()),
+            format!(
+                "serial {} was already read from {other} (page {other_page})",
+                serial.grouped()
+            ),
         );
         return Ok(rec);
     }
     if let Some(cover) = reading.stamp_cover
         && cover < marks::STAMP_MIN_COVER
     {
-        set(&mut rec, Outcome::Review, Reason::MissingStamp, format!("the stamp zone is {:.1}% inked", cover * 100.0));
+        set(
+            &mut rec,
+            Outcome::Review,
+            Reason::MissingStamp,
+            format!("the stamp zone is {:.1}% inked", cover * 100.0),
+        );
         return Ok(rec);
     }
     let unsure: Vec<String> = rec
@@ -368,7 +466,12 @@ pub fn judge(
         .map(|r| r.subject.to_string())
         .collect();
     if !unsure.is_empty() {
-        set(&mut rec, Outcome::Review, Reason::AmbiguousMark, format!("row(s) {} too faint to call", unsure.join(", ")));
+        set(
+            &mut rec,
+            Outcome::Review,
+            Reason::AmbiguousMark,
+            format!("row(s) {} too faint to call", unsure.join(", ")),
+        );
         return Ok(rec);
     }
     rec.outcome = Outcome::Counted;

@@ -103,7 +103,11 @@ impl fmt::Display for Serial {
 /// The text in a ballot's QR code: `KP1:<VOTE-ID>:<SERIAL>`, upper case so the QR code can use its
 /// compact alphanumeric mode (vote ids are lower case, so upper-casing loses nothing).
 pub fn qr_payload(vote: &str, serial: &Serial) -> String {
-    format!("{PAYLOAD_TAG}:{}:{}", vote.to_ascii_uppercase(), serial.as_str())
+    format!(
+        "{PAYLOAD_TAG}:{}:{}",
+        vote.to_ascii_uppercase(),
+        serial.as_str()
+    )
 }
 
 /// Reads a QR payload strictly: `(vote id in lower case, serial)`.
@@ -111,13 +115,19 @@ pub fn parse_qr_payload(text: &str) -> Result<(String, Serial), SerialError> {
     let mut parts = text.split(':');
     let (tag, vote, serial) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(t), Some(v), Some(s), None) => (t, v, s),
-        _ => return Err(SerialError::Payload(format!("expected 3 fields in {text:?}"))),
+        _ => {
+            return Err(SerialError::Payload(format!(
+                "expected 3 fields in {text:?}"
+            )));
+        }
     };
     if tag != PAYLOAD_TAG {
         return Err(SerialError::Payload(format!("unknown version tag {tag:?}")));
     }
     let vote_ok = !vote.is_empty()
-        && vote.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        && vote
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
     if !vote_ok {
         return Err(SerialError::Payload(format!("bad vote id {vote:?}")));
     }
@@ -185,7 +195,10 @@ mod tests {
     fn payload_round_trips_and_is_strict() {
         let s = Serial::random().unwrap();
         let p = qr_payload("tin-nhiem-2023", &s);
-        assert_eq!(parse_qr_payload(&p).unwrap(), ("tin-nhiem-2023".to_string(), s.clone()));
+        assert_eq!(
+            parse_qr_payload(&p).unwrap(),
+            ("tin-nhiem-2023".to_string(), s.clone())
+        );
         assert!(parse_qr_payload(&format!("KP2:X:{s}")).is_err());
         assert!(parse_qr_payload(&format!("KP1:X:{s}:extra")).is_err());
         assert!(parse_qr_payload("https://example.com").is_err());

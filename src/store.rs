@@ -70,7 +70,10 @@ CREATE TABLE events (
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database {path}: {source}")]
-    Sql { path: PathBuf, source: rusqlite::Error },
+    Sql {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("database {path} has schema version {found}, this program knows {SCHEMA_VERSION}")]
     Schema { path: PathBuf, found: i64 },
     #[error("database {path}: serial {serial} is already registered")]
@@ -106,7 +109,10 @@ impl Store {
     /// Creates a new database with the current schema; fails if the file exists.
     pub fn create(path: &Path, vote: &str) -> Result<Store, StoreError> {
         let conn = Connection::open(path).map_err(|source| sql(path, source))?;
-        let mut store = Store { conn, path: path.to_owned() };
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         store.pragmas()?;
         let p = store.path.clone();
         let tx = store.conn.transaction().map_err(|e| sql(&p, e))?;
@@ -128,18 +134,26 @@ impl Store {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|source| sql(path, source))?;
-        let store = Store { conn, path: path.to_owned() };
+        let store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         store.pragmas()?;
         let found: i64 = store
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| {
-                r.get::<_, String>(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
             .map_err(|e| sql(path, e))?
             .parse()
             .unwrap_or(-1);
         if found != SCHEMA_VERSION {
-            return Err(StoreError::Schema { path: path.to_owned(), found });
+            return Err(StoreError::Schema {
+                path: path.to_owned(),
+                found,
+            });
         }
         Ok(store)
     }
@@ -172,14 +186,19 @@ impl Store {
                 .prepare("INSERT INTO serials (serial, batch_id, page) VALUES (?1, ?2, ?3)")
                 .map_err(|e| sql(&p, e))?;
             for (i, s) in serials.iter().enumerate() {
-                insert.execute(params![s.as_str(), batch, i as i64 + 1]).map_err(|e| match e {
-                    rusqlite::Error::SqliteFailure(f, _)
-                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                    {
-                        StoreError::SerialTaken { path: p.clone(), serial: s.to_string() }
-                    }
-                    e => sql(&p, e),
-                })?;
+                insert
+                    .execute(params![s.as_str(), batch, i as i64 + 1])
+                    .map_err(|e| match e {
+                        rusqlite::Error::SqliteFailure(f, _)
+                            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                        {
+                            StoreError::SerialTaken {
+                                path: p.clone(),
+                                serial: s.to_string(),
+                            }
+                        }
+                        e => sql(&p, e),
+                    })?;
             }
         }
         let body = serde_json::json!({ "batch": batch, "count": serials.len(), "pdf": pdf });
@@ -191,11 +210,9 @@ impl Store {
     /// Serials printed so far, and how many of them are voided.
     pub fn printed_and_voided(&self) -> Result<(u64, u64), StoreError> {
         self.conn
-            .query_row(
-                "SELECT COUNT(*), COUNT(voided_at) FROM serials",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-            )
+            .query_row("SELECT COUNT(*), COUNT(voided_at) FROM serials", [], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })
             .map_err(|e| sql(&self.path, e))
     }
 
@@ -266,7 +283,11 @@ impl Store {
     }
 
     /// Records one sheet atomically, with its event.
-    pub fn insert_sheet(&mut self, rec: &SheetRecord, archive: Option<&str>) -> Result<i64, StoreError> {
+    pub fn insert_sheet(
+        &mut self,
+        rec: &SheetRecord,
+        archive: Option<&str>,
+    ) -> Result<i64, StoreError> {
         let p = self.path.clone();
         let rows = serde_json::to_string(&rec.rows).expect("rows serialize");
         let tx = self.conn.transaction().map_err(|e| sql(&p, e))?;
@@ -328,22 +349,48 @@ impl Store {
             .map_err(|e| sql(&self.path, e))?;
         let mut out = Vec::new();
         for row in raw {
-            let (id, sha256, page, file, outcome, reason, serial, orientation, rows, detail, archive, at) =
-                row.map_err(|e| sql(&self.path, e))?;
-            let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), reason: what };
+            let (
+                id,
+                sha256,
+                page,
+                file,
+                outcome,
+                reason,
+                serial,
+                orientation,
+                rows,
+                detail,
+                archive,
+                at,
+            ) = row.map_err(|e| sql(&self.path, e))?;
+            let corrupt = |what: String| StoreError::Corrupt {
+                path: self.path.clone(),
+                reason: what,
+            };
             let outcome = Outcome::parse(&outcome)
                 .ok_or_else(|| corrupt(format!("sheet {id}: unknown outcome {outcome:?}")))?;
             let reason = match reason {
                 None => None,
                 Some(r) => Some(
-                    Reason::parse(&r).ok_or_else(|| corrupt(format!("sheet {id}: unknown reason {r:?}")))?,
+                    Reason::parse(&r)
+                        .ok_or_else(|| corrupt(format!("sheet {id}: unknown reason {r:?}")))?,
                 ),
             };
             let rows: Vec<RowReading> = serde_json::from_str(&rows)
                 .map_err(|e| corrupt(format!("sheet {id}: rows: {e}")))?;
             out.push(StoredSheet {
                 id,
-                record: SheetRecord { file, page, sha256, outcome, reason, serial, orientation, rows, detail },
+                record: SheetRecord {
+                    file,
+                    page,
+                    sha256,
+                    outcome,
+                    reason,
+                    serial,
+                    orientation,
+                    rows,
+                    detail,
+                },
                 archive,
                 scanned_at: at,
             });
@@ -413,9 +460,17 @@ fn event_hash(prev: &str, at: &str, kind: &str, body: &str) -> String {
     hex(&h.finalize())
 }
 
-fn append_event(tx: &rusqlite::Transaction, kind: &str, body: &serde_json::Value) -> rusqlite::Result<()> {
+fn append_event(
+    tx: &rusqlite::Transaction,
+    kind: &str,
+    body: &serde_json::Value,
+) -> rusqlite::Result<()> {
     let prev: String = tx
-        .query_row("SELECT hash FROM events ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT hash FROM events ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or_else(|| GENESIS.to_string());
     let at = now_utc();
@@ -429,7 +484,10 @@ fn append_event(tx: &rusqlite::Transaction, kind: &str, body: &serde_json::Value
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sql { path: path.to_owned(), source }
+    StoreError::Sql {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Lower-case hex of bytes.
@@ -450,7 +508,12 @@ pub fn now_utc() -> String {
         .unwrap_or(0);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).

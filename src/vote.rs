@@ -30,9 +30,15 @@ pub enum VoteError {
     #[error(transparent)]
     Print(#[from] PrintError),
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot draw serials: {0}")]
     Serial(#[from] SerialError),
     #[error("count must be between 1 and {max}, found {count}")]
@@ -75,19 +81,30 @@ impl Vote {
         let mut form = Form::load(form_file)?;
         let non_empty = dir.exists()
             && std::fs::read_dir(dir)
-                .map_err(|source| VoteError::Read { path: dir.to_owned(), source })?
+                .map_err(|source| VoteError::Read {
+                    path: dir.to_owned(),
+                    source,
+                })?
                 .next()
                 .is_some();
         if non_empty {
-            return Err(VoteError::Exists { dir: dir.to_owned() });
+            return Err(VoteError::Exists {
+                dir: dir.to_owned(),
+            });
         }
         let stamp_bytes = match &form.stamp.image {
             Some(rel) => {
                 let src = form_file.parent().unwrap_or(Path::new(".")).join(rel);
-                let bytes = std::fs::read(&src)
-                    .map_err(|source| VoteError::Read { path: src.clone(), source })?;
+                let bytes = std::fs::read(&src).map_err(|source| VoteError::Read {
+                    path: src.clone(),
+                    source,
+                })?;
                 print::check_stamp_image(&bytes, &src)?;
-                let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("img").to_lowercase();
+                let ext = src
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("img")
+                    .to_lowercase();
                 let frozen = PathBuf::from(format!("stamp.{ext}"));
                 form.stamp.image = Some(frozen.clone());
                 Some((frozen, bytes))
@@ -96,7 +113,10 @@ impl Vote {
         };
         std::fs::create_dir_all(dir.join("ballots"))
             .and_then(|_| std::fs::create_dir_all(dir.join("archive")))
-            .map_err(|source| VoteError::Write { path: dir.to_owned(), source })?;
+            .map_err(|source| VoteError::Write {
+                path: dir.to_owned(),
+                source,
+            })?;
         if let Some((name, bytes)) = stamp_bytes {
             write_atomic(&dir.join(name), &bytes)?;
         }
@@ -104,19 +124,31 @@ impl Vote {
         write_atomic(&Self::form_path(dir), frozen.as_bytes())?;
         let store = Store::create(&Self::db_path(dir), &form.id)?;
         let layout = form.layout();
-        Ok(Vote { dir: dir.to_owned(), form, layout, store })
+        Ok(Vote {
+            dir: dir.to_owned(),
+            form,
+            layout,
+            store,
+        })
     }
 
     /// Opens an existing vote folder.
     pub fn open(dir: &Path) -> Result<Vote, VoteError> {
         let db = Self::db_path(dir);
         if !db.is_file() {
-            return Err(VoteError::NotAVote { dir: dir.to_owned() });
+            return Err(VoteError::NotAVote {
+                dir: dir.to_owned(),
+            });
         }
         let form = Form::load(&Self::form_path(dir))?;
         let store = Store::open(&db)?;
         let layout = form.layout();
-        Ok(Vote { dir: dir.to_owned(), form, layout, store })
+        Ok(Vote {
+            dir: dir.to_owned(),
+            form,
+            layout,
+            store,
+        })
     }
 
     /// The agency's stamp image bytes, if the form supplies one.
@@ -125,7 +157,9 @@ impl Vote {
             None => Ok(None),
             Some(rel) => {
                 let p = self.dir.join(rel);
-                std::fs::read(&p).map(Some).map_err(|source| VoteError::Read { path: p, source })
+                std::fs::read(&p)
+                    .map(Some)
+                    .map_err(|source| VoteError::Read { path: p, source })
             }
         }
     }
@@ -135,10 +169,17 @@ impl Vote {
     /// registered serial without its PDF file, and no PDF with unregistered serials.
     pub fn generate(&mut self, count: usize) -> Result<PrintedBatch, VoteError> {
         if count == 0 || count > MAX_BATCH {
-            return Err(VoteError::Count { count, max: MAX_BATCH });
+            return Err(VoteError::Count {
+                count,
+                max: MAX_BATCH,
+            });
         }
-        let known: std::collections::HashSet<String> =
-            self.store.serials()?.into_iter().map(|(s, ..)| s.to_string()).collect();
+        let known: std::collections::HashSet<String> = self
+            .store
+            .serials()?
+            .into_iter()
+            .map(|(s, ..)| s.to_string())
+            .collect();
         let mut serials: Vec<Serial> = Vec::with_capacity(count);
         let mut fresh = std::collections::HashSet::new();
         while serials.len() < count {
@@ -149,31 +190,50 @@ impl Vote {
             }
         }
         let stamp = self.stamp_image()?;
-        let pdf_bytes = print::render_ballots(&self.form, &self.layout, &serials, stamp.as_deref())?;
+        let pdf_bytes =
+            print::render_ballots(&self.form, &self.layout, &serials, stamp.as_deref())?;
 
         let layout_json = serde_json::to_string_pretty(&self.layout).expect("layout serializes");
         write_atomic(&self.dir.join("layout.json"), layout_json.as_bytes())?;
 
-        let next = self.store.serials()?.iter().map(|(_, b, ..)| *b).max().unwrap_or(0) + 1;
+        let next = self
+            .store
+            .serials()?
+            .iter()
+            .map(|(_, b, ..)| *b)
+            .max()
+            .unwrap_or(0)
+            + 1;
         let name = format!("batch-{next:04}.pdf");
         let ballots = self.dir.join("ballots");
-        std::fs::create_dir_all(&ballots)
-            .map_err(|source| VoteError::Write { path: ballots.clone(), source })?;
+        std::fs::create_dir_all(&ballots).map_err(|source| VoteError::Write {
+            path: ballots.clone(),
+            source,
+        })?;
         let final_path = ballots.join(&name);
         let partial = ballots.join(format!("{name}.partial"));
         // The bytes reach the disk before the serials are registered (a full disk fails here,
         // with nothing registered), and the file gets its final name only once they are.
         write_synced(&partial, &pdf_bytes)?;
-        let batch = match self.store.register_batch(&serials, &format!("ballots/{name}")) {
+        let batch = match self
+            .store
+            .register_batch(&serials, &format!("ballots/{name}"))
+        {
             Ok(b) => b,
             Err(e) => {
                 let _ = std::fs::remove_file(&partial);
                 return Err(e.into());
             }
         };
-        std::fs::rename(&partial, &final_path)
-            .map_err(|source| VoteError::Write { path: final_path.clone(), source })?;
-        Ok(PrintedBatch { batch, pdf: final_path, serials })
+        std::fs::rename(&partial, &final_path).map_err(|source| VoteError::Write {
+            path: final_path.clone(),
+            source,
+        })?;
+        Ok(PrintedBatch {
+            batch,
+            pdf: final_path,
+            serials,
+        })
     }
 }
 
@@ -184,7 +244,10 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), VoteError> {
         f.write_all(bytes)?;
         f.sync_all()
     };
-    write().map_err(|source| VoteError::Write { path: path.to_owned(), source })
+    write().map_err(|source| VoteError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Writes a file so that it is either wholly there or not at all: a temporary file, synced, renamed.
@@ -194,5 +257,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VoteError> {
         path.extension().and_then(|e| e.to_str()).unwrap_or("")
     ));
     write_synced(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).map_err(|source| VoteError::Write { path: path.to_owned(), source })
+    std::fs::rename(&tmp, path).map_err(|source| VoteError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }

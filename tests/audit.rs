@@ -11,21 +11,39 @@ fn scanned_vote(sb: &Sandbox) -> std::path::PathBuf {
     let mut vote = Vote::init(&vote_dir, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
     vote.generate(10).unwrap();
     let scans = sb.join("scans");
-    let opts = SimOptions { seed: 5, count: 8, faults: FaultLevel::Mild, ..SimOptions::default() };
+    let opts = SimOptions {
+        seed: 5,
+        count: 8,
+        faults: FaultLevel::Mild,
+        ..SimOptions::default()
+    };
     simulate(&vote, &scans, &opts).unwrap();
-    sb.run(["scan", vote_dir.to_str().unwrap(), scans.to_str().unwrap()]).expect_code(0);
+    sb.run(["scan", vote_dir.to_str().unwrap(), scans.to_str().unwrap()])
+        .expect_code(0);
     vote_dir
 }
 
-fn audit_json(sb: &Sandbox, vote: &std::path::Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+fn audit_json(
+    sb: &Sandbox,
+    vote: &std::path::Path,
+    extra: &[&str],
+) -> (Option<i32>, serde_json::Value) {
     let mut args = vec!["audit", vote.to_str().unwrap(), "--json"];
     args.extend_from_slice(extra);
     let run = sb.run(&args);
-    (run.code, serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout)))
+    (
+        run.code,
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout)),
+    )
 }
 
 fn whats(report: &serde_json::Value) -> Vec<String> {
-    report["differences"].as_array().unwrap().iter().map(|d| d["what"].as_str().unwrap().to_string()).collect()
+    report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["what"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -37,7 +55,11 @@ fn a_faithful_record_reads_back_to_itself() {
     assert_eq!(report["sheets_checked"], 8);
     assert!(whats(&report).is_empty());
     // The auditor's own copy of the images, matched by hash, gives the same answer.
-    let (code, report) = audit_json(&sb, &vote, &["--images", sb.join("scans").to_str().unwrap()]);
+    let (code, report) = audit_json(
+        &sb,
+        &vote,
+        &["--images", sb.join("scans").to_str().unwrap()],
+    );
     assert_eq!(code, Some(0), "{report}");
 }
 
@@ -55,7 +77,11 @@ fn altered_missing_and_edited_records_are_each_reported() {
     std::fs::write(&altered, bytes).unwrap();
     std::fs::remove_file(vote_dir.join(sheets[1].archive.as_ref().unwrap())).unwrap();
     // 3. a recorded verdict edited directly in SQLite.
-    let counted = sheets.iter().skip(2).find(|s| s.record.outcome == kiemphieu::record::Outcome::Counted).unwrap();
+    let counted = sheets
+        .iter()
+        .skip(2)
+        .find(|s| s.record.outcome == kiemphieu::record::Outcome::Counted)
+        .unwrap();
     let mut rows = counted.record.rows.clone();
     rows[0].verdict = if rows[0].verdict == kiemphieu::record::RowVerdict::NoMark {
         kiemphieu::record::RowVerdict::MultipleMarks
@@ -75,7 +101,12 @@ fn altered_missing_and_edited_records_are_each_reported() {
     let (code, report) = audit_json(&sb, &vote_dir, &[]);
     assert_eq!(code, Some(1));
     let diffs = report["differences"].as_array().unwrap();
-    let find = |what: &str| diffs.iter().find(|d| d["what"] == what).unwrap_or_else(|| panic!("no {what}: {report}"));
+    let find = |what: &str| {
+        diffs
+            .iter()
+            .find(|d| d["what"] == what)
+            .unwrap_or_else(|| panic!("no {what}: {report}"))
+    };
     assert_eq!(find("image_altered")["sheet"], sheets[0].id);
     assert_eq!(find("image_missing")["sheet"], sheets[1].id);
     let v = find("verdict");
@@ -85,7 +116,11 @@ fn altered_missing_and_edited_records_are_each_reported() {
     // The text form names the same things, and the exit status says attention is needed.
     let text = sb.run(["audit", vote_dir.to_str().unwrap()]);
     text.expect_code(1);
-    assert!(text.stdout.contains("image_missing") && text.stdout.contains("verdict"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("image_missing") && text.stdout.contains("verdict"),
+        "{}",
+        text.stdout
+    );
 }
 
 #[test]
@@ -93,11 +128,29 @@ fn an_edited_event_breaks_the_chain_at_that_event() {
     let sb = Sandbox::new();
     let vote_dir = scanned_vote(&sb);
     let conn = rusqlite::Connection::open(vote_dir.join("vote.db")).unwrap();
-    let id: i64 = conn.query_row("SELECT id FROM events WHERE kind = 'scan' ORDER BY id LIMIT 1 OFFSET 2", [], |r| r.get(0)).unwrap();
-    conn.execute("UPDATE events SET body = body || ' ' WHERE id = ?1", [id]).unwrap();
+    let id: i64 = conn
+        .query_row(
+            "SELECT id FROM events WHERE kind = 'scan' ORDER BY id LIMIT 1 OFFSET 2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute("UPDATE events SET body = body || ' ' WHERE id = ?1", [id])
+        .unwrap();
     drop(conn);
     let (code, report) = audit_json(&sb, &vote_dir, &[]);
     assert_eq!(code, Some(1));
-    let chain = report["differences"].as_array().unwrap().iter().find(|d| d["what"] == "event_chain").unwrap();
-    assert!(chain["recorded"].as_str().unwrap().contains(&format!("event {id}")), "{chain}");
+    let chain = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["what"] == "event_chain")
+        .unwrap();
+    assert!(
+        chain["recorded"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("event {id}")),
+        "{chain}"
+    );
 }

@@ -73,7 +73,10 @@ fn expect_parse_error(result: Result<Form, FormError>, parts: &[&str]) -> String
         matches!(&err, FormError::Parse { path, .. } if path == Path::new(PATH)),
         "expected a parse error naming {PATH}, got {err:?}"
     );
-    assert!(msg.starts_with(&format!("form file {PATH} is not valid: ")), "{msg}");
+    assert!(
+        msg.starts_with(&format!("form file {PATH} is not valid: ")),
+        "{msg}"
+    );
     for part in parts {
         assert!(msg.contains(part), "message lacks {part:?}: {msg}");
     }
@@ -101,7 +104,13 @@ fn fixtures_and_the_shipped_form_are_valid() {
         let form = Form::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!form.subjects.is_empty());
     }
-    assert_eq!(Form::load(&fixture("twenty-subjects.json")).unwrap().subjects.len(), 20);
+    assert_eq!(
+        Form::load(&fixture("twenty-subjects.json"))
+            .unwrap()
+            .subjects
+            .len(),
+        20
+    );
     assert!(parse(&base()).is_ok());
 }
 
@@ -110,7 +119,10 @@ fn levels_default_to_the_three_of_the_seed() {
     let mut v = base();
     v.as_object_mut().unwrap().remove("levels");
     let form = parse(&v).unwrap();
-    assert_eq!(form.levels, kiemphieu::form::DEFAULT_LEVELS.map(String::from).to_vec());
+    assert_eq!(
+        form.levels,
+        kiemphieu::form::DEFAULT_LEVELS.map(String::from).to_vec()
+    );
 }
 
 #[test]
@@ -241,7 +253,14 @@ fn control_character_in_a_name_is_refused() {
 
 #[test]
 fn bad_id_is_refused() {
-    for bad in ["", "Tin-Nhiem", "tín-nhiệm", "tin nhiem", "-tin", "tin:nhiem"] {
+    for bad in [
+        "",
+        "Tin-Nhiem",
+        "tín-nhiệm",
+        "tin nhiem",
+        "-tin",
+        "tin:nhiem",
+    ] {
         let mut v = base();
         v["id"] = json!(bad);
         let msg = expect_field_error(parse(&v), "id", "lowercase letters, digits or '-'");
@@ -256,7 +275,14 @@ fn bad_id_is_refused() {
 
 #[test]
 fn bad_date_is_refused() {
-    for bad in ["2023-02-29", "2023-13-01", "2023-04-31", "10/07/2023", "2023-7-10", ""] {
+    for bad in [
+        "2023-02-29",
+        "2023-13-01",
+        "2023-04-31",
+        "10/07/2023",
+        "2023-7-10",
+        "",
+    ] {
         let mut v = base();
         v["date"] = json!(bad);
         let msg = expect_field_error(parse(&v), "date", "must be a date YYYY-MM-DD");
@@ -279,8 +305,9 @@ fn name_too_long_for_its_cell_is_refused() {
 #[test]
 fn position_too_long_for_its_cell_is_refused() {
     let mut v = base();
-    v["subjects"][1]["position"] =
-        json!("Phó Giám đốc phụ trách Văn phòng, Thanh tra, Kế hoạch – Tài chính, Quản lý khoa học");
+    v["subjects"][1]["position"] = json!(
+        "Phó Giám đốc phụ trách Văn phòng, Thanh tra, Kế hoạch – Tài chính, Quản lý khoa học"
+    );
     expect_field_error(parse(&v), "subjects[1].position", "is too long");
 }
 
@@ -305,7 +332,10 @@ fn not_json_at_all_is_refused() {
     let err = Form::parse("PHIẾU TÍN NHIỆM\nNguyễn Văn A", Path::new(PATH)).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, FormError::Parse { .. }), "{err:?}");
-    assert!(msg.starts_with(&format!("form file {PATH} is not valid: ")), "{msg}");
+    assert!(
+        msg.starts_with(&format!("form file {PATH} is not valid: ")),
+        "{msg}"
+    );
     assert!(msg.contains("line 1 column 1"), "{msg}");
     // Valid JSON, but not an object.
     expect_parse_error(Form::parse("[1, 2, 3]", Path::new(PATH)), &["invalid type"]);
@@ -372,10 +402,7 @@ fn cli_init_names_too_many_subjects() {
     v["subjects"] = subjects(max + 1);
     cli_refuses(
         &v,
-        &[
-            "field `subjects`",
-            &format!("one page holds at most {max}"),
-        ],
+        &["field `subjects`", &format!("one page holds at most {max}")],
     );
 }
 
@@ -434,5 +461,8 @@ fn cli_init_accepts_a_good_form() {
     }
     // The frozen form is the form, validated again on every open.
     let frozen = Form::load(&sandbox.join("vote/form.json")).unwrap();
-    assert_eq!(frozen, Form::load(&fixture("twenty-subjects.json")).unwrap());
+    assert_eq!(
+        frozen,
+        Form::load(&fixture("twenty-subjects.json")).unwrap()
+    );
 }

@@ -158,7 +158,11 @@ impl RenderedPage {
         }
         let k = mk / m;
         // Back from steps to the pixel coordinate of the pixel centres.
-        let along = if dx != 0 { x as f64 + dx as f64 * k } else { y as f64 + dy as f64 * k };
+        let along = if dx != 0 {
+            x as f64 + dx as f64 * k
+        } else {
+            y as f64 + dy as f64 * k
+        };
         Some((along + 0.5, m))
     }
 }
@@ -194,7 +198,13 @@ impl Report {
         self.compare(kind, &format!("{what} left"), m.x_mm, e.x_mm, TOL_MM);
         self.compare(kind, &format!("{what} top"), m.y_mm, e.y_mm, TOL_MM);
         self.compare(kind, &format!("{what} right"), m.right(), e.right(), TOL_MM);
-        self.compare(kind, &format!("{what} bottom"), m.bottom(), e.bottom(), TOL_MM);
+        self.compare(
+            kind,
+            &format!("{what} bottom"),
+            m.bottom(),
+            e.bottom(),
+            TOL_MM,
+        );
     }
 
     fn finish(self, label: &str) {
@@ -232,7 +242,9 @@ fn measure_fiducials(page: &RenderedPage, layout: &BallotLayout, rep: &mut Repor
             let hole_rect = f.inset((f.w_mm - FIDUCIAL_HOLE_MM) / 2.0);
             match page.bbox_mm(inner, |x, y| !page.is_ink(x, y)) {
                 Some(hole) => rep.compare_edges("fiducial hole edge", &what, &hole, &hole_rect),
-                None => rep.failures.push(format!("{what}: the bottom-right mark has no hole")),
+                None => rep
+                    .failures
+                    .push(format!("{what}: the bottom-right mark has no hole")),
             }
             let expected = full - FIDUCIAL_HOLE_MM * FIDUCIAL_HOLE_MM;
             rep.check((area - expected).abs() < 0.05 * expected, || {
@@ -240,7 +252,9 @@ fn measure_fiducials(page: &RenderedPage, layout: &BallotLayout, rep: &mut Repor
             });
         } else {
             let light = page.count(inner, |x, y| !page.is_ink(x, y));
-            rep.check(light == 0, || format!("{what}: {light} light pixels inside a solid mark"));
+            rep.check(light == 0, || {
+                format!("{what}: {light} light pixels inside a solid mark")
+            });
             rep.check((area - full).abs() < 0.05 * full, || {
                 format!("{what}: ink area {area:.1} mm², expected {full:.1} mm²")
             });
@@ -284,14 +298,19 @@ fn measure_boxes(page: &RenderedPage, layout: &BallotLayout, rep: &mut Report) {
                 edges[e] = sum / fractions.len() as f64;
             }
             if !ok {
-                rep.failures.push(format!("{what}: no frame found around {b:?}"));
+                rep.failures
+                    .push(format!("{what}: no frame found around {b:?}"));
                 continue;
             }
             let [l, t, r, btm] = edges;
             let measured = RectMm::new(l, t, r - l, btm - t);
             rep.compare_edges("box frame (line centre)", &what, &measured, b);
-            let inside = page.count(page.window(&b.inset(RULE_MM), 0.0), |x, y| page.is_ink(x, y));
-            rep.check(inside == 0, || format!("{what}: {inside} ink pixels inside an empty box"));
+            let inside = page.count(page.window(&b.inset(RULE_MM), 0.0), |x, y| {
+                page.is_ink(x, y)
+            });
+            rep.check(inside == 0, || {
+                format!("{what}: {inside} ink pixels inside an empty box")
+            });
         }
     }
 }
@@ -307,7 +326,8 @@ fn measure_qr(page: &RenderedPage, layout: &BallotLayout, rep: &mut Report) {
 fn measure_stamp(page: &RenderedPage, layout: &BallotLayout, rep: &mut Report) {
     let s = &layout.stamp;
     let Some(m) = page.bbox_mm(page.window(s, 3.0), |x, y| page.is_red(x, y)) else {
-        rep.failures.push("stamp: no red ink in the stamp zone".into());
+        rep.failures
+            .push("stamp: no red ink in the stamp zone".into());
         return;
     };
     let (mc, sc) = (m.center(), s.center());
@@ -341,13 +361,37 @@ fn measure_names(page: &RenderedPage, layout: &BallotLayout, rep: &mut Report) {
         .into_iter()
         .fold(0.0f64, f64::max);
         // Anti-aliasing and outline overshoot stay well under 0.15 mm.
-        rep.compare("name ink outside name_rect", &what, outside.max(0.0), 0.0, 0.15);
+        rep.compare(
+            "name ink outside name_rect",
+            &what,
+            outside.max(0.0),
+            0.0,
+            0.15,
+        );
         // Side bearings: the advance width is a little wider than the ink.
-        rep.compare("name_rect left/right", &format!("{what} left"), ink.x_mm, r.x_mm, 0.8);
-        rep.compare("name_rect left/right", &format!("{what} right"), ink.right(), r.right(), 0.8);
+        rep.compare(
+            "name_rect left/right",
+            &format!("{what} left"),
+            ink.x_mm,
+            r.x_mm,
+            0.8,
+        );
+        rep.compare(
+            "name_rect left/right",
+            &format!("{what} right"),
+            ink.right(),
+            r.right(),
+            0.8,
+        );
         // The rectangle hugs the name: a stroke through the name is a stroke through the rect.
         let slack = (ink.y_mm - r.y_mm).max(r.bottom() - ink.bottom());
-        rep.compare("name_rect slack above/below", &what, slack.max(0.0), 0.0, 1.2);
+        rep.compare(
+            "name_rect slack above/below",
+            &what,
+            slack.max(0.0),
+            0.0,
+            1.2,
+        );
     }
 }
 
@@ -421,14 +465,18 @@ fn shown_text(pdf_bytes: &[u8]) -> Vec<Vec<ShownText>> {
 
 fn contract_rect(v: &Value, what: &str) -> RectMm {
     for key in ["x_mm", "y_mm", "w_mm", "h_mm"] {
-        assert!(v[key].is_f64() || v[key].is_i64(), "{what}: `{key}` is missing or not a number: {v}");
+        assert!(
+            v[key].is_f64() || v[key].is_i64(),
+            "{what}: `{key}` is missing or not a number: {v}"
+        );
     }
     serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
 /// Checks layout.json against the contract's field names and returns it typed.
 fn read_layout_json(dir: &Path, vote: &Vote) -> BallotLayout {
-    let text = std::fs::read_to_string(dir.join("layout.json")).expect("generate writes layout.json");
+    let text =
+        std::fs::read_to_string(dir.join("layout.json")).expect("generate writes layout.json");
     let v: Value = serde_json::from_str(&text).expect("layout.json is JSON");
     assert_eq!(v["format"], "kiemphieu-layout/1");
     assert_eq!(v["vote"], vote.form.id.as_str());
@@ -444,7 +492,11 @@ fn read_layout_json(dir: &Path, vote: &Vote) -> BallotLayout {
     let rows = v["rows"].as_array().expect("rows is an array");
     assert_eq!(rows.len(), vote.form.subjects.len());
     for (i, (row, s)) in rows.iter().zip(&vote.form.subjects).enumerate() {
-        assert_eq!(row["subject"].as_u64(), Some(i as u64 + 1), "rows[{i}].subject");
+        assert_eq!(
+            row["subject"].as_u64(),
+            Some(i as u64 + 1),
+            "rows[{i}].subject"
+        );
         assert_eq!(row["name"], s.name.as_str(), "rows[{i}].name");
         assert_eq!(row["position"], s.position.as_str(), "rows[{i}].position");
         contract_rect(&row["name_rect"], &format!("rows[{i}].name_rect"));
@@ -458,10 +510,21 @@ fn read_layout_json(dir: &Path, vote: &Vote) -> BallotLayout {
     // What was written is what the program computes (text placements and rules are not written).
     // serde_json reads some decimals back one ulp off, hence the 1e-9 mm.
     let mine = &vote.layout;
-    assert_eq!((&typed.format, &typed.vote, &typed.page), (&mine.format, &mine.vote, &mine.page));
+    assert_eq!(
+        (&typed.format, &typed.vote, &typed.page),
+        (&mine.format, &mine.vote, &mine.page)
+    );
     let same = |a: &RectMm, b: &RectMm, what: &str| {
-        let d = [a.x_mm - b.x_mm, a.y_mm - b.y_mm, a.w_mm - b.w_mm, a.h_mm - b.h_mm];
-        assert!(d.iter().all(|d| d.abs() < 1e-9), "{what}: layout.json {a:?}, computed {b:?}");
+        let d = [
+            a.x_mm - b.x_mm,
+            a.y_mm - b.y_mm,
+            a.w_mm - b.w_mm,
+            a.h_mm - b.h_mm,
+        ];
+        assert!(
+            d.iter().all(|d| d.abs() < 1e-9),
+            "{what}: layout.json {a:?}, computed {b:?}"
+        );
     };
     for (i, (a, b)) in typed.fiducials.iter().zip(&mine.fiducials).enumerate() {
         same(a, b, &format!("fiducials[{i}]"));
@@ -470,17 +533,32 @@ fn read_layout_json(dir: &Path, vote: &Vote) -> BallotLayout {
     same(&typed.stamp, &mine.stamp, "stamp");
     assert_eq!(typed.rows.len(), mine.rows.len());
     for (a, b) in typed.rows.iter().zip(&mine.rows) {
-        assert_eq!((a.subject, &a.name, &a.position), (b.subject, &b.name, &b.position));
-        same(&a.name_rect, &b.name_rect, &format!("row {} name_rect", a.subject));
+        assert_eq!(
+            (a.subject, &a.name, &a.position),
+            (b.subject, &b.name, &b.position)
+        );
+        same(
+            &a.name_rect,
+            &b.name_rect,
+            &format!("row {} name_rect", a.subject),
+        );
         for k in 0..3 {
-            same(&a.boxes[k], &b.boxes[k], &format!("row {} boxes[{k}]", a.subject));
+            same(
+                &a.boxes[k],
+                &b.boxes[k],
+                &format!("row {} boxes[{k}]", a.subject),
+            );
         }
     }
     assert_eq!(typed.levels, vote.form.levels);
     // Nothing overlaps: boxes sit apart from each other and from the names.
     for row in &typed.rows {
         for w in row.boxes.windows(2) {
-            assert!(w[0].right() < w[1].x_mm, "row {}: boxes overlap", row.subject);
+            assert!(
+                w[0].right() < w[1].x_mm,
+                "row {}: boxes overlap",
+                row.subject
+            );
         }
         assert!(row.name_rect.right() < row.boxes[0].x_mm);
     }
@@ -508,7 +586,12 @@ fn geometry_agrees_for(form_file: &str) {
         let page = RenderedPage::render(&pdf, index);
         let (w, h) = page.gray.dimensions();
         // hayro truncates: 210 mm at 300 dpi is 2480.3 px.
-        assert_eq!((w, h), (2480, 3507), "page {} rendered at {w}×{h}", index + 1);
+        assert_eq!(
+            (w, h),
+            (2480, 3507),
+            "page {} rendered at {w}×{h}",
+            index + 1
+        );
         if index == 0 {
             measure_fiducials(&page, &layout, &mut rep);
             measure_boxes(&page, &layout, &mut rep);
@@ -520,21 +603,49 @@ fn geometry_agrees_for(form_file: &str) {
         // The QR code, read off the whole rendered page.
         let mut prepared = rqrr::PreparedImage::prepare(page.gray.clone());
         let grids = prepared.detect_grids();
-        assert_eq!(grids.len(), 1, "page {}: {} QR codes found", index + 1, grids.len());
+        assert_eq!(
+            grids.len(),
+            1,
+            "page {}: {} QR codes found",
+            index + 1,
+            grids.len()
+        );
         let (_, payload) = grids[0].decode().expect("the QR code decodes");
         let (vote_id, read) = parse_qr_payload(&payload).expect("a kiemphieu payload");
         assert_eq!(vote_id, vote.form.id, "page {}", index + 1);
-        assert_eq!(&read, serial, "page {} carries another page's serial", index + 1);
+        assert_eq!(
+            &read,
+            serial,
+            "page {} carries another page's serial",
+            index + 1
+        );
         let tl = grids[0].bounds[0];
-        rep.compare("qr corner (rqrr)", "top-left x", tl.x as f64 / PX_PER_MM, layout.qr.x_mm, TOL_MM);
-        rep.compare("qr corner (rqrr)", "top-left y", tl.y as f64 / PX_PER_MM, layout.qr.y_mm, TOL_MM);
+        rep.compare(
+            "qr corner (rqrr)",
+            "top-left x",
+            tl.x as f64 / PX_PER_MM,
+            layout.qr.x_mm,
+            TOL_MM,
+        );
+        rep.compare(
+            "qr corner (rqrr)",
+            "top-left y",
+            tl.y as f64 / PX_PER_MM,
+            layout.qr.y_mm,
+            TOL_MM,
+        );
 
         // The serial printed under the QR code, as the PDF shows it.
         let printed: Vec<&ShownText> = texts[index]
             .iter()
             .filter(|t| Serial::parse(&t.text).is_ok() && t.text.len() == 17)
             .collect();
-        assert_eq!(printed.len(), 1, "page {}: serial texts {printed:?}", index + 1);
+        assert_eq!(
+            printed.len(),
+            1,
+            "page {}: serial texts {printed:?}",
+            index + 1
+        );
         assert_eq!(printed[0].text, serial.grouped(), "page {}", index + 1);
         let st = &layout.serial_text;
         rep.check(
@@ -542,9 +653,17 @@ fn geometry_agrees_for(form_file: &str) {
                 && printed[0].x_mm < st.right()
                 && st.y_mm < printed[0].baseline_mm
                 && printed[0].baseline_mm <= st.bottom(),
-            || format!("page {}: serial text at {:?} is outside {st:?}", index + 1, printed[0]),
+            || {
+                format!(
+                    "page {}: serial text at {:?} is outside {st:?}",
+                    index + 1,
+                    printed[0]
+                )
+            },
         );
-        rep.check(st.y_mm >= layout.qr.bottom(), || "the serial text overlaps the QR code".into());
+        rep.check(st.y_mm >= layout.qr.bottom(), || {
+            "the serial text overlaps the QR code".into()
+        });
     }
 
     // Every name is shown as itself (Vietnamese survives the font's ToUnicode map), where
@@ -555,9 +674,15 @@ fn geometry_agrees_for(form_file: &str) {
         };
         let r = &row.name_rect;
         rep.compare("name start (pdf text)", &row.name, shown.x_mm, r.x_mm, 0.01);
-        rep.check(r.y_mm < shown.baseline_mm && shown.baseline_mm < r.bottom(), || {
-            format!("name {:?}: baseline {:.2} mm outside {r:?}", row.name, shown.baseline_mm)
-        });
+        rep.check(
+            r.y_mm < shown.baseline_mm && shown.baseline_mm < r.bottom(),
+            || {
+                format!(
+                    "name {:?}: baseline {:.2} mm outside {r:?}",
+                    row.name, shown.baseline_mm
+                )
+            },
+        );
     }
     rep.finish(form_file);
 }
@@ -597,12 +722,20 @@ fn generate_twice_appends_a_batch_and_the_registry_survives_reopening() {
     assert_eq!(first.pdf, dir.join("ballots/batch-0001.pdf"));
     assert_eq!(second.pdf, dir.join("ballots/batch-0002.pdf"));
     // Nothing half-written is left behind.
-    assert_eq!(entries(&dir.join("ballots")), ["batch-0001.pdf", "batch-0002.pdf"]);
+    assert_eq!(
+        entries(&dir.join("ballots")),
+        ["batch-0001.pdf", "batch-0002.pdf"]
+    );
     for (b, pages) in [(&first, 3), (&second, 2)] {
         let pdf = PrintedPdf::load(std::fs::read(&b.pdf).unwrap()).unwrap();
         assert_eq!(pdf.page_count(), pages, "{}", b.pdf.display());
     }
-    let printed: Vec<Serial> = first.serials.iter().chain(&second.serials).cloned().collect();
+    let printed: Vec<Serial> = first
+        .serials
+        .iter()
+        .chain(&second.serials)
+        .cloned()
+        .collect();
     let distinct: HashSet<&Serial> = printed.iter().collect();
     assert_eq!(distinct.len(), 5, "a serial was printed twice");
 
@@ -623,18 +756,42 @@ fn cli_generate_twice_counts_all_ballots() {
     let sandbox = Sandbox::new();
     let form = fixture("one-subject.json");
     sandbox
-        .run(["init".as_ref(), "v".as_ref(), "--form".as_ref(), form.as_os_str()])
+        .run([
+            "init".as_ref(),
+            "v".as_ref(),
+            "--form".as_ref(),
+            form.as_os_str(),
+        ])
         .expect_code(0);
     let run = sandbox.run(["generate", "v", "--count", "2"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("printed batch 1 with 2 ballots"), "{}", run.stdout);
-    assert!(run.stdout.contains("2 ballots printed in all, 0 voided"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("printed batch 1 with 2 ballots"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 ballots printed in all, 0 voided"),
+        "{}",
+        run.stdout
+    );
     let run = sandbox.run(["generate", "v", "--count", "3"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("printed batch 2 with 3 ballots"), "{}", run.stdout);
-    assert!(run.stdout.contains("5 ballots printed in all, 0 voided"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("printed batch 2 with 3 ballots"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("5 ballots printed in all, 0 voided"),
+        "{}",
+        run.stdout
+    );
     assert!(sandbox.join("v/layout.json").is_file());
-    assert_eq!(entries(&sandbox.join("v/ballots")), ["batch-0001.pdf", "batch-0002.pdf"]);
+    assert_eq!(
+        entries(&sandbox.join("v/ballots")),
+        ["batch-0001.pdf", "batch-0002.pdf"]
+    );
 }
 
 #[test]
@@ -644,21 +801,40 @@ fn init_refuses_a_folder_that_is_not_empty() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("notes.txt"), "do not touch").unwrap();
     let form = fixture("one-subject.json");
-    let run = sandbox.run(["init".as_ref(), dir.as_os_str(), "--form".as_ref(), form.as_os_str()]);
-    run.expect_code(EXIT_CANNOT_RUN).expect_stderr_has(&[&format!(
-        "error: {} already exists and is not empty",
-        dir.display()
-    )]);
+    let run = sandbox.run([
+        "init".as_ref(),
+        dir.as_os_str(),
+        "--form".as_ref(),
+        form.as_os_str(),
+    ]);
+    run.expect_code(EXIT_CANNOT_RUN)
+        .expect_stderr_has(&[&format!(
+            "error: {} already exists and is not empty",
+            dir.display()
+        )]);
     assert_eq!(entries(&dir), ["notes.txt"]);
-    assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "do not touch");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "do not touch"
+    );
     // A second init over a real vote is refused too, and the vote is untouched.
     let other = sandbox.join("other");
     sandbox
-        .run(["init".as_ref(), other.as_os_str(), "--form".as_ref(), form.as_os_str()])
+        .run([
+            "init".as_ref(),
+            other.as_os_str(),
+            "--form".as_ref(),
+            form.as_os_str(),
+        ])
         .expect_code(0);
     let db = std::fs::read(other.join("vote.db")).unwrap();
     sandbox
-        .run(["init".as_ref(), other.as_os_str(), "--form".as_ref(), form.as_os_str()])
+        .run([
+            "init".as_ref(),
+            other.as_os_str(),
+            "--form".as_ref(),
+            form.as_os_str(),
+        ])
         .expect_code(EXIT_CANNOT_RUN)
         .expect_stderr_has(&["already exists and is not empty"]);
     assert_eq!(std::fs::read(other.join("vote.db")).unwrap(), db);
@@ -686,29 +862,54 @@ fn cli_generate_count_zero_is_refused() {
     let sandbox = Sandbox::new();
     let dir = initialized(&sandbox);
     sandbox
-        .run(["generate".as_ref(), dir.as_os_str(), "--count".as_ref(), "0".as_ref()])
+        .run([
+            "generate".as_ref(),
+            dir.as_os_str(),
+            "--count".as_ref(),
+            "0".as_ref(),
+        ])
         .expect_code(EXIT_CANNOT_RUN)
-        .expect_stderr_has(&[&format!("error: count must be between 1 and {MAX_BATCH}, found 0")]);
+        .expect_stderr_has(&[&format!(
+            "error: count must be between 1 and {MAX_BATCH}, found 0"
+        )]);
     let too_many = (MAX_BATCH + 1).to_string();
     sandbox
-        .run(["generate".as_ref(), dir.as_os_str(), "--count".as_ref(), too_many.as_ref()])
+        .run([
+            "generate".as_ref(),
+            dir.as_os_str(),
+            "--count".as_ref(),
+            too_many.as_ref(),
+        ])
         .expect_code(EXIT_CANNOT_RUN)
         .expect_stderr_has(&[&format!("found {too_many}")]);
     assert!(entries(&dir.join("ballots")).is_empty());
     assert!(!dir.join("layout.json").exists());
-    assert_eq!(Vote::open(&dir).unwrap().store.printed_and_voided().unwrap(), (0, 0));
+    assert_eq!(
+        Vote::open(&dir)
+            .unwrap()
+            .store
+            .printed_and_voided()
+            .unwrap(),
+        (0, 0)
+    );
 }
 
 #[test]
 fn cli_generate_without_a_count_or_with_a_bad_one_is_refused() {
     let sandbox = Sandbox::new();
     let dir = initialized(&sandbox);
-    for args in [vec!["generate", "vote"], vec!["generate", "vote", "--count", "-3"], vec![
-        "generate", "vote", "--count", "many",
-    ]] {
+    for args in [
+        vec!["generate", "vote"],
+        vec!["generate", "vote", "--count", "-3"],
+        vec!["generate", "vote", "--count", "many"],
+    ] {
         let run = sandbox.run(&args);
         run.expect_code(EXIT_CANNOT_RUN);
-        assert!(run.stderr.contains("--count") || run.stderr.contains("invalid value"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("--count") || run.stderr.contains("invalid value"),
+            "{}",
+            run.stderr
+        );
     }
     assert!(entries(&dir.join("ballots")).is_empty());
 }
@@ -719,14 +920,30 @@ fn cli_generate_on_a_folder_that_is_not_a_vote_is_refused() {
     let plain = sandbox.join("photos");
     std::fs::create_dir(&plain).unwrap();
     sandbox
-        .run(["generate".as_ref(), plain.as_os_str(), "--count".as_ref(), "1".as_ref()])
+        .run([
+            "generate".as_ref(),
+            plain.as_os_str(),
+            "--count".as_ref(),
+            "1".as_ref(),
+        ])
         .expect_code(EXIT_CANNOT_RUN)
         .expect_stderr_has(&[&format!("error: {} is not a vote folder", plain.display())]);
-    assert!(entries(&plain).is_empty(), "generate wrote into a folder that is not a vote");
+    assert!(
+        entries(&plain).is_empty(),
+        "generate wrote into a folder that is not a vote"
+    );
     let missing = sandbox.join("nowhere");
     sandbox
-        .run(["generate".as_ref(), missing.as_os_str(), "--count".as_ref(), "1".as_ref()])
+        .run([
+            "generate".as_ref(),
+            missing.as_os_str(),
+            "--count".as_ref(),
+            "1".as_ref(),
+        ])
         .expect_code(EXIT_CANNOT_RUN)
-        .expect_stderr_has(&[&format!("error: {} is not a vote folder", missing.display())]);
+        .expect_stderr_has(&[&format!(
+            "error: {} is not a vote folder",
+            missing.display()
+        )]);
     assert!(!missing.exists());
 }

@@ -14,7 +14,10 @@ fn truth(dir: &Path) -> Truth {
 }
 
 fn json_records(stdout: &str) -> Vec<SheetRecord> {
-    stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
 
 /// A vote with printed ballots and a simulated box of scans.
@@ -42,7 +45,12 @@ fn every_file_gets_an_outcome_and_a_rescan_changes_nothing() {
     };
     let (vote_dir, scans) = vote_with_box(&sb, &opts);
     let t = truth(&scans);
-    let run = sb.run(["scan", vote_dir.to_str().unwrap(), scans.to_str().unwrap(), "--json"]);
+    let run = sb.run([
+        "scan",
+        vote_dir.to_str().unwrap(),
+        scans.to_str().unwrap(),
+        "--json",
+    ]);
     // Broken files are in the box: done, but something needs attention.
     run.expect_code(1);
     let recs = json_records(&run.stdout);
@@ -53,7 +61,11 @@ fn every_file_gets_an_outcome_and_a_rescan_changes_nothing() {
             .unwrap_or_else(|| panic!("{} has no outcome", sheet.file));
         match sheet.kind {
             kiemphieu::simulate::SheetKind::Genuine => {
-                assert!(matches!(rec.outcome, Outcome::Counted | Outcome::Review), "{}: {rec:?}", sheet.file)
+                assert!(
+                    matches!(rec.outcome, Outcome::Counted | Outcome::Review),
+                    "{}: {rec:?}",
+                    sheet.file
+                )
             }
             _ => assert_eq!(
                 (rec.outcome, rec.reason),
@@ -66,18 +78,40 @@ fn every_file_gets_an_outcome_and_a_rescan_changes_nothing() {
     }
     let report = kiemphieu::accuracy::evaluate(&t, &recs);
     assert!(report.misread_rows.is_empty(), "{}", report.to_text());
-    assert!(report.not_genuine_counted.is_empty(), "{}", report.to_text());
+    assert!(
+        report.not_genuine_counted.is_empty(),
+        "{}",
+        report.to_text()
+    );
 
     // Every file is archived under its hash.
     for r in &recs {
-        assert!(vote_dir.join(format!("archive/{}.{}", r.sha256, Path::new(&r.file).extension().unwrap().to_str().unwrap())).exists() || r.sha256.is_empty());
+        assert!(
+            vote_dir
+                .join(format!(
+                    "archive/{}.{}",
+                    r.sha256,
+                    Path::new(&r.file).extension().unwrap().to_str().unwrap()
+                ))
+                .exists()
+                || r.sha256.is_empty()
+        );
     }
     let before = Vote::open(&vote_dir).unwrap().store.sheets().unwrap();
-    let again = sb.run(["scan", vote_dir.to_str().unwrap(), scans.to_str().unwrap(), "--json"]);
+    let again = sb.run([
+        "scan",
+        vote_dir.to_str().unwrap(),
+        scans.to_str().unwrap(),
+        "--json",
+    ]);
     again.expect_code(0);
     let recs2 = json_records(&again.stdout);
     assert_eq!(recs2.len(), recs.len());
-    assert!(recs2.iter().all(|r| r.outcome == Outcome::AlreadyScanned), "{}", again.stdout);
+    assert!(
+        recs2.iter().all(|r| r.outcome == Outcome::AlreadyScanned),
+        "{}",
+        again.stdout
+    );
     let after = Vote::open(&vote_dir).unwrap().store.sheets().unwrap();
     assert_eq!(before, after, "a rescan changed the record");
 }
@@ -85,7 +119,13 @@ fn every_file_gets_an_outcome_and_a_rescan_changes_nothing() {
 #[test]
 fn the_record_does_not_depend_on_threads_or_file_order() {
     let sb = Sandbox::new();
-    let opts = SimOptions { seed: 23, count: 10, faults: FaultLevel::All, duplicates: 2, ..SimOptions::default() };
+    let opts = SimOptions {
+        seed: 23,
+        count: 10,
+        faults: FaultLevel::All,
+        duplicates: 2,
+        ..SimOptions::default()
+    };
     let (vote_dir, scans) = vote_with_box(&sb, &opts);
     let copy = sb.join("vote-copy");
     std::fs::create_dir_all(copy.join("archive")).unwrap();
@@ -98,9 +138,21 @@ fn the_record_does_not_depend_on_threads_or_file_order() {
         .filter(|f| f.starts_with("sheet-"))
         .map(|f| scans.join(f).to_string_lossy().into_owned())
         .collect();
-    sb.run(["scan", vote_dir.to_str().unwrap(), scans.to_str().unwrap(), "--threads", "1"]).expect_code(0);
+    sb.run([
+        "scan",
+        vote_dir.to_str().unwrap(),
+        scans.to_str().unwrap(),
+        "--threads",
+        "1",
+    ])
+    .expect_code(0);
     files.reverse();
-    let mut args = vec!["scan".to_string(), copy.to_string_lossy().into_owned(), "--threads".into(), "2".into()];
+    let mut args = vec![
+        "scan".to_string(),
+        copy.to_string_lossy().into_owned(),
+        "--threads".into(),
+        "2".into(),
+    ];
     args.extend(files);
     sb.run(&args).expect_code(0);
     let strip = |dir: &Path| -> Vec<(String, SheetRecord)> {
@@ -141,28 +193,69 @@ fn bad_files_get_clear_reasons_and_the_batch_goes_on() {
     png.extend(&ihdr);
     png.extend(crc32(&ihdr).to_be_bytes());
     std::fs::write(dir.join("c-giant.png"), &png).unwrap();
-    image::GrayImage::from_pixel(1240, 1754, image::Luma([250])).save(dir.join("d-blank.png")).unwrap();
+    image::GrayImage::from_pixel(1240, 1754, image::Luma([250]))
+        .save(dir.join("d-blank.png"))
+        .unwrap();
     // A genuine page after the broken ones is still read.
-    let pdf = kiemphieu::raster::PrintedPdf::load(std::fs::read(vote_dir.join("ballots/batch-0001.pdf")).unwrap()).unwrap();
-    pdf.render(0, 150.0).unwrap().save(dir.join("e-ballot.png")).unwrap();
+    let pdf = kiemphieu::raster::PrintedPdf::load(
+        std::fs::read(vote_dir.join("ballots/batch-0001.pdf")).unwrap(),
+    )
+    .unwrap();
+    pdf.render(0, 150.0)
+        .unwrap()
+        .save(dir.join("e-ballot.png"))
+        .unwrap();
     // The same ballot printed at half its size in the middle of an A4 scan.
-    let half = image::imageops::resize(&pdf.render(1, 75.0).unwrap(), 620, 877, image::imageops::FilterType::Triangle);
+    let half = image::imageops::resize(
+        &pdf.render(1, 75.0).unwrap(),
+        620,
+        877,
+        image::imageops::FilterType::Triangle,
+    );
     let mut page = image::RgbImage::from_pixel(1240, 1754, image::Rgb([255, 255, 255]));
     image::imageops::overlay(&mut page, &half, 310, 438);
     page.save(dir.join("f-half.png")).unwrap();
 
-    let run = sb.run(["scan", vote_dir.to_str().unwrap(), dir.to_str().unwrap(), "--json"]);
+    let run = sb.run([
+        "scan",
+        vote_dir.to_str().unwrap(),
+        dir.to_str().unwrap(),
+        "--json",
+    ]);
     run.expect_code(1);
     let recs = json_records(&run.stdout);
-    let get = |name: &str| recs.iter().find(|r| r.file.ends_with(name)).unwrap_or_else(|| panic!("{name}: {}", run.stdout));
-    assert_eq!((get("a-empty.png").outcome, get("a-empty.png").reason), (Outcome::Error, Some(Reason::NotAnImage)));
-    assert_eq!((get("b-text.jpg").outcome, get("b-text.jpg").reason), (Outcome::Error, Some(Reason::NotAnImage)));
-    assert_eq!((get("c-giant.png").outcome, get("c-giant.png").reason), (Outcome::Error, Some(Reason::ImageTooLarge)));
-    assert_eq!((get("d-blank.png").outcome, get("d-blank.png").reason), (Outcome::Review, Some(Reason::RegistrationFailed)));
+    let get = |name: &str| {
+        recs.iter()
+            .find(|r| r.file.ends_with(name))
+            .unwrap_or_else(|| panic!("{name}: {}", run.stdout))
+    };
+    assert_eq!(
+        (get("a-empty.png").outcome, get("a-empty.png").reason),
+        (Outcome::Error, Some(Reason::NotAnImage))
+    );
+    assert_eq!(
+        (get("b-text.jpg").outcome, get("b-text.jpg").reason),
+        (Outcome::Error, Some(Reason::NotAnImage))
+    );
+    assert_eq!(
+        (get("c-giant.png").outcome, get("c-giant.png").reason),
+        (Outcome::Error, Some(Reason::ImageTooLarge))
+    );
+    assert_eq!(
+        (get("d-blank.png").outcome, get("d-blank.png").reason),
+        (Outcome::Review, Some(Reason::RegistrationFailed))
+    );
     assert_eq!(get("e-ballot.png").outcome, Outcome::Counted);
     let half = get("f-half.png");
-    assert_eq!((half.outcome, half.reason), (Outcome::Review, Some(Reason::RegistrationFailed)), "{half:?}");
-    assert!(half.detail.as_deref().unwrap_or("").contains('%'), "{half:?}");
+    assert_eq!(
+        (half.outcome, half.reason),
+        (Outcome::Review, Some(Reason::RegistrationFailed)),
+        "{half:?}"
+    );
+    assert!(
+        half.detail.as_deref().unwrap_or("").contains('%'),
+        "{half:?}"
+    );
     // Every message names the reason.
     for r in &recs {
         if r.outcome == Outcome::Error {
@@ -176,7 +269,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

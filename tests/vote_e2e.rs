@@ -34,9 +34,25 @@ fn the_tally_equals_the_truth_after_review() {
     let sb = Sandbox::new();
     let vote_dir = sb.join("vote");
     let v = vote_dir.to_str().unwrap();
-    sb.run(["init", v, "--form", shipped_form("tin-nhiem-so-khcn.json").to_str().unwrap()]).expect_code(0);
+    sb.run([
+        "init",
+        v,
+        "--form",
+        shipped_form("tin-nhiem-so-khcn.json").to_str().unwrap(),
+    ])
+    .expect_code(0);
     sb.run(["generate", v, "--count", "24"]).expect_code(0);
-    sb.run(["meeting", v, "--convened", "24", "--present", "16", "--chair", "Phạm Văn X"]).expect_code(0);
+    sb.run([
+        "meeting",
+        v,
+        "--convened",
+        "24",
+        "--present",
+        "16",
+        "--chair",
+        "Phạm Văn X",
+    ])
+    .expect_code(0);
     let scans = sb.join("scans");
     let opts = SimOptions {
         seed: 31,
@@ -53,7 +69,11 @@ fn the_tally_equals_the_truth_after_review() {
 
     // The ballots not handed out are returned and voided; so is one that (the simulation says)
     // was marked and put in the box after being declared unused: it must be rejected.
-    let used: Vec<String> = truth.sheets.iter().filter_map(|s| s.serial.clone()).collect();
+    let used: Vec<String> = truth
+        .sheets
+        .iter()
+        .filter_map(|s| s.serial.clone())
+        .collect();
     let vote = Vote::open(&vote_dir).unwrap();
     let unused: Vec<String> = vote
         .store
@@ -64,7 +84,12 @@ fn the_tally_equals_the_truth_after_review() {
         .filter(|s| !used.contains(s))
         .collect();
     drop(vote);
-    let voided_in_box = truth.sheets.iter().find(|s| s.kind == SheetKind::Genuine).unwrap().clone();
+    let voided_in_box = truth
+        .sheets
+        .iter()
+        .find(|s| s.kind == SheetKind::Genuine)
+        .unwrap()
+        .clone();
     let mut args = vec!["void".to_string(), v.to_string(), "--serial".into()];
     args.extend(unused.iter().cloned());
     args.push(voided_in_box.serial.clone().unwrap());
@@ -96,14 +121,28 @@ fn the_tally_equals_the_truth_after_review() {
     }
 
     // A person decides every flagged sheet, by command, from what is on the paper.
-    let by_file: BTreeMap<String, &TruthSheet> = truth.sheets.iter().map(|s| (s.file.clone(), s)).collect();
+    let by_file: BTreeMap<String, &TruthSheet> =
+        truth.sheets.iter().map(|s| (s.file.clone(), s)).collect();
     for (sheet, _) in &pending {
-        let name = Path::new(&sheet.record.file).file_name().unwrap().to_str().unwrap();
+        let name = Path::new(&sheet.record.file)
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
         let t = by_file[name];
         let id = sheet.id.to_string();
-        let mut args: Vec<String> = vec!["review".into(), v.into(), "decide".into(), id, "--by".into(), "Phạm Văn X".into()];
+        let mut args: Vec<String> = vec![
+            "review".into(),
+            v.into(),
+            "decide".into(),
+            id,
+            "--by".into(),
+            "Phạm Văn X".into(),
+        ];
         match (t.kind, sheet.record.reason) {
-            (SheetKind::Duplicate, _) | (SheetKind::MissingStamp, _) => args.extend(["--sheet".into(), "invalid".into()]),
+            (SheetKind::Duplicate, _) | (SheetKind::MissingStamp, _) => {
+                args.extend(["--sheet".into(), "invalid".into()])
+            }
             (SheetKind::Genuine, Some(Reason::QrUnreadable | Reason::RegistrationFailed)) => {
                 args.extend(["--serial".into(), t.serial.clone().unwrap()]);
                 args.extend(row_args(t));
@@ -139,7 +178,8 @@ fn the_tally_equals_the_truth_after_review() {
             }
         }
     }
-    let json: serde_json::Value = serde_json::from_str(&sb.run(["tally", v, "--json"]).stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&sb.run(["tally", v, "--json"]).stdout).unwrap();
     let collected = truth.sheets.len() as u64;
     assert_eq!(json["final"], true);
     assert_eq!(json["printed"], 24);
@@ -156,13 +196,17 @@ fn the_tally_equals_the_truth_after_review() {
         assert_eq!(s["counts"], serde_json::json!(want), "subject {}", i + 1);
         assert_eq!(s["valid"], valid);
         assert_eq!(s["invalid"], invalid[i]);
-        let pct: Vec<String> = want.iter().map(|&c| kiemphieu::tally::percent(c, collected)).collect();
+        let pct: Vec<String> = want
+            .iter()
+            .map(|&c| kiemphieu::tally::percent(c, collected))
+            .collect();
         assert_eq!(s["percents"], serde_json::json!(pct));
     }
 
     // The minutes, now final, carry every figure.
     let minutes = sb.join("bien-ban.pdf");
-    sb.run(["tally", v, "--minutes", minutes.to_str().unwrap()]).expect_code(0);
+    sb.run(["tally", v, "--minutes", minutes.to_str().unwrap()])
+        .expect_code(0);
     let text = kiemphieu::minutes::extract_text(&std::fs::read(&minutes).unwrap()).unwrap();
     for k in 1..=3 {
         assert!(text.contains(&format!("Bản số {k}/3")), "copy {k} missing");
@@ -173,7 +217,10 @@ fn the_tally_equals_the_truth_after_review() {
         }
         for p in json["subjects"][i]["percents"].as_array().unwrap() {
             let p = p.as_str().unwrap();
-            assert!(text.contains(p) || text.contains(&p.replace('.', ",")), "percent {p} not in the minutes");
+            assert!(
+                text.contains(p) || text.contains(&p.replace('.', ",")),
+                "percent {p} not in the minutes"
+            );
         }
     }
     assert!(text.contains("MẬT"));
@@ -186,19 +233,40 @@ fn refusals_say_why() {
     let sb = Sandbox::new();
     let vote_dir = sb.join("vote");
     let v = vote_dir.to_str().unwrap();
-    sb.run(["init", v, "--form", shipped_form("tin-nhiem-so-khcn.json").to_str().unwrap()]).expect_code(0);
+    sb.run([
+        "init",
+        v,
+        "--form",
+        shipped_form("tin-nhiem-so-khcn.json").to_str().unwrap(),
+    ])
+    .expect_code(0);
     sb.run(["generate", v, "--count", "2"]).expect_code(0);
     sb.run(["meeting", v, "--convened", "10", "--present", "11"])
         .expect_code(2)
         .expect_stderr_has(&["cannot exceed"]);
-    sb.run(["void", v, "--serial", "22222-22222-22222"]).expect_code(2).expect_stderr_has(&["serial"]);
-    sb.run(["review", v, "decide", "99", "--by", "X"]).expect_code(2).expect_stderr_has(&["sheet 99 does not exist"]);
-    sb.run(["review", v, "show", "99"]).expect_code(2).expect_stderr_has(&["sheet 99 does not exist", "hint:"]);
-    sb.run(["tally", "nowhere"]).expect_code(2).expect_stderr_has(&["nowhere", "not a vote folder"]);
+    sb.run(["void", v, "--serial", "22222-22222-22222"])
+        .expect_code(2)
+        .expect_stderr_has(&["serial"]);
+    sb.run(["review", v, "decide", "99", "--by", "X"])
+        .expect_code(2)
+        .expect_stderr_has(&["sheet 99 does not exist"]);
+    sb.run(["review", v, "show", "99"])
+        .expect_code(2)
+        .expect_stderr_has(&["sheet 99 does not exist", "hint:"]);
+    sb.run(["tally", "nowhere"])
+        .expect_code(2)
+        .expect_stderr_has(&["nowhere", "not a vote folder"]);
     // A counted sheet is not for review.
-    let pdf = kiemphieu::raster::PrintedPdf::load(std::fs::read(vote_dir.join("ballots/batch-0001.pdf")).unwrap()).unwrap();
-    pdf.render(0, 150.0).unwrap().save(sb.join("s.png")).unwrap();
-    sb.run(["scan", v, sb.join("s.png").to_str().unwrap()]).expect_code(0);
+    let pdf = kiemphieu::raster::PrintedPdf::load(
+        std::fs::read(vote_dir.join("ballots/batch-0001.pdf")).unwrap(),
+    )
+    .unwrap();
+    pdf.render(0, 150.0)
+        .unwrap()
+        .save(sb.join("s.png"))
+        .unwrap();
+    sb.run(["scan", v, sb.join("s.png").to_str().unwrap()])
+        .expect_code(0);
     sb.run(["review", v, "decide", "1", "--by", "X", "--row", "1=1"])
         .expect_code(2)
         .expect_stderr_has(&["sheet 1 is counted, not waiting for review"]);

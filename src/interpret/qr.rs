@@ -7,7 +7,11 @@ use crate::layout::{PointMm, RectMm};
 
 /// Decodes the QR code near the layout's QR rectangle; falls back to the whole page.
 /// Returns the payload text, or why nothing could be read.
-pub fn read_qr(img: &GrayImage, transform: Option<&PageToImage>, qr: &RectMm) -> Result<String, String> {
+pub fn read_qr(
+    img: &GrayImage,
+    transform: Option<&PageToImage>,
+    qr: &RectMm,
+) -> Result<String, String> {
     if let Some(t) = transform {
         // The axis-aligned box around the predicted code, with its quiet zone and some slack.
         let margin = 6.0;
@@ -18,8 +22,16 @@ pub fn read_qr(img: &GrayImage, transform: Option<&PageToImage>, qr: &RectMm) ->
             (qr.right() + margin, qr.bottom() + margin),
         ]
         .map(|(x, y)| t.map(PointMm { x, y }));
-        let x0 = corners.iter().map(|p| p.x).fold(f64::MAX, f64::min).max(0.0) as u32;
-        let y0 = corners.iter().map(|p| p.y).fold(f64::MAX, f64::min).max(0.0) as u32;
+        let x0 = corners
+            .iter()
+            .map(|p| p.x)
+            .fold(f64::MAX, f64::min)
+            .max(0.0) as u32;
+        let y0 = corners
+            .iter()
+            .map(|p| p.y)
+            .fold(f64::MAX, f64::min)
+            .max(0.0) as u32;
         let x1 = (corners.iter().map(|p| p.x).fold(f64::MIN, f64::max) as u32).min(img.width());
         let y1 = (corners.iter().map(|p| p.y).fold(f64::MIN, f64::max) as u32).min(img.height());
         if x1 > x0 + 20 && y1 > y0 + 20 {
@@ -45,5 +57,7 @@ fn decode(img: GrayImage) -> Result<String, String> {
             Err(e) => last_err = e.to_string(),
         }
     }
-    Err(format!("a QR code was found but could not be decoded ({last_err})"))
+    Err(format!(
+        "a QR code was found but could not be decoded ({last_err})"
+    ))
 }

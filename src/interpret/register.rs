@@ -57,7 +57,10 @@ fn shrink(img: &GrayImage, f: u32) -> GrayImage {
             let row = &raw[((oy * f + dy) as usize) * stride..][..stride];
             for (ox, a) in acc.iter_mut().enumerate() {
                 let start = ox * f as usize;
-                *a += row[start..start + f as usize].iter().map(|&v| v as u32).sum::<u32>();
+                *a += row[start..start + f as usize]
+                    .iter()
+                    .map(|&v| v as u32)
+                    .sum::<u32>();
             }
         }
         for (ox, a) in acc.iter().enumerate() {
@@ -87,7 +90,11 @@ fn quantile(img: &GrayImage, q: f64) -> f64 {
 /// Dark blobs of the coarse image that do not touch its edge.
 fn blobs(small: &GrayImage, threshold: f64) -> Vec<Blob> {
     let (w, h) = (small.width() as usize, small.height() as usize);
-    let dark: Vec<bool> = small.as_raw().iter().map(|&v| (v as f64) < threshold).collect();
+    let dark: Vec<bool> = small
+        .as_raw()
+        .iter()
+        .map(|&v| (v as f64) < threshold)
+        .collect();
     let mut label = vec![u32::MAX; w * h];
     let mut out = Vec::new();
     let mut stack = Vec::new();
@@ -141,7 +148,11 @@ fn blobs(small: &GrayImage, threshold: f64) -> Vec<Blob> {
             holed,
         };
         // Keep the id sequence dense even for rejected blobs.
-        out.push(if touches { Blob { area: 0.0, ..blob } } else { blob });
+        out.push(if touches {
+            Blob { area: 0.0, ..blob }
+        } else {
+            blob
+        });
     }
     out.into_iter().filter(|b| b.area > 0.0).collect()
 }
@@ -151,7 +162,10 @@ fn blobs(small: &GrayImage, threshold: f64) -> Vec<Blob> {
 pub struct RegistrationFailure(pub String);
 
 /// Finds the layout in a scanned page.
-pub fn register(img: &GrayImage, layout: &BallotLayout) -> Result<Registration, RegistrationFailure> {
+pub fn register(
+    img: &GrayImage,
+    layout: &BallotLayout,
+) -> Result<Registration, RegistrationFailure> {
     let fail = |s: String| Err(RegistrationFailure(s));
     let (w, h) = (img.width() as f64, img.height() as f64);
     if w < 200.0 || h < 200.0 {
@@ -164,7 +178,9 @@ pub fn register(img: &GrayImage, layout: &BallotLayout) -> Result<Registration, 
     let paper = quantile(&small, 0.90);
     let ink = quantile(&small, 0.002).min(paper - 1.0);
     if paper - ink < 60.0 {
-        return fail(format!("no printed marks: the page has almost no contrast (paper {paper:.0}, darkest {ink:.0})"));
+        return fail(format!(
+            "no printed marks: the page has almost no contrast (paper {paper:.0}, darkest {ink:.0})"
+        ));
     }
     let threshold = ink + 0.5 * (paper - ink);
     let px_per_mm_guess = dpi_guess / 25.4 / factor as f64;
@@ -172,14 +188,18 @@ pub fn register(img: &GrayImage, layout: &BallotLayout) -> Result<Registration, 
     let candidates: Vec<Blob> = blobs(&small, threshold)
         .into_iter()
         .filter(|b| {
-            let size_ok = b.w >= 0.55 * side && b.h >= 0.55 * side && b.w <= 1.7 * side && b.h <= 1.7 * side;
+            let size_ok =
+                b.w >= 0.55 * side && b.h >= 0.55 * side && b.w <= 1.7 * side && b.h <= 1.7 * side;
             let aspect = b.w.max(b.h) / b.w.min(b.h);
             let fill = b.area / (b.w * b.h);
             size_ok && aspect < 1.5 && fill > 0.45 && b.area > 0.3 * side * side
         })
         .collect();
     if candidates.len() < 4 {
-        return fail(format!("found {} of the 4 registration marks", candidates.len()));
+        return fail(format!(
+            "found {} of the 4 registration marks",
+            candidates.len()
+        ));
     }
     // For each image corner, the few candidates furthest that way.
     let dirs = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]; // clockwise from top-left
@@ -212,7 +232,10 @@ pub fn register(img: &GrayImage, layout: &BallotLayout) -> Result<Registration, 
         return fail("the registration marks do not form the ballot's rectangle".into());
     };
     if shape_err > 0.06 {
-        return fail(format!("the marks found do not form the ballot's rectangle (shape error {:.0}%)", shape_err * 100.0));
+        return fail(format!(
+            "the marks found do not form the ballot's rectangle (shape error {:.0}%)",
+            shape_err * 100.0
+        ));
     }
     let holed: Vec<usize> = (0..4).filter(|&i| quad[i].holed).collect();
     if holed.len() != 1 {
@@ -229,7 +252,10 @@ pub fn register(img: &GrayImage, layout: &BallotLayout) -> Result<Registration, 
     let mut pairs = Vec::with_capacity(4);
     for (i, page_rect) in page_corners.iter().enumerate() {
         let blob = quad[(i + turn) % 4];
-        let coarse = PointPx { x: blob.cx * factor as f64, y: blob.cy * factor as f64 };
+        let coarse = PointPx {
+            x: blob.cx * factor as f64,
+            y: blob.cy * factor as f64,
+        };
         let radius = 0.75 * FIDUCIAL_MM * px_per_mm_guess * factor as f64;
         let centre = refine_centre(img, coarse, radius, threshold);
         pairs.push((page_rect.center(), centre));
@@ -245,7 +271,10 @@ pub fn register(img: &GrayImage, layout: &BallotLayout) -> Result<Registration, 
         .fold(0.0, f64::max);
 
     // The printed page must be the ballot's size: a copy at 50% or 141% is not a ballot.
-    let centre = PointMm { x: layout.page.width_mm / 2.0, y: layout.page.height_mm / 2.0 };
+    let centre = PointMm {
+        x: layout.page.width_mm / 2.0,
+        y: layout.page.height_mm / 2.0,
+    };
     let ppm = transform.px_per_mm(centre);
     let page_long_px = layout.page.height_mm * ppm;
     let image_long = w.max(h);
@@ -318,8 +347,14 @@ fn rectangle_error(quad: &[Blob; 4], page: &[RectMm; 4]) -> Option<f64> {
 
 /// The darkness-weighted centre of the mark near `coarse`.
 fn refine_centre(img: &GrayImage, coarse: PointPx, radius: f64, threshold: f64) -> PointPx {
-    let (x0, x1) = ((coarse.x - radius).max(0.0) as u32, ((coarse.x + radius) as u32).min(img.width() - 1));
-    let (y0, y1) = ((coarse.y - radius).max(0.0) as u32, ((coarse.y + radius) as u32).min(img.height() - 1));
+    let (x0, x1) = (
+        (coarse.x - radius).max(0.0) as u32,
+        ((coarse.x + radius) as u32).min(img.width() - 1),
+    );
+    let (y0, y1) = (
+        (coarse.y - radius).max(0.0) as u32,
+        ((coarse.y + radius) as u32).min(img.height() - 1),
+    );
     let (mut sw, mut sx, mut sy) = (0.0, 0.0, 0.0);
     for y in y0..=y1 {
         for x in x0..=x1 {
@@ -332,7 +367,14 @@ fn refine_centre(img: &GrayImage, coarse: PointPx, radius: f64, threshold: f64) 
             }
         }
     }
-    if sw == 0.0 { coarse } else { PointPx { x: sx / sw, y: sy / sw } }
+    if sw == 0.0 {
+        coarse
+    } else {
+        PointPx {
+            x: sx / sw,
+            y: sy / sw,
+        }
+    }
 }
 
 /// The paper's shade: a high quantile of samples from blank page areas between the header and
@@ -357,7 +399,10 @@ fn ink_level(img: &GrayImage, t: &PageToImage, layout: &BallotLayout) -> f64 {
         let r = f.inset(1.2);
         for i in 0..6 {
             for j in 0..6 {
-                let p = PointMm { x: r.x_mm + r.w_mm * i as f64 / 5.0, y: r.y_mm + r.h_mm * j as f64 / 5.0 };
+                let p = PointMm {
+                    x: r.x_mm + r.w_mm * i as f64 / 5.0,
+                    y: r.y_mm + r.h_mm * j as f64 / 5.0,
+                };
                 v.push(sample(img, t.map(p)));
             }
         }
@@ -380,10 +425,22 @@ fn frames_found(img: &GrayImage, reg: &Registration, layout: &BallotLayout) -> f
                 let along_x = b.x_mm + b.w_mm * f;
                 let along_y = b.y_mm + b.h_mm * f;
                 for p in [
-                    PointMm { x: along_x, y: b.y_mm },
-                    PointMm { x: along_x, y: b.bottom() },
-                    PointMm { x: b.x_mm, y: along_y },
-                    PointMm { x: b.right(), y: along_y },
+                    PointMm {
+                        x: along_x,
+                        y: b.y_mm,
+                    },
+                    PointMm {
+                        x: along_x,
+                        y: b.bottom(),
+                    },
+                    PointMm {
+                        x: b.x_mm,
+                        y: along_y,
+                    },
+                    PointMm {
+                        x: b.right(),
+                        y: along_y,
+                    },
                 ] {
                     n += 1;
                     // The frame is thin: take the darkest of three samples across it.

@@ -40,7 +40,9 @@ impl BadInput {
 
     pub fn expect(self) -> (Outcome, Reason) {
         match self {
-            BadInput::Empty | BadInput::Truncated | BadInput::TextAsPng => (Outcome::Error, Reason::NotAnImage),
+            BadInput::Empty | BadInput::Truncated | BadInput::TextAsPng => {
+                (Outcome::Error, Reason::NotAnImage)
+            }
             BadInput::GiantHeader => (Outcome::Error, Reason::ImageTooLarge),
             BadInput::Blank | BadInput::OtherDocument | BadInput::HalfScale => {
                 (Outcome::Review, Reason::RegistrationFailed)
@@ -76,7 +78,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -99,19 +105,62 @@ pub fn giant_png() -> Vec<u8> {
     ihdr.extend(100_000u32.to_be_bytes());
     ihdr.extend([8, 2, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut out, b"IEND", &[]);
     out
 }
 
 pub fn text_file() -> Vec<u8> {
-    "Biên bản họp chi bộ\nThis is a text file, not a scan.\n".as_bytes().to_vec()
+    "Biên bản họp chi bộ\nThis is a text file, not a scan.\n"
+        .as_bytes()
+        .to_vec()
 }
 
 const WORDS: [&str; 40] = [
-    "báo", "cáo", "kết", "quả", "thực", "hiện", "nhiệm", "vụ", "năm", "2023", "của", "Sở", "khoa", "học",
-    "và", "công", "nghệ", "tỉnh", "trong", "đó", "các", "đơn", "vị", "đã", "triển", "khai", "kế", "hoạch",
-    "theo", "quy", "định", "đề", "xuất", "giải", "pháp", "tăng", "cường", "quản", "lý", "ngân sách",
+    "báo",
+    "cáo",
+    "kết",
+    "quả",
+    "thực",
+    "hiện",
+    "nhiệm",
+    "vụ",
+    "năm",
+    "2023",
+    "của",
+    "Sở",
+    "khoa",
+    "học",
+    "và",
+    "công",
+    "nghệ",
+    "tỉnh",
+    "trong",
+    "đó",
+    "các",
+    "đơn",
+    "vị",
+    "đã",
+    "triển",
+    "khai",
+    "kế",
+    "hoạch",
+    "theo",
+    "quy",
+    "định",
+    "đề",
+    "xuất",
+    "giải",
+    "pháp",
+    "tăng",
+    "cường",
+    "quản",
+    "lý",
+    "ngân sách",
 ];
 
 /// A page of some other document: a bold title and paragraphs of ordinary text.
@@ -124,13 +173,33 @@ pub fn other_document(w: u32, h: u32, px_per_mm: f64, rng: &mut SimRng) -> RgbIm
     let ink = Rgb([20, 20, 25]);
     let title = "BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ";
     let tx = (40.0 * px_per_mm) as i32;
-    draw_text_mut(&mut img, ink, tx, (25.0 * px_per_mm) as i32, PxScale::from((5.8 * px_per_mm) as f32), bold.face(), title);
+    draw_text_mut(
+        &mut img,
+        ink,
+        tx,
+        (25.0 * px_per_mm) as i32,
+        PxScale::from((5.8 * px_per_mm) as f32),
+        bold.face(),
+        title,
+    );
     let mut y = 42.0;
     while y < 272.0 {
-        let words = if rng.chance(0.12) { rng.int(3, 8) } else { rng.int(12, 16) } as usize;
+        let words = if rng.chance(0.12) {
+            rng.int(3, 8)
+        } else {
+            rng.int(12, 16)
+        } as usize;
         let line: Vec<&str> = (0..words).map(|_| *rng.pick(&WORDS)).collect();
         let indent = if rng.chance(0.15) { 8.0 } else { 0.0 };
-        draw_text_mut(&mut img, ink, ((25.0 + indent) * px_per_mm) as i32, (y * px_per_mm) as i32, body, regular.face(), &line.join(" "));
+        draw_text_mut(
+            &mut img,
+            ink,
+            ((25.0 + indent) * px_per_mm) as i32,
+            (y * px_per_mm) as i32,
+            body,
+            regular.face(),
+            &line.join(" "),
+        );
         y += line_mm;
         if words < 10 {
             y += line_mm * 0.6;
@@ -143,9 +212,16 @@ pub fn other_document(w: u32, h: u32, px_per_mm: f64, rng: &mut SimRng) -> RgbIm
 /// Its headers are whole and it has no end-of-image marker.
 pub fn truncated_jpeg(rng: &mut SimRng) -> Vec<u8> {
     let px_per_mm = 100.0 / 25.4;
-    let page = other_document((210.0 * px_per_mm) as u32, (297.0 * px_per_mm) as u32, px_per_mm, rng);
+    let page = other_document(
+        (210.0 * px_per_mm) as u32,
+        (297.0 * px_per_mm) as u32,
+        px_per_mm,
+        rng,
+    );
     let mut buf = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 85).encode_image(&page).expect("in-memory JPEG encodes");
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 85)
+        .encode_image(&page)
+        .expect("in-memory JPEG encodes");
     let keep = (buf.len() as f64 * rng.range(0.3, 0.6)) as usize;
     buf.truncate(keep);
     buf
@@ -163,7 +239,9 @@ mod tests {
     #[test]
     fn the_giant_header_parses_and_is_refused() {
         let bytes = giant_png();
-        let reader = image::ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format().unwrap();
+        let reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+            .with_guessed_format()
+            .unwrap();
         assert_eq!(reader.format(), Some(image::ImageFormat::Png));
         assert_eq!(reader.into_dimensions().unwrap(), (100_000, 100_000));
         assert!(image::load_from_memory(&bytes).is_err());
@@ -172,7 +250,10 @@ mod tests {
     #[test]
     fn the_truncated_jpeg_stops_inside_its_image_data() {
         let bytes = truncated_jpeg(&mut SimRng::new(5));
-        assert_eq!(image::guess_format(&bytes).unwrap(), image::ImageFormat::Jpeg);
+        assert_eq!(
+            image::guess_format(&bytes).unwrap(),
+            image::ImageFormat::Jpeg
+        );
         // The start of scan is there, the end of image is not. (The `image` crate decodes such a
         // file without an error, padding what is missing: a reader must look for the end itself.)
         assert!(bytes.windows(2).any(|w| w == [0xFF, 0xDA]));

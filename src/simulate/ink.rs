@@ -41,7 +41,11 @@ impl Ink {
     /// A light pencil: grey 150–185 where the stroke is solid, patchy elsewhere.
     pub fn pencil(rng: &mut SimRng) -> Ink {
         let g = rng.range(150.0, 185.0) as f32 / 255.0;
-        Ink { rgb: [g, g, g * 1.01], opacity: rng.range(0.85, 1.0) as f32, grain: rng.range(0.45, 0.65) as f32 }
+        Ink {
+            rgb: [g, g, g * 1.01],
+            opacity: rng.range(0.85, 1.0) as f32,
+            grain: rng.range(0.45, 0.65) as f32,
+        }
     }
 
     /// Luminance of a full-strength stroke, 0..1.
@@ -76,8 +80,15 @@ pub struct Handwriting {
 impl Handwriting {
     /// A generous bounding box (millimetres), for keeping writing out of places it must not go.
     pub fn bounds(&self) -> RectMm {
-        let w = self.text.chars().count() as f64 * self.cap_mm * 0.85 + self.cap_mm * self.slant.abs() + 1.0;
-        RectMm::new(self.at.x - 0.5, self.at.y - self.cap_mm * 1.45, w, self.cap_mm * 1.95)
+        let w = self.text.chars().count() as f64 * self.cap_mm * 0.85
+            + self.cap_mm * self.slant.abs()
+            + 1.0;
+        RectMm::new(
+            self.at.x - 0.5,
+            self.at.y - self.cap_mm * 1.45,
+            w,
+            self.cap_mm * 1.95,
+        )
     }
 }
 
@@ -92,7 +103,12 @@ struct PxBox {
 
 impl PxBox {
     fn intersect(self, o: PxBox) -> Option<PxBox> {
-        let b = PxBox { x0: self.x0.max(o.x0), y0: self.y0.max(o.y0), x1: self.x1.min(o.x1), y1: self.y1.min(o.y1) };
+        let b = PxBox {
+            x0: self.x0.max(o.x0),
+            y0: self.y0.max(o.y0),
+            x1: self.x1.min(o.x1),
+            y1: self.y1.min(o.y1),
+        };
         (b.x0 < b.x1 && b.y0 < b.y1).then_some(b)
     }
     fn w(&self) -> usize {
@@ -140,7 +156,9 @@ fn rasterize(points: &[(f64, f64)], radius: f64, clip: PxBox) -> Option<Mask> {
             x1: (a.0.max(b.0) + pad).ceil() as i64 + 1,
             y1: (a.1.max(b.1) + pad).ceil() as i64 + 1,
         };
-        let Some(s) = seg.intersect(area) else { continue };
+        let Some(s) = seg.intersect(area) else {
+            continue;
+        };
         let (dx, dy) = (b.0 - a.0, b.1 - a.1);
         let len2 = dx * dx + dy * dy;
         for y in s.y0..s.y1 {
@@ -148,7 +166,11 @@ fn rasterize(points: &[(f64, f64)], radius: f64, clip: PxBox) -> Option<Mask> {
             let row = (y - area.y0) as usize * w;
             for x in s.x0..s.x1 {
                 let px = x as f64 + 0.5;
-                let t = if len2 > 0.0 { (((px - a.0) * dx + (py - a.1) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+                let t = if len2 > 0.0 {
+                    (((px - a.0) * dx + (py - a.1) * dy) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
                 let (qx, qy) = (a.0 + t * dx - px, a.1 + t * dy - py);
                 let d = (qx * qx + qy * qy).sqrt();
                 let c = (radius + 0.5 - d).clamp(0.0, 1.0) as f32;
@@ -178,7 +200,12 @@ impl Paper<'_> {
     }
 
     fn whole(&self) -> PxBox {
-        PxBox { x0: 0, y0: 0, x1: self.img.width() as i64, y1: self.img.height() as i64 }
+        PxBox {
+            x0: 0,
+            y0: 0,
+            x1: self.img.width() as i64,
+            y1: self.img.height() as i64,
+        }
     }
 
     pub fn draw(&mut self, stroke: &Stroke) {
@@ -221,10 +248,23 @@ impl Paper<'_> {
 
     /// Paints a rectangle in one colour (white-out, a label stuck over the stamp).
     pub fn paint(&mut self, r: RectMm, rgb: [u8; 3]) {
-        let (x0, y0) = self.px(PointMm { x: r.x_mm, y: r.y_mm });
-        let (x1, y1) = self.px(PointMm { x: r.right(), y: r.bottom() });
-        let b = PxBox { x0: x0.floor() as i64, y0: y0.floor() as i64, x1: x1.ceil() as i64, y1: y1.ceil() as i64 };
-        let Some(b) = b.intersect(self.whole()) else { return };
+        let (x0, y0) = self.px(PointMm {
+            x: r.x_mm,
+            y: r.y_mm,
+        });
+        let (x1, y1) = self.px(PointMm {
+            x: r.right(),
+            y: r.bottom(),
+        });
+        let b = PxBox {
+            x0: x0.floor() as i64,
+            y0: y0.floor() as i64,
+            x1: x1.ceil() as i64,
+            y1: y1.ceil() as i64,
+        };
+        let Some(b) = b.intersect(self.whole()) else {
+            return;
+        };
         for y in b.y0..b.y1 {
             for x in b.x0..b.x1 {
                 self.img.put_pixel(x as u32, y as u32, image::Rgb(rgb));
@@ -244,7 +284,11 @@ impl Paper<'_> {
         let ascent = sf.ascent() as f64;
         let (ox, oy) = self.px(hw.at);
         // Local mask: glyphs laid out on a baseline at `ascent`, then sheared while splatting.
-        let text_w: f64 = hw.text.chars().map(|c| sf.h_advance(font.glyph_id(c)) as f64).sum();
+        let text_w: f64 = hw
+            .text
+            .chars()
+            .map(|c| sf.h_advance(font.glyph_id(c)) as f64)
+            .sum();
         let height = (ascent - sf.descent() as f64).ceil() as usize + 4;
         let lean = hw.slant.abs() * height as f64;
         let width = (text_w * 1.1 + 2.0 * lean).ceil() as usize + 8;
@@ -259,7 +303,9 @@ impl Paper<'_> {
                 point(caret as f32, (ascent + 2.0 + dy) as f32),
             );
             caret += adv * rng.range(0.95, 1.12);
-            let Some(og) = font.outline_glyph(g) else { continue };
+            let Some(og) = font.outline_glyph(g) else {
+                continue;
+            };
             let b = og.px_bounds();
             og.draw(|gx, gy, c| {
                 let (lx, ly) = (b.min.x as f64 + gx as f64, b.min.y as f64 + gy as f64);
@@ -282,13 +328,23 @@ impl Paper<'_> {
             x1: 0,
             y1: 0,
         };
-        let area = PxBox { x1: area.x0 + width as i64, y1: area.y0 + height as i64, ..area };
-        let Some(clipped) = area.intersect(self.whole()) else { return };
-        let mut mask = Mask { area: clipped, cov: vec![0f32; clipped.w() * clipped.h()] };
+        let area = PxBox {
+            x1: area.x0 + width as i64,
+            y1: area.y0 + height as i64,
+            ..area
+        };
+        let Some(clipped) = area.intersect(self.whole()) else {
+            return;
+        };
+        let mut mask = Mask {
+            area: clipped,
+            cov: vec![0f32; clipped.w() * clipped.h()],
+        };
         for y in clipped.y0..clipped.y1 {
             for x in clipped.x0..clipped.x1 {
                 let src = (y - area.y0) as usize * width + (x - area.x0) as usize;
-                mask.cov[(y - clipped.y0) as usize * clipped.w() + (x - clipped.x0) as usize] = cov[src];
+                mask.cov[(y - clipped.y0) as usize * clipped.w() + (x - clipped.x0) as usize] =
+                    cov[src];
             }
         }
         self.lay(&mask, hw.ink);
@@ -309,17 +365,24 @@ pub fn dark_share(strokes: &[Stroke], r: RectMm, px_per_mm: f64) -> f64 {
     }
     let mut transmit = vec![1f32; clip.w() * clip.h()];
     for s in strokes {
-        let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x * px_per_mm, p.y * px_per_mm)).collect();
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .map(|p| (p.x * px_per_mm, p.y * px_per_mm))
+            .collect();
         if pts.is_empty() {
             continue;
         }
         let radius = (s.width_mm * px_per_mm / 2.0).max(0.45);
-        let Some(m) = rasterize(&pts, radius, clip) else { continue };
+        let Some(m) = rasterize(&pts, radius, clip) else {
+            continue;
+        };
         let darkening = s.ink.opacity * (1.0 - s.ink.luma());
         for y in m.area.y0..m.area.y1 {
             for x in m.area.x0..m.area.x1 {
                 let c = m.cov[(y - m.area.y0) as usize * m.area.w() + (x - m.area.x0) as usize];
-                transmit[(y - clip.y0) as usize * clip.w() + (x - clip.x0) as usize] *= 1.0 - c * darkening;
+                transmit[(y - clip.y0) as usize * clip.w() + (x - clip.x0) as usize] *=
+                    1.0 - c * darkening;
             }
         }
     }
@@ -334,8 +397,16 @@ mod tests {
     #[test]
     fn a_stroke_darkens_only_along_its_path() {
         let mut img = RgbImage::from_pixel(200, 100, image::Rgb([255, 255, 255]));
-        let mut paper = Paper { img: &mut img, px_per_mm: 10.0, grain_seed: 1 };
-        let ink = Ink { rgb: [0.1, 0.1, 0.5], opacity: 1.0, grain: 0.0 };
+        let mut paper = Paper {
+            img: &mut img,
+            px_per_mm: 10.0,
+            grain_seed: 1,
+        };
+        let ink = Ink {
+            rgb: [0.1, 0.1, 0.5],
+            opacity: 1.0,
+            grain: 0.0,
+        };
         let s = Stroke {
             points: vec![PointMm { x: 2.0, y: 5.0 }, PointMm { x: 18.0, y: 5.0 }],
             width_mm: 0.6,

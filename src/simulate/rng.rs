@@ -22,7 +22,12 @@ pub struct SimRng {
 impl SimRng {
     pub fn new(seed: u64) -> SimRng {
         let mut sm = seed;
-        let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
+        let s = [
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+        ];
         SimRng { s }
     }
 
@@ -66,7 +71,7 @@ impl SimRng {
     /// Uniform in `0..n` (`n > 0`), without modulo bias worth mentioning (n is small).
     pub fn below(&mut self, n: usize) -> usize {
         debug_assert!(n > 0);
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Uniform integer in `lo..=hi`.
@@ -121,10 +126,18 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        let a: Vec<u64> = (0..4).map(|_| SimRng::derived(7, 1, 3).next_u64()).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| SimRng::derived(7, 1, 3).next_u64())
+            .collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
-        assert_ne!(SimRng::derived(7, 1, 3).next_u64(), SimRng::derived(7, 1, 4).next_u64());
-        assert_ne!(SimRng::derived(7, 1, 3).next_u64(), SimRng::derived(8, 1, 3).next_u64());
+        assert_ne!(
+            SimRng::derived(7, 1, 3).next_u64(),
+            SimRng::derived(7, 1, 4).next_u64()
+        );
+        assert_ne!(
+            SimRng::derived(7, 1, 3).next_u64(),
+            SimRng::derived(8, 1, 3).next_u64()
+        );
     }
 
     #[test]

@@ -24,13 +24,20 @@ pub fn smooth(ctrl: &[(f64, f64)]) -> Path {
     for i in 0..ctrl.len() - 1 {
         let p0 = if i == 0 { ctrl[0] } else { ctrl[i - 1] };
         let (p1, p2) = (ctrl[i], ctrl[i + 1]);
-        let p3 = if i + 2 < ctrl.len() { ctrl[i + 2] } else { ctrl[i + 1] };
+        let p3 = if i + 2 < ctrl.len() {
+            ctrl[i + 2]
+        } else {
+            ctrl[i + 1]
+        };
         let n = 8;
         for s in 0..n {
             let t = s as f64 / n as f64;
             let (t2, t3) = (t * t, t * t * t);
             let f = |a: f64, b: f64, c: f64, d: f64| {
-                0.5 * (2.0 * b + (-a + c) * t + (2.0 * a - 5.0 * b + 4.0 * c - d) * t2 + (-a + 3.0 * b - 3.0 * c + d) * t3)
+                0.5 * (2.0 * b
+                    + (-a + c) * t
+                    + (2.0 * a - 5.0 * b + 4.0 * c - d) * t2
+                    + (-a + 3.0 * b - 3.0 * c + d) * t3)
             };
             out.push((f(p0.0, p1.0, p2.0, p3.0), f(p0.1, p1.1, p2.1, p3.1)));
         }
@@ -84,7 +91,10 @@ impl Place {
     pub fn map(&self, p: (f64, f64)) -> PointMm {
         let x = p.0 - self.shear * p.1;
         let (s, c) = self.rot.sin_cos();
-        PointMm { x: self.at.x + x * c - p.1 * s, y: self.at.y + x * s + p.1 * c }
+        PointMm {
+            x: self.at.x + x * c - p.1 * s,
+            y: self.at.y + x * s + p.1 * c,
+        }
     }
     pub fn path(&self, p: &Path) -> Vec<PointMm> {
         p.iter().map(|&q| self.map(q)).collect()
@@ -95,7 +105,10 @@ fn bowed_line(rng: &mut SimRng, a: (f64, f64), b: (f64, f64), bow: f64) -> Path 
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let len = (dx * dx + dy * dy).sqrt().max(1e-9);
     let off = rng.sym(bow);
-    let mid = ((a.0 + b.0) / 2.0 - dy / len * off, (a.1 + b.1) / 2.0 + dx / len * off);
+    let mid = (
+        (a.0 + b.0) / 2.0 - dy / len * off,
+        (a.1 + b.1) / 2.0 + dx / len * off,
+    );
     smooth(&[a, mid, b])
 }
 
@@ -109,7 +122,11 @@ pub fn cross(rng: &mut SimRng, e: f64) -> Vec<Path> {
     let mut second = bowed_line(rng, c, d, 0.25);
     if rng.chance(0.2) {
         let end = *second.last().expect("points");
-        second.extend(resample(&[end, (end.0 - 0.4, end.1 - 0.5)]).into_iter().skip(1));
+        second.extend(
+            resample(&[end, (end.0 - 0.4, end.1 - 0.5)])
+                .into_iter()
+                .skip(1),
+        );
     }
     if rng.chance(0.5) {
         std::mem::swap(&mut first, &mut second);
@@ -142,9 +159,16 @@ pub fn fill(rng: &mut SimRng, ex: f64, ey: f64, spacing: f64) -> Vec<Path> {
         let c = px * px / (ex * ex) + py * py / (ey * ey) - 1.0;
         let disc = b * b - 4.0 * a * c;
         if disc > 0.0 {
-            let (t0, t1) = ((-b - disc.sqrt()) / (2.0 * a), (-b + disc.sqrt()) / (2.0 * a));
+            let (t0, t1) = (
+                (-b - disc.sqrt()) / (2.0 * a),
+                (-b + disc.sqrt()) / (2.0 * a),
+            );
             let over = rng.range(-0.1, 0.25);
-            let (ta, tb) = if forward { (t0 - over, t1 + over) } else { (t1 + over, t0 - over) };
+            let (ta, tb) = if forward {
+                (t0 - over, t1 + over)
+            } else {
+                (t1 + over, t0 - over)
+            };
             ctrl.push((px + ta * d.0, py + ta * d.1));
             ctrl.push((px + tb * d.0, py + tb * d.1));
             forward = !forward;
@@ -164,7 +188,10 @@ pub fn scribble(rng: &mut SimRng, e: f64) -> Vec<Path> {
         .map(|i| {
             let t = TAU * turns * i as f64 / n as f64;
             let shrink = 1.0 - 0.25 * (i as f64 / n as f64);
-            (e * 0.8 * shrink * (a * t + p1).sin(), e * 0.8 * shrink * (b * t + p2).sin())
+            (
+                e * 0.8 * shrink * (a * t + p1).sin(),
+                e * 0.8 * shrink * (b * t + p2).sin(),
+            )
         })
         .collect();
     vec![resample(&pts)]
@@ -187,22 +214,25 @@ pub fn circle(rng: &mut SimRng, r: f64) -> Vec<Path> {
     vec![resample(&pts)]
 }
 
-/// A small, heavy mark: a tight spiral blob or a stubby tick.
-pub fn dot(rng: &mut SimRng) -> Vec<Path> {
-    if rng.chance(0.5) {
-        let r = rng.range(0.55, 0.95);
-        let turns = rng.range(2.0, 3.5);
-        let n = 60;
+/// A small, heavy mark: a tight spiral blob or a stubby tick, `grow` times its usual size.
+pub fn dot(rng: &mut SimRng, grow: f64) -> Vec<Path> {
+    if rng.chance(0.65) {
+        let r = rng.range(0.8, 1.2) * grow;
+        let turns = rng.range(2.5, 4.0);
+        let n = 80;
         let pts: Vec<(f64, f64)> = (0..=n)
             .map(|i| {
                 let f = i as f64 / n as f64;
                 let a = TAU * turns * f;
-                (r * (1.0 - 0.7 * f) * a.cos(), r * (1.0 - 0.7 * f) * a.sin())
+                (
+                    r * (1.0 - 0.75 * f) * a.cos(),
+                    r * (1.0 - 0.75 * f) * a.sin(),
+                )
             })
             .collect();
         vec![resample(&pts)]
     } else {
-        let e = rng.range(1.1, 1.5);
+        let e = rng.range(1.7, 2.2) * grow;
         tick(rng, e)
     }
 }
@@ -267,7 +297,11 @@ pub fn signature(rng: &mut SimRng, width: f64, height: f64) -> Vec<Path> {
     paths.push(run);
     if rng.chance(0.6) {
         let y = height * rng.range(0.15, 0.4);
-        let under = smooth(&[(width * 0.05, y + 0.3), (width * 0.5, y + rng.sym(0.4)), (width * rng.range(0.8, 1.05), y - 0.5)]);
+        let under = smooth(&[
+            (width * 0.05, y + 0.3),
+            (width * 0.5, y + rng.sym(0.4)),
+            (width * rng.range(0.8, 1.05), y - 0.5),
+        ]);
         paths.push(under);
     }
     paths
@@ -316,7 +350,10 @@ pub fn doodle(rng: &mut SimRng, size: f64) -> (Vec<Path>, &'static str) {
                 .map(|i| {
                     let t = TAU * i as f64 / n as f64;
                     let x = 16.0 * t.sin().powi(3);
-                    let y = 13.0 * t.cos() - 5.0 * (2.0 * t).cos() - 2.0 * (3.0 * t).cos() - (4.0 * t).cos();
+                    let y = 13.0 * t.cos()
+                        - 5.0 * (2.0 * t).cos()
+                        - 2.0 * (3.0 * t).cos()
+                        - (4.0 * t).cos();
                     (x * r / 17.0, -y * r / 17.0)
                 })
                 .collect();
@@ -325,7 +362,12 @@ pub fn doodle(rng: &mut SimRng, size: f64) -> (Vec<Path>, &'static str) {
         _ => {
             let n = rng.int(4, 7) as usize;
             let p: Vec<(f64, f64)> = (0..=n)
-                .map(|i| (-r + 2.0 * r * i as f64 / n as f64, if i % 2 == 0 { -r * 0.4 } else { r * 0.4 }))
+                .map(|i| {
+                    (
+                        -r + 2.0 * r * i as f64 / n as f64,
+                        if i % 2 == 0 { -r * 0.4 } else { r * 0.4 },
+                    )
+                })
                 .collect();
             (vec![resample(&p)], "zigzag")
         }
@@ -336,8 +378,15 @@ pub fn doodle(rng: &mut SimRng, size: f64) -> (Vec<Path>, &'static str) {
 pub fn hand_box(rng: &mut SimRng, s: f64) -> Vec<Path> {
     let h = s / 2.0;
     let mut j = || rng.sym(0.25);
-    let c = [(-h + j(), -h + j()), (h + j(), -h + j()), (h + j(), h + j()), (-h + j(), h + j())];
-    (0..4).map(|i| bowed_line(rng, c[i], c[(i + 1) % 4], 0.2)).collect()
+    let c = [
+        (-h + j(), -h + j()),
+        (h + j(), -h + j()),
+        (h + j(), h + j()),
+        (-h + j(), h + j()),
+    ];
+    (0..4)
+        .map(|i| bowed_line(rng, c[i], c[(i + 1) % 4], 0.2))
+        .collect()
 }
 
 #[cfg(test)]

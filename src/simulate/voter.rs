@@ -44,7 +44,14 @@ enum Style {
 }
 
 impl Style {
-    const ALL: [Style; 6] = [Style::Cross, Style::Tick, Style::Fill, Style::Scribble, Style::Circle, Style::Dot];
+    const ALL: [Style; 6] = [
+        Style::Cross,
+        Style::Tick,
+        Style::Fill,
+        Style::Scribble,
+        Style::Circle,
+        Style::Dot,
+    ];
     const WEIGHTS: [f64; 6] = [0.34, 0.26, 0.10, 0.10, 0.12, 0.08];
 
     fn name(self) -> &'static str {
@@ -90,7 +97,11 @@ impl Hand {
     }
 
     fn style(&self, rng: &mut SimRng) -> Style {
-        if rng.chance(0.7) { self.favourite } else { Style::ALL[rng.weighted(&Style::WEIGHTS)] }
+        if rng.chance(0.7) {
+            self.favourite
+        } else {
+            Style::ALL[rng.weighted(&Style::WEIGHTS)]
+        }
     }
 
     fn width(&self, rng: &mut SimRng) -> f64 {
@@ -109,7 +120,10 @@ impl Zones {
             let r = s.width_mm / 2.0;
             s.points.iter().any(|p| {
                 self.rects.iter().any(|z| {
-                    p.x > z.x_mm - r && p.x < z.right() + r && p.y > z.y_mm - r && p.y < z.bottom() + r
+                    p.x > z.x_mm - r
+                        && p.x < z.right() + r
+                        && p.y > z.y_mm - r
+                        && p.y < z.bottom() + r
                 })
             })
         })
@@ -125,15 +139,25 @@ fn grow(r: &RectMm, d: f64) -> RectMm {
 fn name_cells(layout: &BallotLayout) -> Vec<RectMm> {
     let (xs, ys) = &layout.rules;
     if xs.len() >= 3 && ys.len() == layout.rows.len() + 2 {
-        (0..layout.rows.len()).map(|i| RectMm::new(xs[1], ys[i + 1], xs[2] - xs[1], ys[i + 2] - ys[i + 1])).collect()
+        (0..layout.rows.len())
+            .map(|i| RectMm::new(xs[1], ys[i + 1], xs[2] - xs[1], ys[i + 2] - ys[i + 1]))
+            .collect()
     } else {
-        layout.rows.iter().map(|r| grow(&r.name_rect, 2.0)).collect()
+        layout
+            .rows
+            .iter()
+            .map(|r| grow(&r.name_rect, 2.0))
+            .collect()
     }
 }
 
 /// The printed things no hand may touch: QR code, serial, stamp, registration marks, page edge.
 fn printed_marks(layout: &BallotLayout) -> Vec<RectMm> {
-    let mut v = vec![grow(&layout.qr, 2.0), grow(&layout.serial_text, 1.0), grow(&layout.stamp, 1.5)];
+    let mut v = vec![
+        grow(&layout.qr, 2.0),
+        grow(&layout.serial_text, 1.0),
+        grow(&layout.stamp, 1.5),
+    ];
     v.extend(layout.fiducials.iter().map(|f| grow(f, 2.0)));
     let (w, h) = (layout.page.width_mm, layout.page.height_mm);
     v.push(RectMm::new(-50.0, -50.0, w + 100.0, 51.5));
@@ -144,7 +168,14 @@ fn printed_marks(layout: &BallotLayout) -> Vec<RectMm> {
 }
 
 fn strokes(place: &Place, paths: &[Path], width_mm: f64, ink: Ink) -> Vec<Stroke> {
-    paths.iter().map(|p| Stroke { points: place.path(p), width_mm, ink }).collect()
+    paths
+        .iter()
+        .map(|p| Stroke {
+            points: place.path(p),
+            width_mm,
+            ink,
+        })
+        .collect()
 }
 
 /// Marks one sheet. `allow_faint` is false for sheets that must read without a person.
@@ -160,7 +191,11 @@ pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Ma
                 .iter()
                 .enumerate()
                 .flat_map(|(ri, r)| {
-                    r.boxes.iter().enumerate().filter(move |&(k, _)| !(ri == i && Some(k) == except)).map(|(_, b)| grow(b, 0.8))
+                    r.boxes
+                        .iter()
+                        .enumerate()
+                        .filter(move |&(k, _)| !(ri == i && Some(k) == except))
+                        .map(|(_, b)| grow(b, 0.8))
                 })
                 .collect();
             rects.extend(cells.iter().map(|c| grow(c, 0.3)));
@@ -175,14 +210,33 @@ pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Ma
                 let k = rng.weighted(&leaning);
                 let (s, style) = clear_mark(&hand, rng, &row.boxes[k], &keep_out(Some(k)));
                 m.strokes.extend(s);
-                TruthRow { subject: row.subject, verdict: RowVerdict::Valid, choice: Some(k), faint: false, style: style.into() }
+                TruthRow {
+                    subject: row.subject,
+                    verdict: RowVerdict::Valid,
+                    choice: Some(k),
+                    faint: false,
+                    style: style.into(),
+                }
             }
             1 => {
                 let k = rng.weighted(&leaning);
-                m.strokes.extend(pencil_mark(rng, &row.boxes[k], &keep_out(Some(k))));
-                TruthRow { subject: row.subject, verdict: RowVerdict::Valid, choice: Some(k), faint: true, style: "pencil".into() }
+                m.strokes
+                    .extend(pencil_mark(rng, &row.boxes[k], &keep_out(Some(k))));
+                TruthRow {
+                    subject: row.subject,
+                    verdict: RowVerdict::Valid,
+                    choice: Some(k),
+                    faint: true,
+                    style: "pencil".into(),
+                }
             }
-            2 => TruthRow { subject: row.subject, verdict: RowVerdict::NoMark, choice: None, faint: false, style: "none".into() },
+            2 => TruthRow {
+                subject: row.subject,
+                verdict: RowVerdict::NoMark,
+                choice: None,
+                faint: false,
+                style: "none".into(),
+            },
             3 => {
                 let mut ks = vec![0, 1, 2];
                 if rng.chance(0.75) {
@@ -211,7 +265,13 @@ pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Ma
                     m.strokes.extend(s);
                     style = format!("{style}+{mark}");
                 }
-                TruthRow { subject: row.subject, verdict: RowVerdict::CrossedOut, choice: None, faint: false, style }
+                TruthRow {
+                    subject: row.subject,
+                    verdict: RowVerdict::CrossedOut,
+                    choice: None,
+                    faint: false,
+                    style,
+                }
             }
         };
         m.rows.push(truth);
@@ -226,7 +286,12 @@ pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Ma
 }
 
 /// A mark that plainly marks its box: at least [`CLEAR_SHARE`] of the box's inside is dark.
-fn clear_mark(hand: &Hand, rng: &mut SimRng, b: &RectMm, zones: &Zones) -> (Vec<Stroke>, &'static str) {
+fn clear_mark(
+    hand: &Hand,
+    rng: &mut SimRng,
+    b: &RectMm,
+    zones: &Zones,
+) -> (Vec<Stroke>, &'static str) {
     let style = hand.style(rng);
     let ink = hand.pen(rng);
     let base_w = hand.width(rng);
@@ -235,7 +300,7 @@ fn clear_mark(hand: &Hand, rng: &mut SimRng, b: &RectMm, zones: &Zones) -> (Vec<
     for attempt in 0..8 {
         // Each retry writes a little bolder, bigger and closer to the middle.
         let f = attempt as f64 / 7.0;
-        let w = (base_w * (1.0 + 0.6 * f)).min(0.9);
+        let w = base_w + (0.9 - base_w) * f;
         let size = (hand.size * rng.range(0.85, 1.15)).clamp(0.6, 1.3) * (1.0 - f) + f;
         let e = half * size;
         let jitter = 1.5 * (1.0 - f);
@@ -243,7 +308,10 @@ fn clear_mark(hand: &Hand, rng: &mut SimRng, b: &RectMm, zones: &Zones) -> (Vec<
         let a = rng.range(0.0, std::f64::consts::TAU);
         let c = b.center();
         let place = Place {
-            at: PointMm { x: c.x + r * a.cos(), y: c.y + r * a.sin() },
+            at: PointMm {
+                x: c.x + r * a.cos(),
+                y: c.y + r * a.sin(),
+            },
             rot: (hand.lean + rng.normal_clamped(0.07, 0.15)).clamp(-0.26, 0.26),
             shear: rng.sym(0.15),
         };
@@ -260,7 +328,7 @@ fn clear_mark(hand: &Hand, rng: &mut SimRng, b: &RectMm, zones: &Zones) -> (Vec<
                 let r = (half * rng.range(0.6, 0.85) * size.min(1.0)).max(1.4);
                 (shapes::circle(rng, r), w)
             }
-            Style::Dot => (shapes::dot(rng), w.max(0.7)),
+            Style::Dot => (shapes::dot(rng, 1.0 + 0.3 * f), w.max(0.7)),
         };
         let mut paths = paths;
         for p in paths.iter_mut() {
@@ -275,7 +343,11 @@ fn clear_mark(hand: &Hand, rng: &mut SimRng, b: &RectMm, zones: &Zones) -> (Vec<
         }
     }
     // A last resort that always reads: a firm fill in the middle of the box.
-    let place = Place { at: b.center(), rot: 0.0, shear: 0.0 };
+    let place = Place {
+        at: b.center(),
+        rot: 0.0,
+        shear: 0.0,
+    };
     let paths = shapes::fill(rng, half * 0.8, half * 0.8, 0.5);
     (strokes(&place, &paths, 0.7, ink), Style::Fill.name())
 }
@@ -288,12 +360,19 @@ fn pencil_mark(rng: &mut SimRng, b: &RectMm, zones: &Zones) -> Vec<Stroke> {
     for _ in 0..6 {
         let c = b.center();
         let place = Place {
-            at: PointMm { x: c.x + rng.sym(0.6), y: c.y + rng.sym(0.6) },
+            at: PointMm {
+                x: c.x + rng.sym(0.6),
+                y: c.y + rng.sym(0.6),
+            },
             rot: rng.sym(0.15),
             shear: rng.sym(0.1),
         };
         let e = half * rng.range(0.6, 0.95);
-        let paths = if rng.chance(0.5) { shapes::cross(rng, e) } else { shapes::tick(rng, e) };
+        let paths = if rng.chance(0.5) {
+            shapes::cross(rng, e)
+        } else {
+            shapes::tick(rng, e)
+        };
         last = strokes(&place, &paths, rng.range(0.3, 0.5), ink);
         if !zones.hit(&last) {
             break;
@@ -310,7 +389,11 @@ fn strike_name(hand: &Hand, rng: &mut SimRng, name: &RectMm) -> (Vec<Stroke>, St
     let x1 = name.right() + rng.range(0.5, 4.0);
     let y = name.y_mm + name.h_mm * rng.range(0.45, 0.68);
     let tilt = rng.sym(0.12) * name.h_mm;
-    let place = Place { at: PointMm { x: 0.0, y: 0.0 }, rot: 0.0, shear: 0.0 };
+    let place = Place {
+        at: PointMm { x: 0.0, y: 0.0 },
+        rot: 0.0,
+        shear: 0.0,
+    };
     let (paths, style) = match rng.weighted(&[0.55, 0.25, 0.2]) {
         0 => (vec![shapes::strike(rng, x0, x1, y, tilt, 0.0)], "strike"),
         1 => {
@@ -327,7 +410,10 @@ fn strike_name(hand: &Hand, rng: &mut SimRng, name: &RectMm) -> (Vec<Stroke>, St
         }
         _ => {
             let wave = rng.range(0.5, 0.9);
-            (vec![shapes::strike(rng, x0, x1, y, tilt, wave)], "wavy_strike")
+            (
+                vec![shapes::strike(rng, x0, x1, y, tilt, wave)],
+                "wavy_strike",
+            )
         }
     };
     (strokes(&place, &paths, w, ink), style.to_string())
@@ -337,7 +423,11 @@ fn stray_zones(layout: &BallotLayout, cells: &[RectMm]) -> Zones {
     let mut rects: Vec<RectMm> = layout
         .rows
         .iter()
-        .flat_map(|r| r.boxes.iter().map(|b| grow(b, STRAY_CLEARANCE_MM + crate::layout::RULE_MM / 2.0)))
+        .flat_map(|r| {
+            r.boxes
+                .iter()
+                .map(|b| grow(b, STRAY_CLEARANCE_MM + crate::layout::RULE_MM / 2.0))
+        })
         .collect();
     rects.extend(cells.iter().map(|c| grow(c, 0.3)));
     rects.extend(printed_marks(layout));
@@ -346,13 +436,25 @@ fn stray_zones(layout: &BallotLayout, cells: &[RectMm]) -> Zones {
 
 /// Ink outside the boxes and the name cells: a signature, a written-in name, a doodle in the
 /// margin, a tick beside (not in) a box, a word in the position column.
-fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm], zones: &Zones, m: &mut Marking) {
+fn stray(
+    hand: &Hand,
+    rng: &mut SimRng,
+    layout: &BallotLayout,
+    cells: &[RectMm],
+    zones: &Zones,
+    m: &mut Marking,
+) {
     let table = layout.table;
     let below = table.bottom() + 4.0;
     let floor = layout.page.height_mm - 22.0;
     let ink = hand.pen(rng);
     for _ in 0..8 {
         let kind = rng.weighted(&[0.3, 0.2, 0.25, 0.15, 0.1]);
+        // One signature and one written-in name a sheet at most.
+        let once = ["signature", "written_name"];
+        if kind < 2 && m.strays.iter().any(|s| s == once[kind]) {
+            continue;
+        }
         let (s, writing, name): (Vec<Stroke>, Option<Handwriting>, String) = match kind {
             0 => {
                 // A signature under the table, to the right.
@@ -360,22 +462,42 @@ fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm],
                     continue;
                 }
                 let (w, h) = (rng.range(28.0, 50.0), rng.range(5.0, 9.0));
-                let at = PointMm { x: rng.range(100.0, 185.0 - w), y: rng.range(below + h + 2.0, floor.max(below + h + 2.5)) };
+                let at = PointMm {
+                    x: rng.range(100.0, 185.0 - w),
+                    y: rng.range(below + h + 2.0, floor.max(below + h + 2.5)),
+                };
                 let paths = shapes::signature(rng, w, h);
-                let place = Place { at, rot: rng.sym(0.08), shear: rng.range(-0.35, -0.05) };
-                (strokes(&place, &paths, rng.range(0.3, 0.6), ink), None, "signature".into())
+                let place = Place {
+                    at,
+                    rot: rng.sym(0.08),
+                    shear: rng.range(-0.35, -0.05),
+                };
+                (
+                    strokes(&place, &paths, rng.range(0.3, 0.6), ink),
+                    None,
+                    "signature".into(),
+                )
             }
             1 => {
                 // A name written in under the list, sometimes with a drawn box and a cross.
                 if below + 8.0 > floor {
                     continue;
                 }
-                let name = *rng.pick(&["Phạm Văn D", "Hoàng Thị E", "Võ Minh F", "Đặng Quốc G", "Bùi Thị Hoa"]);
+                let name = *rng.pick(&[
+                    "Phạm Văn D",
+                    "Hoàng Thị E",
+                    "Võ Minh F",
+                    "Đặng Quốc G",
+                    "Bùi Thị Hoa",
+                ]);
                 let cap = rng.range(2.8, 4.0);
                 let base = rng.range(below + cap + 1.5, (below + cap + 8.0).min(floor));
                 let hw = Handwriting {
                     text: name.into(),
-                    at: PointMm { x: cells.first().map_or(table.x_mm + 12.0, |c| c.x_mm + 2.0) + rng.sym(1.5), y: base },
+                    at: PointMm {
+                        x: cells.first().map_or(table.x_mm + 12.0, |c| c.x_mm + 2.0) + rng.sym(1.5),
+                        y: base,
+                    },
                     cap_mm: cap,
                     slant: rng.range(0.05, 0.35),
                     ink,
@@ -385,7 +507,14 @@ fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm],
                 if rng.chance(0.5) {
                     let k = rng.below(3);
                     let x = layout.rows.first().map_or(150.0, |r| r.boxes[k].center().x);
-                    let place = Place { at: PointMm { x: x + rng.sym(2.0), y: base - cap / 2.0 }, rot: rng.sym(0.05), shear: 0.0 };
+                    let place = Place {
+                        at: PointMm {
+                            x: x + rng.sym(2.0),
+                            y: base - cap / 2.0,
+                        },
+                        rot: rng.sym(0.05),
+                        shear: 0.0,
+                    };
                     let side = rng.range(4.5, 6.0);
                     let mut paths = shapes::hand_box(rng, side);
                     let e = rng.range(1.6, 2.4);
@@ -399,21 +528,41 @@ fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm],
                 let size = rng.range(4.0, 10.0);
                 let spot = rng.below(3);
                 let at = match spot {
-                    0 => PointMm { x: rng.range(1.5 + size / 2.0, (table.x_mm - size / 2.0).max(2.0 + size / 2.0)), y: rng.range(25.0, 270.0) },
+                    0 => PointMm {
+                        x: rng.range(
+                            1.5 + size / 2.0,
+                            (table.x_mm - size / 2.0).max(2.0 + size / 2.0),
+                        ),
+                        y: rng.range(25.0, 270.0),
+                    },
                     1 => PointMm {
-                        x: rng.range((table.right() + size / 2.0).min(208.0 - size / 2.0), 208.5 - size / 2.0),
+                        x: rng.range(
+                            (table.right() + size / 2.0).min(208.0 - size / 2.0),
+                            208.5 - size / 2.0,
+                        ),
                         y: rng.range(25.0, 270.0),
                     },
                     _ => {
                         if below + size > floor {
                             continue;
                         }
-                        PointMm { x: rng.range(20.0, 190.0), y: rng.range(below + size / 2.0, floor) }
+                        PointMm {
+                            x: rng.range(20.0, 190.0),
+                            y: rng.range(below + size / 2.0, floor),
+                        }
                     }
                 };
                 let (paths, what) = shapes::doodle(rng, size);
-                let place = Place { at, rot: rng.sym(0.5), shear: 0.0 };
-                (strokes(&place, &paths, hand.width(rng), ink), None, format!("doodle:{what}"))
+                let place = Place {
+                    at,
+                    rot: rng.sym(0.5),
+                    shear: 0.0,
+                };
+                (
+                    strokes(&place, &paths, hand.width(rng), ink),
+                    None,
+                    format!("doodle:{what}"),
+                )
             }
             3 => {
                 // A tick beside a box, well clear of its frame.
@@ -422,11 +571,26 @@ fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm],
                 let e = rng.range(1.3, 2.2);
                 let w = hand.width(rng);
                 let side = if rng.chance(0.5) { 1.0 } else { -1.0 };
-                let gap = b.w_mm / 2.0 + STRAY_CLEARANCE_MM + 0.4 + w / 2.0 + e * 1.1 + rng.range(0.0, 2.0);
+                let gap = b.w_mm / 2.0
+                    + STRAY_CLEARANCE_MM
+                    + 0.4
+                    + w / 2.0
+                    + e * 1.1
+                    + rng.range(0.0, 2.0);
                 let c = b.center();
-                let place =
-                    Place { at: PointMm { x: c.x + side * gap, y: c.y + rng.sym(1.0) }, rot: rng.sym(0.2), shear: 0.0 };
-                (strokes(&place, &shapes::tick(rng, e), w, ink), None, "tick_beside_box".into())
+                let place = Place {
+                    at: PointMm {
+                        x: c.x + side * gap,
+                        y: c.y + rng.sym(1.0),
+                    },
+                    rot: rng.sym(0.2),
+                    shear: 0.0,
+                };
+                (
+                    strokes(&place, &shapes::tick(rng, e), w, ink),
+                    None,
+                    "tick_beside_box".into(),
+                )
             }
             _ => {
                 // A word in the position column.
@@ -439,7 +603,10 @@ fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm],
                 let cap = rng.range(2.2, 3.0);
                 let hw = Handwriting {
                     text: word.into(),
-                    at: PointMm { x: rng.range(xs[2] + 1.0, xs[3] - 16.0), y: rng.range(ys[i + 1] + cap + 0.8, ys[i + 2] - 1.0) },
+                    at: PointMm {
+                        x: rng.range(xs[2] + 1.0, xs[3] - 16.0),
+                        y: rng.range(ys[i + 1] + cap + 0.8, ys[i + 2] - 1.0),
+                    },
                     cap_mm: cap,
                     slant: rng.range(0.0, 0.3),
                     ink,
@@ -451,10 +618,22 @@ fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm],
         let writing_ok = writing.as_ref().is_none_or(|hw| {
             let b = hw.bounds();
             let corners = [
-                PointMm { x: b.x_mm, y: b.y_mm },
-                PointMm { x: b.right(), y: b.y_mm },
-                PointMm { x: b.x_mm, y: b.bottom() },
-                PointMm { x: b.right(), y: b.bottom() },
+                PointMm {
+                    x: b.x_mm,
+                    y: b.y_mm,
+                },
+                PointMm {
+                    x: b.right(),
+                    y: b.y_mm,
+                },
+                PointMm {
+                    x: b.x_mm,
+                    y: b.bottom(),
+                },
+                PointMm {
+                    x: b.right(),
+                    y: b.bottom(),
+                },
             ];
             let edges = shapes::resample(&[
                 (corners[0].x, corners[0].y),
@@ -463,8 +642,16 @@ fn stray(hand: &Hand, rng: &mut SimRng, layout: &BallotLayout, cells: &[RectMm],
                 (corners[2].x, corners[2].y),
                 (corners[0].x, corners[0].y),
             ]);
-            let outline = Stroke { points: edges.iter().map(|&(x, y)| PointMm { x, y }).collect(), width_mm: 0.0, ink };
-            !zones.hit(&[outline]) && !zones.rects.iter().any(|z| contains(&b, z) || contains(z, &b))
+            let outline = Stroke {
+                points: edges.iter().map(|&(x, y)| PointMm { x, y }).collect(),
+                width_mm: 0.0,
+                ink,
+            };
+            !zones.hit(&[outline])
+                && !zones
+                    .rects
+                    .iter()
+                    .any(|z| contains(&b, z) || contains(z, &b))
         });
         if !zones.hit(&s) && writing_ok {
             m.strokes.extend(s);

@@ -20,7 +20,9 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// The example form the project ships in `forms/`.
 pub fn shipped_form(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("forms")
+        .join(name)
 }
 
 /// A scratch folder, removed when the test ends.
@@ -112,10 +114,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let args: Vec<_> = args
-        .into_iter()
-        .map(|a| a.as_ref().to_owned())
-        .collect();
+    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
     let out = Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
         .args(&args)
         .current_dir(cwd)
@@ -137,7 +136,12 @@ where
 pub fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
-            .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+            .map(|e| {
+                e.expect("dir entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect(),
         Err(_) => Vec::new(),
     };
