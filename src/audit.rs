@@ -164,7 +164,10 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
         vote,
         claimed: HashMap::new(),
     };
-    let mut decoded: BTreeMap<String, Result<Vec<image::GrayImage>, String>> = BTreeMap::new();
+    // Per hash: the decoded pages, or (difference kind, detail) when the bytes are gone or changed,
+    // or the reading error when they are intact but undecodable (then the record must say so too).
+    type Pages = Result<Vec<image::GrayImage>, (Option<&'static str>, String)>;
+    let mut decoded: BTreeMap<String, Pages> = BTreeMap::new();
     let mut rereads: Vec<(i64, SheetRecord)> = Vec::new();
     for s in &sheets {
         let rec = &s.record;
@@ -188,28 +191,35 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
         };
         if !decoded.contains_key(&rec.sha256) {
             let pages = match std::fs::read(path) {
-                Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err((
+                    Some("image_missing"),
+                    format!("{} does not exist", path.display()),
+                )),
+                Err(e) => Err((
+                    Some("image_altered"),
+                    format!("cannot read {}: {e}", path.display()),
+                )),
                 Ok(bytes) => {
                     let h = sha256_hex(&bytes);
                     if h != rec.sha256 {
-                        Err(format!("{} now has sha256 {h}", path.display()))
+                        Err((
+                            Some("image_altered"),
+                            format!("{} now has sha256 {h}", path.display()),
+                        ))
                     } else {
-                        decode_pages(&bytes).map_err(|e| format!("undecodable: {}", e.detail))
+                        decode_pages(&bytes)
+                            .map_err(|e| (None, format!("undecodable: {}", e.detail)))
                     }
                 }
             };
             decoded.insert(rec.sha256.clone(), pages);
         }
         let now = match decoded.get(&rec.sha256).expect("just inserted") {
-            Err(e) if e.contains("sha256") || e.starts_with("cannot read") => {
-                diffs.push(diff(
-                    "image_altered",
-                    format!("sha256 {}", rec.sha256),
-                    e.clone(),
-                ));
+            Err((Some(what), e)) => {
+                diffs.push(diff(what, format!("sha256 {}", rec.sha256), e.clone()));
                 continue;
             }
-            Err(e) => SheetRecord::error(
+            Err((None, e)) => SheetRecord::error(
                 &rec.file,
                 rec.page,
                 &rec.sha256,
@@ -251,10 +261,11 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
     }
     // The tally from the re-read record, with the same decisions.
     let recorded_tally = crate::tally::tally(&crate::review::tally_input(vote)?);
+    let mut rereads: HashMap<i64, SheetRecord> = rereads.into_iter().collect();
     let mut reread_sheets = sheets.clone();
     for s in &mut reread_sheets {
-        if let Some((_, now)) = rereads.iter().find(|(id, _)| *id == s.id) {
-            s.record = now.clone();
+        if let Some(now) = rereads.remove(&s.id) {
+            s.record = now;
         }
     }
     let now_tally = crate::tally::tally(&crate::review::tally_input_from(vote, &reread_sheets)?);

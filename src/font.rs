@@ -56,6 +56,23 @@ impl BallotFont {
         self.face.ascent_unscaled() as f64 / units * size_pt * MM_PER_PT
     }
 
+    /// How far the ink of `text` reaches above and below its baseline (both positive), in
+    /// millimetres, from the glyph outlines: stacked accents (Ễ) and dots under descenders (gỵ)
+    /// included.
+    pub fn ink_extent_mm(&self, text: &str, size_pt: f64) -> (f64, f64) {
+        let scale = size_pt * MM_PER_PT / self.face.units_per_em().unwrap_or(1000.0) as f64;
+        let (mut above, mut below) = (0.0f64, 0.0f64);
+        for c in text.chars() {
+            if let Some(o) = self.face.outline(self.face.glyph_id(c)) {
+                // Font units, y up from the baseline; ab_glyph puts the top (y_max) in `min.y`
+                // and the bottom (y_min) in `max.y`, ready for its y-down pixel space.
+                above = above.max(o.bounds.min.y as f64);
+                below = below.max(-o.bounds.max.y as f64);
+            }
+        }
+        (above * scale, below * scale)
+    }
+
     /// Depth below the baseline (positive), in millimetres.
     pub fn descent_mm(&self, size_pt: f64) -> f64 {
         let units = self.face.units_per_em().unwrap_or(1000.0) as f64;
@@ -109,6 +126,18 @@ mod tests {
         let w = f.width_mm("Nguyễn Văn A", 11.0);
         assert!(w > 15.0 && w < 35.0, "{w}");
         assert!((f.width_mm("Nguyễn Văn A", 22.0) - 2.0 * w).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ink_extent_reaches_stacked_accents_and_descenders() {
+        let f = BallotFont::regular();
+        let (cap, none) = f.ink_extent_mm("AVE", 10.0);
+        assert!(cap > 2.3 && cap < 2.8, "{cap}");
+        assert!(none < 0.05, "{none}");
+        let (stacked, _) = f.ink_extent_mm("Ễ", 10.0);
+        assert!(stacked > cap + 0.5, "{stacked} vs {cap}");
+        let (_, deep) = f.ink_extent_mm("gỵ", 10.0);
+        assert!(deep > 0.6, "{deep}");
     }
 
     #[test]

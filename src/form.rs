@@ -293,6 +293,17 @@ impl Form {
             if text.trim().is_empty() {
                 return Err(bad(&field, "is empty".into()));
             }
+            if let Some(c) = text.chars().find(|c| c.is_control()) {
+                // A tab or a line break has no glyph: the ballot would show a name that is not
+                // the one in the tally.
+                return Err(bad(
+                    &field,
+                    format!(
+                        "has the control character U+{:04X}; write each text on one line",
+                        c as u32
+                    ),
+                ));
+            }
             if let Some(c) = font.first_missing_char(&text) {
                 return Err(bad(
                     &field,

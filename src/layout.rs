@@ -32,6 +32,8 @@ const ROW_MIN_MM: f64 = 8.0;
 const COLS_MM: [f64; 6] = [10.0, 55.0, 46.0, 23.0, 23.0, 23.0];
 const CELL_PAD_MM: f64 = 2.0;
 pub const NAME_PT: f64 = 11.0;
+/// Margin around a name's ink in `name_rect` (anti-aliasing, print spread).
+const NAME_INK_MARGIN_MM: f64 = 0.25;
 pub const POSITION_PT: f64 = 9.5;
 pub const HEADER_PT: f64 = 8.5;
 
@@ -98,6 +100,9 @@ pub struct RowLayout {
     pub position: String,
     /// Where the name is printed: a line through it crosses the name out.
     pub name_rect: RectMm,
+    /// The row between its rules: a search for a crossing line stays inside it, so the table's
+    /// own rules are never taken for one.
+    pub row_rect: RectMm,
     /// One box per level, in the order of the form's levels.
     pub boxes: [RectMm; 3],
 }
@@ -263,9 +268,16 @@ impl BallotLayout {
                 size_pt: NAME_PT,
                 bold: false,
             });
-            // From the top of the accents over capitals to the descenders.
-            let em = NAME_PT * crate::font::MM_PER_PT;
-            let name_rect = RectMm::new(name_x, baseline - 0.95 * em, name_w, 1.2 * em);
+            // The name's own ink, from stacked accents over capitals (Ễ) to a dot under a
+            // descender (gỵ), with a hair of margin: a line through the rect is through the name.
+            let (above, below) = regular.ink_extent_mm(&s.name, NAME_PT);
+            let name_rect = RectMm::new(
+                name_x,
+                baseline - above - NAME_INK_MARGIN_MM,
+                name_w,
+                above + below + 2.0 * NAME_INK_MARGIN_MM,
+            );
+            let row_rect = RectMm::new(col_x(0), top, col_x(COLS_MM.len()) - col_x(0), row_h);
             let pos_lines = regular
                 .wrap(&s.position, POSITION_PT, COLS_MM[2] - 2.0 * CELL_PAD_MM)
                 .unwrap_or_else(|| vec![s.position.clone()]);
@@ -290,6 +302,7 @@ impl BallotLayout {
                 name: s.name.clone(),
                 position: s.position.clone(),
                 name_rect,
+                row_rect,
                 boxes,
             });
         }

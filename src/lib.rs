@@ -7,6 +7,12 @@
 //! 3. [`print`]: the ballots as a PDF, each page with a QR code holding a random [`serial`].
 //! 4. [`vote`] and [`store`]: the vote folder, its SQLite registry of serials and sheets, and a
 //!    hash-chained event log.
+//! 5. [`scan`] (and [`watch`] for a live folder): scanned pages through [`interpret`] (decode,
+//!    register, QR, marks) to one [`record`] per page, with the image archived under its hash.
+//! 6. [`void`], [`review`]: unused ballots voided; a person decides what the machine must not.
+//! 7. [`tally`], [`minutes`], [`plan`]: the regulation's figures, the signed minutes, the timeline.
+//! 8. [`audit`], [`sample`]: the record re-read from the archived images; a hand-count sample.
+//! 9. [`simulate`], [`accuracy`]: marked, scanner-like sheets with their truth, and the scores.
 //!
 //! Every error names the file and the reason; the binary (`src/main.rs`) only parses arguments,
 //! calls one function per command, prints, and sets the exit status.
@@ -32,3 +38,4 @@ pub mod store;
 pub mod tally;
 pub mod void;
 pub mod vote;
+pub mod watch;

@@ -43,6 +43,26 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Keep scanning what a document scanner writes into FOLDER, until Ctrl-C.
+    Watch {
+        vote: PathBuf,
+        folder: PathBuf,
+        /// One JSON object per sheet on stdout (docs/contract.md).
+        #[arg(long)]
+        json: bool,
+        /// How long a file must stay unchanged before it is read, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        settle_ms: u64,
+        /// List the folder every this many milliseconds (file-system events may wake it sooner).
+        #[arg(long, default_value_t = 500)]
+        poll_ms: u64,
+        /// Do not use file-system events: only list the folder (network shares).
+        #[arg(long)]
+        poll_only: bool,
+        /// Worker threads (default: all cores). The record does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Mark returned, unused ballots as void, from their scans or their serials.
     Void {
         vote: PathBuf,
@@ -245,6 +265,26 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             } else {
                 0
             })
+        }
+        Command::Watch {
+            vote,
+            folder,
+            json,
+            settle_ms,
+            poll_ms,
+            poll_only,
+            threads,
+        } => {
+            set_threads(threads)?;
+            let mut v = Vote::open(&vote)?;
+            let cfg = kiemphieu::watch::WatchConfig {
+                settle: std::time::Duration::from_millis(settle_ms),
+                poll: std::time::Duration::from_millis(poll_ms.max(10)),
+                // A file that still looks cut off this long after its last change is broken.
+                grace: std::time::Duration::from_millis(settle_ms.saturating_mul(20).max(5000)),
+                polling_only: poll_only,
+            };
+            watch_command(&mut v, &folder, &cfg, json)
         }
         Command::Void {
             vote,
@@ -689,6 +729,80 @@ fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn watch_command(
+    v: &mut Vote,
+    folder: &std::path::Path,
+    cfg: &kiemphieu::watch::WatchConfig,
+    json: bool,
+) -> anyhow::Result<u8> {
+    use std::io::{IsTerminal, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| anyhow::anyhow!("cannot catch Ctrl-C: {e}"))?;
+    let terminal = std::io::stderr().is_terminal();
+    let mut first = true;
+    let summary = kiemphieu::watch::watch(
+        v,
+        folder,
+        cfg,
+        &stop,
+        |sheet| {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(sheet.record).expect("record serializes")
+                );
+            }
+        },
+        |status| {
+            if first {
+                first = false;
+                eprintln!(
+                    "watching {} ({}); Ctrl-C stops",
+                    folder.display(),
+                    if status.events {
+                        "file-system events and polling"
+                    } else {
+                        "polling"
+                    }
+                );
+            }
+            // On a terminal one line is redrawn; in a log, a line per change.
+            if terminal {
+                eprint!("\r{}\x1b[K", status.line());
+                let _ = std::io::stderr().flush();
+            } else {
+                eprintln!("{}", status.line());
+            }
+        },
+    )?;
+    if terminal {
+        eprintln!();
+    }
+    for p in &summary.problems {
+        eprintln!("error: cannot scan {}: {}", p.file, p.reason);
+    }
+    warn_bilevel(&summary);
+    eprintln!("stopped");
+    Ok(if summary.needs_attention() {
+        EXIT_ATTENTION
+    } else {
+        0
+    })
+}
+
+fn warn_bilevel(summary: &kiemphieu::scan::ScanSummary) {
+    if summary.bilevel_pages > 0 {
+        eprintln!(
+            "warning: {} page(s) were scanned in black and white (1 bit), where a faint pencil mark can vanish\nhint: set the scanner to grey (8 bit) and scan those sheets again, or check them by hand",
+            summary.bilevel_pages
+        );
+    }
+}
+
 fn scan_command(
     v: &mut Vote,
     paths: &[PathBuf],
@@ -747,6 +861,7 @@ fn scan_command(
     for p in &summary.problems {
         eprintln!("error: cannot scan {}: {}", p.file, p.reason);
     }
+    warn_bilevel(&summary);
     if !json {
         use kiemphieu::record::Outcome;
         println!(

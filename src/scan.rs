@@ -46,6 +46,8 @@ pub struct ScanSummary {
     pub by_reason: BTreeMap<(Outcome, Reason), usize>,
     /// Files that could not even be read or archived; they are not recorded.
     pub problems: Vec<FileProblem>,
+    /// Pages recorded from black-and-white (1-bit) scans, where a faint mark can vanish.
+    pub bilevel_pages: usize,
 }
 
 impl ScanSummary {
@@ -304,6 +306,9 @@ fn commit_file(
         }
         vote.store.insert_sheet(&rec, Some(&archive_rel))?;
         summary.add(&rec);
+        if crate::interpret::decode::is_bilevel(img) {
+            summary.bilevel_pages += 1;
+        }
         on_sheet(&ScannedSheet {
             record: &rec,
             image: Some(img),

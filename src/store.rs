@@ -161,8 +161,8 @@ impl Store {
     fn pragmas(&self) -> Result<(), StoreError> {
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 5000;",
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| sql(&self.path, e))
     }

@@ -61,8 +61,9 @@ pub struct PrintedBatch {
     pub serials: Vec<Serial>,
 }
 
-/// The largest batch one `generate` prints.
-pub const MAX_BATCH: usize = 100_000;
+/// The largest batch one `generate` prints. The PDF is built in memory (about 130 KB a page), so
+/// a larger print run is several calls, each its own batch.
+pub const MAX_BATCH: usize = 5_000;
 
 impl Vote {
     pub fn db_path(dir: &Path) -> PathBuf {

@@ -700,7 +700,6 @@ fn geometry_agrees_with_layout_json_twenty_subjects() {
 /// Capitals with two stacked marks (Ễ, Ẫ, Ỗ) are the tallest Vietnamese letters, and a dot
 /// below a descender (gỵ) the deepest: their ink must still lie inside `name_rect`.
 #[test]
-#[ignore = "src bug: layout.rs:255 puts name_rect's top 0.95 em above the baseline; Ễ, Ẩ, Ổ reach 1.10 em"]
 fn geometry_agrees_with_layout_json_stacked_accents() {
     geometry_agrees_for("stacked-accents.json");
 }

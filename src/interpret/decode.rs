@@ -39,6 +39,14 @@ pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
             "not a PNG, JPEG, TIFF or BMP file".into(),
         ));
     }
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        // The JPEG decoder pads a cut-off file with gray; a half-transferred scan must not be
+        // read as a sheet with its lower rows blank.
+        return Err(bad(
+            Reason::NotAnImage,
+            "the JPEG file is truncated (no end-of-image marker after the image data)".into(),
+        ));
+    }
     let mut reader = reader;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE_PX);
@@ -56,6 +64,54 @@ pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
         ),
     })?;
     Ok(vec![img.to_luma8()])
+}
+
+/// True when an end-of-image marker (FF D9) follows the last start-of-scan marker (FF DA). Inside
+/// entropy-coded data every FF byte is stuffed with 00, so FF D9 there is always a real marker.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last = |m: u8| bytes.windows(2).rposition(|w| w[0] == 0xFF && w[1] == m);
+    match (last(0xDA), last(0xD9)) {
+        (Some(sos), Some(eoi)) => eoi > sos,
+        _ => false,
+    }
+}
+
+/// Whether a file's bytes end the way its format ends: a PNG's IEND chunk, a JPEG's end-of-image
+/// marker, a BMP's declared size, a PDF's `%%EOF`. A file still being written by a scanner fails
+/// this; formats without such an end (TIFF, anything unknown) pass.
+pub fn looks_complete(bytes: &[u8]) -> bool {
+    if bytes.is_empty() {
+        return false;
+    }
+    if bytes.starts_with(b"\x89PNG") {
+        return bytes.len() >= 12 && &bytes[bytes.len() - 8..bytes.len() - 4] == b"IEND";
+    }
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        return jpeg_is_complete(bytes);
+    }
+    if bytes.starts_with(b"BM") && bytes.len() >= 6 {
+        let declared = u32::from_le_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]) as usize;
+        return bytes.len() >= declared;
+    }
+    if bytes.starts_with(b"%PDF-") {
+        let tail = &bytes[bytes.len().saturating_sub(1024)..];
+        return tail.windows(5).any(|w| w == b"%%EOF");
+    }
+    true
+}
+
+/// Whether a page was scanned in black and white (1 bit): no grey at all, not even at the edges
+/// of printed letters (a grey scan, or a clean rendering, has anti-aliased edges). Such a scan
+/// cannot keep a faint pencil mark, which the scan summary warns about.
+pub fn is_bilevel(img: &GrayImage) -> bool {
+    let raw = img.as_raw();
+    let sampled = raw.iter().step_by(7).count().max(1);
+    let grey = raw
+        .iter()
+        .step_by(7)
+        .filter(|&&p| p != 0 && p != 255)
+        .count();
+    grey * 2000 < sampled
 }
 
 /// The most pages one file may hold.
@@ -185,4 +241,63 @@ fn decode_tiff(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
 /// ITU-R BT.601 luma, as the image crate computes it.
 fn luma(p: &[u8]) -> u8 {
     ((p[0] as u32 * 2126 + p[1] as u32 * 7152 + p[2] as u32 * 722) / 10_000) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg_bytes() -> Vec<u8> {
+        let img = GrayImage::from_fn(64, 48, |x, y| image::Luma([((x * 3 + y * 5) % 256) as u8]));
+        let mut out = Vec::new();
+        image::DynamicImage::ImageLuma8(img)
+            .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_whole_jpeg_decodes() {
+        let pages = decode_pages(&jpeg_bytes()).unwrap();
+        assert_eq!(pages.len(), 1);
+        assert_eq!(pages[0].dimensions(), (64, 48));
+    }
+
+    #[test]
+    fn a_truncated_jpeg_is_refused() {
+        let bytes = jpeg_bytes();
+        let cut = &bytes[..bytes.len() * 2 / 3];
+        let err = decode_pages(cut).unwrap_err();
+        assert_eq!(err.reason, Reason::NotAnImage);
+        assert!(err.detail.contains("truncated"), "{}", err.detail);
+    }
+
+    #[test]
+    fn a_file_being_written_does_not_look_complete() {
+        let jpeg = jpeg_bytes();
+        assert!(looks_complete(&jpeg));
+        assert!(!looks_complete(&jpeg[..jpeg.len() - 10]));
+        let mut png = Vec::new();
+        GrayImage::new(8, 8)
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert!(looks_complete(&png));
+        assert!(!looks_complete(&png[..png.len() - 1]));
+        assert!(!looks_complete(b""));
+    }
+
+    #[test]
+    fn black_and_white_pages_are_told_from_grey_ones() {
+        let bw = GrayImage::from_fn(50, 50, |x, _| image::Luma([if x < 20 { 0 } else { 255 }]));
+        assert!(is_bilevel(&bw));
+        let grey = GrayImage::from_fn(50, 50, |x, y| image::Luma([((x + y) * 2) as u8]));
+        assert!(!is_bilevel(&grey));
+    }
+
+    #[test]
+    fn empty_and_foreign_bytes_are_not_images() {
+        assert_eq!(decode_pages(b"").unwrap_err().reason, Reason::NotAnImage);
+        let err = decode_pages(b"Minutes of the meeting, not a scan").unwrap_err();
+        assert_eq!(err.reason, Reason::NotAnImage);
+    }
 }

@@ -47,10 +47,13 @@ pub fn box_score(img: &GrayImage, reg: &Registration, b: &RectMm) -> f64 {
     sum / (n * m) as f64
 }
 
+/// How far from a row's rules the crossing search stays: half a rule, registration error, blur.
+const RULE_CLEARANCE_MM: f64 = 0.9;
+
 /// Crossing-out evidence for a printed name: the largest share of the name's width that one
 /// straight line (within ±8° of horizontal) runs over in ink. Printed letters leave gaps between
 /// them and between words; a pen line does not.
-pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm) -> f64 {
+pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm, cell: &RectMm) -> f64 {
     let step = step_mm(reg, name.center()).max(0.15);
     let xs: Vec<f64> = (0..)
         .map(|i| name.x_mm + 0.3 + i as f64 * step)
@@ -59,11 +62,14 @@ pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm) -> f64 {
     if xs.is_empty() {
         return 0.0;
     }
-    // Darkness on a grid covering the name, with a margin for slanted lines.
+    // Darkness on a grid covering the name, with a margin for slanted lines, but clear of the
+    // row's rules (a rule runs the whole width: it would look like a perfect crossing line).
     let pad = 1.5;
+    let top = (name.y_mm - pad).max(cell.y_mm + RULE_CLEARANCE_MM);
+    let bottom = (name.bottom() + pad).min(cell.bottom() - RULE_CLEARANCE_MM);
     let ys: Vec<f64> = (0..)
-        .map(|i| name.y_mm - pad + i as f64 * 0.12)
-        .take_while(|&y| y <= name.bottom() + pad)
+        .map(|i| top + i as f64 * 0.12)
+        .take_while(|&y| y <= bottom)
         .collect();
     let grid: Vec<Vec<bool>> = ys
         .iter()
@@ -77,12 +83,12 @@ pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm) -> f64 {
     let mut best = 0.0f64;
     for slope_deg in (-8..=8).map(|d| d as f64) {
         let slope = slope_deg.to_radians().tan();
-        let mut y0 = name.y_mm - pad;
-        while y0 <= name.bottom() + pad {
+        let mut y0 = top;
+        while y0 <= bottom {
             let mut covered = 0;
             for (i, &x) in xs.iter().enumerate() {
                 let y = y0 + slope * (x - name.x_mm - width / 2.0);
-                let row = ((y - (name.y_mm - pad)) / 0.12).round() as i64;
+                let row = ((y - top) / 0.12).round() as i64;
                 // A pen line wobbles: ink within ±0.36 mm of the straight line counts.
                 let hit = (-3..=3).any(|k| {
                     let r = row + k;
@@ -157,7 +163,7 @@ pub fn read_rows(
     rows.iter()
         .map(|row| {
             let scores = [0, 1, 2].map(|k| round_score(box_score(img, reg, &row.boxes[k])));
-            let strike = round_score(strike_score(img, reg, &row.name_rect));
+            let strike = round_score(strike_score(img, reg, &row.name_rect, &row.row_rect));
             decide_row(row.subject, scores, strike, t)
         })
         .collect()
@@ -184,7 +190,7 @@ mod tests {
 
     #[test]
     fn one_definite_mark_is_valid() {
-        let r = decide_row(1, [0.01, 0.30, 0.0], 0.2, &t());
+        let r = decide_row(1, [0.005, 0.30, 0.0], 0.2, &t());
         assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
     }
 

@@ -188,11 +188,13 @@ pub fn register(
     let candidates: Vec<Blob> = blobs(&small, threshold)
         .into_iter()
         .filter(|b| {
+            // Down to half size, so that a ballot copied at 50% is found and then refused by
+            // the size check below with a reason a person understands.
             let size_ok =
-                b.w >= 0.55 * side && b.h >= 0.55 * side && b.w <= 1.7 * side && b.h <= 1.7 * side;
+                b.w >= 0.4 * side && b.h >= 0.4 * side && b.w <= 1.7 * side && b.h <= 1.7 * side;
             let aspect = b.w.max(b.h) / b.w.min(b.h);
             let fill = b.area / (b.w * b.h);
-            size_ok && aspect < 1.5 && fill > 0.45 && b.area > 0.3 * side * side
+            size_ok && aspect < 1.5 && fill > 0.45 && b.area > 0.15 * side * side
         })
         .collect();
     if candidates.len() < 4 {

@@ -48,6 +48,7 @@
 //! Mild and harsh sheets are folded (in thirds, half or quarters) 40 % of the time.
 
 mod bad;
+pub mod formats;
 mod ink;
 mod pixels;
 mod rng;
