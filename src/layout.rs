@@ -33,7 +33,7 @@ const COLS_MM: [f64; 6] = [10.0, 55.0, 46.0, 23.0, 23.0, 23.0];
 const CELL_PAD_MM: f64 = 2.0;
 pub const NAME_PT: f64 = 11.0;
 /// Margin around a name's ink in `name_rect` (anti-aliasing, print spread).
-const NAME_INK_MARGIN_MM: f64 = 0.25;
+pub const NAME_INK_MARGIN_MM: f64 = 0.25;
 pub const POSITION_PT: f64 = 9.5;
 pub const HEADER_PT: f64 = 8.5;
 

@@ -154,3 +154,52 @@ fn an_edited_event_breaks_the_chain_at_that_event() {
         "{chain}"
     );
 }
+
+#[test]
+fn a_hand_count_sample_is_reproducible_and_printable() {
+    let sb = Sandbox::new();
+    let vote_dir = scanned_vote(&sb);
+    let v = vote_dir.to_str().unwrap();
+    let sample = |count: &str, seed: &str, out: &str| {
+        let run = sb.run([
+            "audit", v, "sample", "--count", count, "--seed", seed, "--out", out,
+        ]);
+        run.expect_code(0);
+        run.stdout.clone()
+    };
+    let a = sample("3", "7", "a.pdf");
+    assert_eq!(
+        sample("3", "7", "b.pdf"),
+        a,
+        "the same seed must name the same sheets"
+    );
+    let listed: Vec<&str> = a.lines().filter(|l| l.contains("serial")).collect();
+    assert_eq!(listed.len(), 3, "{a}");
+    // The PDF has a page a sheet, and shows each sheet's serial.
+    let pdf = std::fs::read(sb.join("a.pdf")).unwrap();
+    assert_eq!(
+        kiemphieu::raster::PrintedPdf::load(pdf.clone())
+            .unwrap()
+            .page_count(),
+        3
+    );
+    let text = kiemphieu::minutes::extract_text(&pdf).unwrap();
+    for line in &listed {
+        let serial = line.split_whitespace().nth(3).unwrap();
+        assert!(text.contains(serial), "{serial} not in the sample PDF");
+    }
+    // Asking for more than was counted gives every counted sheet once.
+    let vote = Vote::open(&vote_dir).unwrap();
+    let counted = vote
+        .store
+        .sheets()
+        .unwrap()
+        .iter()
+        .filter(|s| s.record.outcome == kiemphieu::record::Outcome::Counted)
+        .count();
+    let all = sample("1000", "7", "all.pdf");
+    assert_eq!(
+        all.lines().filter(|l| l.contains("serial")).count(),
+        counted
+    );
+}

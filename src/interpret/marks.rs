@@ -3,6 +3,7 @@
 
 use image::GrayImage;
 
+use super::printed::PrintedName;
 use super::register::Registration;
 use crate::form::MarkThresholds;
 use crate::layout::{BOX_MM, PointMm, RULE_MM, RectMm, RowLayout};
@@ -14,9 +15,9 @@ pub const BOX_INSET_MM: f64 = RULE_MM / 2.0 + 0.55;
 /// Darkness below this is paper, scanner noise or JPEG ringing, not ink.
 const NOISE_FLOOR: f64 = 0.10;
 /// A line through the printed name covering at least this share of it crosses the name out.
-pub const STRIKE_DEFINITE: f64 = 0.90;
+pub const STRIKE_DEFINITE: f64 = 0.50;
 /// Between this and `STRIKE_DEFINITE` a person decides.
-pub const STRIKE_MARGINAL: f64 = 0.75;
+pub const STRIKE_MARGINAL: f64 = 0.20;
 /// Share of the stamp zone that must carry ink for the stamp to be there.
 pub const STAMP_MIN_COVER: f64 = 0.04;
 
@@ -50,10 +51,20 @@ pub fn box_score(img: &GrayImage, reg: &Registration, b: &RectMm) -> f64 {
 /// How far from a row's rules the crossing search stays: half a rule, registration error, blur.
 const RULE_CLEARANCE_MM: f64 = 0.9;
 
-/// Crossing-out evidence for a printed name: the largest share of the name's width that one
-/// straight line (within ±8° of horizontal) runs over in ink. Printed letters leave gaps between
-/// them and between words; a pen line does not.
-pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm, cell: &RectMm) -> f64 {
+/// Crossing-out evidence for a printed name: the largest share of the name over which one
+/// straight line (within ±8° of horizontal, its middle at the height of the capitals, ink within
+/// ±0.36 mm of it: a pen wobbles) runs in ink that the ballot did not print. Where the line's band
+/// touches a printed letter (`printed`, dilated) nothing can be told, and that column is not
+/// counted either way; the share is of the columns where the band is clear of print, and never
+/// of fewer than a quarter of the name, so a few columns cannot make a crossing on their own.
+/// A line under the name or over its accents is not a crossing.
+pub fn strike_score(
+    img: &GrayImage,
+    reg: &Registration,
+    name: &RectMm,
+    cell: &RectMm,
+    printed: &PrintedName,
+) -> f64 {
     let step = step_mm(reg, name.center()).max(0.15);
     let xs: Vec<f64> = (0..)
         .map(|i| name.x_mm + 0.3 + i as f64 * step)
@@ -62,8 +73,8 @@ pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm, cell: &R
     if xs.is_empty() {
         return 0.0;
     }
-    // Darkness on a grid covering the name, with a margin for slanted lines, but clear of the
-    // row's rules (a rule runs the whole width: it would look like a perfect crossing line).
+    // A grid covering the name, with a margin for slanted lines, but clear of the row's rules (a
+    // rule runs the whole width: it would look like a perfect crossing line).
     let pad = 1.5;
     let top = (name.y_mm - pad).max(cell.y_mm + RULE_CLEARANCE_MM);
     let bottom = (name.bottom() + pad).min(cell.bottom() - RULE_CLEARANCE_MM);
@@ -71,34 +82,55 @@ pub fn strike_score(img: &GrayImage, reg: &Registration, name: &RectMm, cell: &R
         .map(|i| top + i as f64 * 0.12)
         .take_while(|&y| y <= bottom)
         .collect();
-    let grid: Vec<Vec<bool>> = ys
+    #[derive(Clone, Copy, PartialEq)]
+    enum Cell {
+        Paper,
+        Added,
+        Printed,
+    }
+    let grid: Vec<Vec<Cell>> = ys
         .iter()
         .map(|&y| {
             xs.iter()
-                .map(|&x| reg.darkness(img, PointMm { x, y }) > 0.4)
+                .map(|&x| {
+                    let p = PointMm { x, y };
+                    if printed.printed(p) {
+                        Cell::Printed
+                    } else if reg.darkness(img, p) > 0.4 {
+                        Cell::Added
+                    } else {
+                        Cell::Paper
+                    }
+                })
                 .collect()
         })
         .collect();
     let width = name.w_mm;
+    let floor = xs.len().div_ceil(4);
+    let (body_top, baseline) = printed.body();
     let mut best = 0.0f64;
     for slope_deg in (-8..=8).map(|d| d as f64) {
         let slope = slope_deg.to_radians().tan();
-        let mut y0 = top;
-        while y0 <= bottom {
-            let mut covered = 0;
+        let mut y0 = body_top;
+        while y0 <= baseline {
+            let (mut hits, mut seen) = (0, 0);
             for (i, &x) in xs.iter().enumerate() {
                 let y = y0 + slope * (x - name.x_mm - width / 2.0);
                 let row = ((y - top) / 0.12).round() as i64;
-                // A pen line wobbles: ink within ±0.36 mm of the straight line counts.
-                let hit = (-3..=3).any(|k| {
-                    let r = row + k;
-                    r >= 0 && (r as usize) < grid.len() && grid[r as usize][i]
-                });
-                if hit {
-                    covered += 1;
+                let band = (row - 3..=row + 3)
+                    .filter(|&r| r >= 0 && (r as usize) < grid.len())
+                    .map(|r| grid[r as usize][i]);
+                let (mut hit, mut visible) = (false, true);
+                for c in band {
+                    hit |= c == Cell::Added;
+                    visible &= c != Cell::Printed;
+                }
+                if visible {
+                    hits += hit as usize;
+                    seen += 1;
                 }
             }
-            best = best.max(covered as f64 / xs.len() as f64);
+            best = best.max(hits as f64 / seen.max(floor) as f64);
             y0 += 0.12;
         }
     }
@@ -160,10 +192,18 @@ pub fn read_rows(
     rows: &[RowLayout],
     t: &MarkThresholds,
 ) -> Vec<RowReading> {
+    let font = crate::font::BallotFont::regular();
     rows.iter()
         .map(|row| {
             let scores = [0, 1, 2].map(|k| round_score(box_score(img, reg, &row.boxes[k])));
-            let strike = round_score(strike_score(img, reg, &row.name_rect, &row.row_rect));
+            let printed = PrintedName::of(row, &font);
+            let strike = round_score(strike_score(
+                img,
+                reg,
+                &row.name_rect,
+                &row.row_rect,
+                &printed,
+            ));
             decide_row(row.subject, scores, strike, t)
         })
         .collect()
@@ -190,24 +230,24 @@ mod tests {
 
     #[test]
     fn one_definite_mark_is_valid() {
-        let r = decide_row(1, [0.005, 0.30, 0.0], 0.2, &t());
+        let r = decide_row(1, [0.005, 0.30, 0.0], 0.05, &t());
         assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
     }
 
     #[test]
     fn two_definite_marks_are_multiple_even_with_a_faint_third() {
-        let r = decide_row(1, [0.3, 0.3, 0.06], 0.2, &t());
+        let r = decide_row(1, [0.3, 0.3, 0.06], 0.05, &t());
         assert_eq!(r.verdict, RowVerdict::MultipleMarks);
     }
 
     #[test]
     fn a_faint_box_sends_the_row_to_a_person() {
         assert_eq!(
-            decide_row(1, [0.3, 0.06, 0.0], 0.2, &t()).verdict,
+            decide_row(1, [0.3, 0.06, 0.0], 0.05, &t()).verdict,
             RowVerdict::Ambiguous
         );
         assert_eq!(
-            decide_row(1, [0.0, 0.06, 0.0], 0.2, &t()).verdict,
+            decide_row(1, [0.0, 0.06, 0.0], 0.05, &t()).verdict,
             RowVerdict::Ambiguous
         );
     }
@@ -215,7 +255,7 @@ mod tests {
     #[test]
     fn nothing_is_no_mark_and_a_struck_name_wins() {
         assert_eq!(
-            decide_row(1, [0.0, 0.005, 0.0], 0.2, &t()).verdict,
+            decide_row(1, [0.0, 0.005, 0.0], 0.05, &t()).verdict,
             RowVerdict::NoMark
         );
         assert_eq!(
@@ -223,7 +263,7 @@ mod tests {
             RowVerdict::CrossedOut
         );
         assert_eq!(
-            decide_row(1, [0.4, 0.0, 0.0], 0.8, &t()).verdict,
+            decide_row(1, [0.4, 0.0, 0.0], 0.35, &t()).verdict,
             RowVerdict::Ambiguous
         );
     }

@@ -8,6 +8,7 @@
 pub mod decode;
 pub mod geometry;
 pub mod marks;
+pub mod printed;
 pub mod qr;
 pub mod register;
 
