@@ -8,6 +8,7 @@ use imageproc::drawing::{draw_filled_rect_mut, draw_line_segment_mut, draw_text_
 
 use crate::font::BallotFont;
 use crate::interpret::PageReading;
+use crate::interpret::geometry::sample;
 use crate::layout::{BallotLayout, PointMm, RectMm};
 use crate::record::{RowVerdict, SheetRecord};
 
@@ -29,17 +30,43 @@ pub fn annotate(
     layout: &BallotLayout,
     highlight: &[usize],
 ) -> RgbImage {
-    let s = PICTURE_WIDTH as f64 / img.width() as f64;
-    let small = image::imageops::resize(
-        img,
-        PICTURE_WIDTH,
-        ((img.height() as f64 * s).round() as u32).max(1),
-        image::imageops::FilterType::Triangle,
-    );
+    // A registered page is drawn upright and deskewed, straight from the layout (every label then
+    // reads left to right, whatever way the sheet went through the scanner); an unregistered one
+    // as it was scanned.
     let banner = 60u32;
-    let mut out =
-        RgbImage::from_pixel(small.width(), small.height() + banner, Rgb([255, 255, 255]));
-    for (x, y, p) in small.enumerate_pixels() {
+    let picture: GrayImage = match &reading.registration {
+        Ok(reg) => {
+            let k = PICTURE_WIDTH as f64 / layout.page.width_mm;
+            let h = (layout.page.height_mm * k).round() as u32;
+            GrayImage::from_fn(PICTURE_WIDTH, h, |x, y| {
+                // 2×2 samples a pixel, so that thin print does not flicker in and out.
+                let mut v = 0.0;
+                for (dx, dy) in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
+                    let p = PointMm {
+                        x: (x as f64 + dx) / k,
+                        y: (y as f64 + dy) / k,
+                    };
+                    v += sample(img, reg.transform.map(p));
+                }
+                image::Luma([(v / 4.0).round().clamp(0.0, 255.0) as u8])
+            })
+        }
+        Err(_) => {
+            let s = PICTURE_WIDTH as f64 / img.width() as f64;
+            image::imageops::resize(
+                img,
+                PICTURE_WIDTH,
+                ((img.height() as f64 * s).round() as u32).max(1),
+                image::imageops::FilterType::Triangle,
+            )
+        }
+    };
+    let mut out = RgbImage::from_pixel(
+        picture.width(),
+        picture.height() + banner,
+        Rgb([255, 255, 255]),
+    );
+    for (x, y, p) in picture.enumerate_pixels() {
         let v = p.0[0];
         out.put_pixel(x, y + banner, Rgb([v, v, v]));
     }
@@ -80,13 +107,11 @@ pub fn annotate(
         &second,
     );
 
-    let Ok(reg) = &reading.registration else {
+    if reading.registration.is_err() {
         return out;
-    };
-    let to_px = |p: PointMm| {
-        let q = reg.transform.map(p);
-        ((q.x * s) as f32, (q.y * s) as f32 + banner as f32)
-    };
+    }
+    let k = PICTURE_WIDTH as f64 / layout.page.width_mm;
+    let to_px = |p: PointMm| ((p.x * k) as f32, (p.y * k) as f32 + banner as f32);
     let outline = |out: &mut RgbImage, r: &RectMm, c: Rgb<u8>, thick: i32| {
         let corners = [
             PointMm {
