@@ -140,50 +140,77 @@ pub fn scan(
     let mut summary = ScanSummary::default();
     // Enough files per chunk to keep every thread busy, few enough to bound memory.
     let chunk = (rayon::current_num_threads() * 2).max(2);
-    for group in files.chunks(chunk) {
-        let hashed: Vec<(PathBuf, Result<Vec<u8>, String>)> = group
-            .par_iter()
-            .map(|p| (p.clone(), std::fs::read(p).map_err(|e| e.to_string())))
-            .collect();
-        let mut known = Vec::with_capacity(hashed.len());
-        for (p, bytes) in &hashed {
-            let sha = bytes.as_ref().map(|b| sha256_hex(b)).unwrap_or_default();
-            // A single-image file whose first page is recorded needs no decoding.
-            let done = bytes.is_ok() && !is_multi_page(p) && vote.store.has_sheet(&sha, 1)?;
-            known.push((sha, done));
-        }
-        let layout = &vote.layout;
-        let thresholds = vote.form.marks;
-        let read: Vec<ReadFile> = hashed
-            .into_par_iter()
-            .zip(known.into_par_iter())
-            .map(|((path, bytes), (sha256, done))| {
-                let pages = match (&bytes, done) {
-                    (Ok(_), true) => Ok(Vec::new()),
-                    (Ok(b), false) => decode_pages(b).map(|pages| {
-                        pages
-                            .into_iter()
-                            .map(|img| {
-                                let r = interpret_page(&img, layout, &thresholds);
-                                (img, r)
-                            })
-                            .collect()
-                    }),
-                    (Err(_), _) => Ok(Vec::new()),
-                };
-                ReadFile {
-                    path,
-                    bytes,
-                    sha256,
-                    pages,
+    // Reading runs one chunk ahead of committing: while the pages of one chunk are archived and
+    // committed (in file order, on this thread), the next chunk is decoded and interpreted.
+    // The reader asks its own connection which files are already recorded, only to skip work;
+    // the commit checks again, so a file recorded meanwhile is still `already_scanned`.
+    let reader_store = crate::store::Store::open(vote.store.path())?;
+    let layout = vote.layout.clone();
+    let thresholds = vote.form.marks;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ReadFile>, ScanError>>(1);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for group in files.chunks(chunk) {
+                let read = read_group(group, &reader_store, &layout, &thresholds);
+                let failed = read.is_err();
+                if tx.send(read).is_err() || failed {
+                    break;
                 }
-            })
-            .collect();
-        for file in read {
-            commit_file(vote, file, &mut summary, &mut on_sheet)?;
+            }
+        });
+        for read in rx {
+            for file in read? {
+                commit_file(vote, file, &mut summary, &mut on_sheet)?;
+            }
         }
-    }
+        Ok::<(), ScanError>(())
+    })?;
     Ok(summary)
+}
+
+/// Reads, hashes, decodes and interprets one chunk of files in parallel.
+fn read_group(
+    group: &[PathBuf],
+    store: &crate::store::Store,
+    layout: &crate::layout::BallotLayout,
+    thresholds: &crate::form::MarkThresholds,
+) -> Result<Vec<ReadFile>, ScanError> {
+    let hashed: Vec<(PathBuf, Result<Vec<u8>, String>)> = group
+        .par_iter()
+        .map(|p| (p.clone(), std::fs::read(p).map_err(|e| e.to_string())))
+        .collect();
+    let mut known = Vec::with_capacity(hashed.len());
+    for (p, bytes) in &hashed {
+        let sha = bytes.as_ref().map(|b| sha256_hex(b)).unwrap_or_default();
+        // A single-image file whose first page is recorded needs no decoding.
+        let done = bytes.is_ok() && !is_multi_page(p) && store.has_sheet(&sha, 1)?;
+        known.push((sha, done));
+    }
+    Ok(hashed
+        .into_par_iter()
+        .zip(known.into_par_iter())
+        .map(|((path, bytes), (sha256, done))| {
+            let pages = match (&bytes, done) {
+                (Ok(_), true) => Ok(Vec::new()),
+                (Ok(b), false) => decode_pages(b).map(|pages| {
+                    pages
+                        .into_iter()
+                        .map(|img| {
+                            let r = interpret_page(&img, layout, thresholds);
+                            (img, r)
+                        })
+                        .collect()
+                }),
+                (Err(_), _) => Ok(Vec::new()),
+            };
+            ReadFile {
+                path,
+                bytes,
+                sha256,
+                pages,
+            }
+        })
+        .collect())
 }
 
 fn is_multi_page(p: &Path) -> bool {

@@ -47,6 +47,11 @@ pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
             "the JPEG file is truncated (no end-of-image marker after the image data)".into(),
         ));
     }
+    if reader.format() == Some(image::ImageFormat::Jpeg)
+        && let Some(page) = jpeg_luma(bytes)?
+    {
+        return Ok(vec![page]);
+    }
     let mut reader = reader;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE_PX);
@@ -64,6 +69,40 @@ pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
         ),
     })?;
     Ok(vec![img.to_luma8()])
+}
+
+/// A JPEG decoded straight to grey: the decoder skips chroma upsampling and colour conversion,
+/// about half the work of a colour scan. `None` when this decoder cannot take the file (the
+/// general path then decodes it, or says why not).
+fn jpeg_luma(bytes: &[u8]) -> Result<Option<GrayImage>, DecodeFailure> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    let opts = DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::Luma)
+        .set_max_width(u16::MAX as usize)
+        .set_max_height(u16::MAX as usize);
+    let mut d = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), opts);
+    if d.decode_headers().is_err() {
+        return Ok(None);
+    }
+    let Some(info) = d.info() else {
+        return Ok(None);
+    };
+    let (w, h) = (info.width as u32, info.height as u32);
+    if w > MAX_SIDE_PX || h > MAX_SIDE_PX {
+        return Err(DecodeFailure {
+            reason: Reason::ImageTooLarge,
+            detail: format!("the image is {w}×{h} pixels (at most {MAX_SIDE_PX} a side)"),
+        });
+    }
+    if d.output_colorspace() != Some(ColorSpace::Luma) {
+        return Ok(None);
+    }
+    match d.decode() {
+        Ok(px) if px.len() == (w * h) as usize => Ok(GrayImage::from_raw(w, h, px)),
+        _ => Ok(None),
+    }
 }
 
 /// True when an end-of-image marker (FF D9) follows the last start-of-scan marker (FF DA). Inside

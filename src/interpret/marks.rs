@@ -192,11 +192,10 @@ pub fn read_rows(
     rows: &[RowLayout],
     t: &MarkThresholds,
 ) -> Vec<RowReading> {
-    let font = crate::font::BallotFont::regular();
     rows.iter()
         .map(|row| {
             let scores = [0, 1, 2].map(|k| round_score(box_score(img, reg, &row.boxes[k])));
-            let printed = PrintedName::of(row, &font);
+            let printed = PrintedName::of_row(row);
             let strike = round_score(strike_score(
                 img,
                 reg,

@@ -3,6 +3,9 @@
 //! only what a voter added can make a line through a name; the letters of a long or dense name
 //! can no longer look like one.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use ab_glyph::{Font, PxScale, ScaleFont, point};
 
 use crate::font::{BallotFont, MM_PER_PT};
@@ -25,7 +28,30 @@ pub struct PrintedName {
     bits: Vec<bool>,
 }
 
+type Key = (String, [u64; 4]);
+
 impl PrintedName {
+    /// The mask of a row, made once per name and place for the whole process: every sheet of a
+    /// vote prints the same names in the same places.
+    pub fn of_row(row: &RowLayout) -> Arc<PrintedName> {
+        static CACHE: OnceLock<Mutex<HashMap<Key, Arc<PrintedName>>>> = OnceLock::new();
+        let r = &row.name_rect;
+        let key = (
+            row.name.clone(),
+            [r.x_mm, r.y_mm, r.w_mm, r.h_mm].map(f64::to_bits),
+        );
+        let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+        if let Some(m) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return m.clone();
+        }
+        let m = Arc::new(PrintedName::of(row, &BallotFont::regular()));
+        cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, m.clone());
+        m
+    }
+
     /// Rasterizes `row.name` where `layout` prints it (left end of the baseline at
     /// `name_rect.x`, the baseline under the tallest accent by the rect's margin).
     pub fn of(row: &RowLayout, font: &BallotFont) -> PrintedName {

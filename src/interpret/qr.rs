@@ -36,12 +36,34 @@ pub fn read_qr(
         let y1 = (corners.iter().map(|p| p.y).fold(f64::MIN, f64::max) as u32).min(img.height());
         if x1 > x0 + 20 && y1 > y0 + 20 {
             let crop = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+            // About 5 to 10 pixels a millimetre (4.5 to 9 a module) is plenty for the detector and a quarter
+            // of the work at 300 dpi; the full resolution is tried when that is not enough.
+            let f = (t.px_per_mm(qr.center()) / 5.0).floor() as u32;
+            if f >= 2
+                && let Ok(text) = decode(shrink(&crop, f))
+            {
+                return Ok(text);
+            }
             if let Ok(text) = decode(crop) {
                 return Ok(text);
             }
         }
     }
     decode(img.clone())
+}
+
+/// Box-averages `f`×`f` blocks.
+fn shrink(img: &GrayImage, f: u32) -> GrayImage {
+    let (w, h) = (img.width() / f, img.height() / f);
+    GrayImage::from_fn(w, h, |x, y| {
+        let mut sum = 0u32;
+        for dy in 0..f {
+            for dx in 0..f {
+                sum += img.get_pixel(x * f + dx, y * f + dy).0[0] as u32;
+            }
+        }
+        image::Luma([(sum / (f * f)) as u8])
+    })
 }
 
 fn decode(img: GrayImage) -> Result<String, String> {
