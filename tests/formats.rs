@@ -6,23 +6,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Sandbox, shipped_form};
+use common::{Sandbox, copy_dir, shipped_form};
 use kiemphieu::simulate::formats::{ScanFormat, encode};
 use kiemphieu::simulate::{FaultLevel, SimOptions, simulate};
 use kiemphieu::store::Store;
 use kiemphieu::vote::Vote;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
 
 /// What a sheet was read as, without the raw scores (JPEG and 1-bit change those a little).
 fn verdicts(vote: &Path) -> Vec<serde_json::Value> {

@@ -7,23 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Sandbox, shipped_form};
+use common::{Sandbox, copy_dir, shipped_form};
 use kiemphieu::simulate::{FaultLevel, SimOptions, simulate};
 use kiemphieu::store::Store;
 use kiemphieu::vote::Vote;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 fn start_watch(sb: &Sandbox, vote: &Path, inbox: &Path, log: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_kiemphieu"))

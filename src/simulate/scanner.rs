@@ -68,20 +68,11 @@ impl Setup {
 
     /// Draws the scan settings of a level.
     pub fn draw(level: Level, rng: &mut SimRng) -> Setup {
+        // A flawless 300-dpi colour PNG; the level then adds its faults.
         let mut f = Faults {
             level: level.name().into(),
             dpi: 300,
-            rotation_deg: 0.0,
-            quarter_turns: 0,
-            scale: 1.0,
-            offset_mm: (0.0, 0.0),
-            perspective: 0.0,
-            blur_sigma: 0.0,
-            noise: 0.0,
-            jpeg_quality: None,
-            gray: false,
-            tint: None,
-            format: "png".into(),
+            ..Faults::not_scanned("png")
         };
         let mut margins_mm = [0.0; 4];
         let mut bed = [255, 255, 255];

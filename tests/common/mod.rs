@@ -132,6 +132,20 @@ where
     }
 }
 
+/// Copies a folder and everything below it (a vote folder, to scan the same registry twice).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for e in std::fs::read_dir(from).expect("read folder") {
+        let e = e.expect("dir entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("file type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy file");
+        }
+    }
+}
+
 /// The names of the entries of a folder, sorted; empty when it does not exist.
 pub fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
