@@ -26,7 +26,9 @@ pub struct Difference {
     /// Subject number, for a row difference.
     pub row: Option<usize>,
     /// What differs: outcome, reason, serial, orientation, verdict, choice, image_missing,
-    /// image_altered, extra_image, event_chain, tally.
+    /// image_altered, extra_image, event_chain, tally; and, from the log (`ledger`):
+    /// record_edited, record_deleted, decision_edited, void_edited, serials_edited,
+    /// meeting_edited.
     pub what: String,
     pub recorded: String,
     pub now: String,
@@ -125,6 +127,8 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
             0
         }
     };
+    // The tables against what the log says was written to them.
+    diffs.extend(crate::ledger::check(vote)?);
     let sheets = vote.store.sheets()?;
     // Where each hash's bytes are to be read from.
     let by_hash: HashMap<String, PathBuf> = match images {

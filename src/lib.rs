@@ -11,7 +11,8 @@
 //!    register, QR, marks) to one [`record`] per page, with the image archived under its hash.
 //! 6. [`void`], [`review`]: unused ballots voided; a person decides what the machine must not.
 //! 7. [`tally`], [`minutes`], [`plan`]: the regulation's figures, the signed minutes, the timeline.
-//! 8. [`audit`], [`sample`]: the record re-read from the archived images; a hand-count sample.
+//! 8. [`audit`], [`ledger`], [`sample`]: the record re-read from the archived images and checked
+//!    against its event log; a hand-count sample.
 //! 9. [`simulate`], [`accuracy`]: marked, scanner-like sheets with their truth, and the scores.
 //!
 //! Every error names the file and the reason; the binary (`src/main.rs`) only parses arguments,
@@ -24,6 +25,7 @@ pub mod font;
 pub mod form;
 pub mod interpret;
 pub mod layout;
+pub mod ledger;
 pub mod minutes;
 pub mod plan;
 pub mod print;

@@ -398,6 +398,19 @@ impl Store {
         Ok(out)
     }
 
+    /// Every event in order: (id, kind, body as JSON text).
+    pub fn events(&self) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, kind, body FROM events ORDER BY id")
+            .map_err(|e| sql(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| sql(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| sql(&self.path, e))
+    }
+
     /// Checks the event chain; `Err(event id)` names the first link that does not hold.
     pub fn verify_events(&self) -> Result<Result<usize, i64>, StoreError> {
         let mut stmt = self

@@ -113,6 +113,8 @@ fn altered_missing_and_edited_records_are_each_reported() {
     assert_eq!(v["sheet"], counted.id);
     assert_eq!(v["row"], 1);
     assert_eq!(v["now"], counted.record.rows[0].verdict.as_str());
+    // The edited row also disagrees with the scan event the program logged for it.
+    assert_eq!(find("record_edited")["sheet"], counted.id);
     // The text form names the same things, and the exit status says attention is needed.
     let text = sb.run(["audit", vote_dir.to_str().unwrap()]);
     text.expect_code(1);

@@ -1,0 +1,154 @@
+//! The record against its log. Every change to the vote is one transaction that writes the tables
+//! and appends a hash-chained event saying what it wrote. The chain shows whether the log was
+//! edited; this replays the log and shows whether the *tables* were: a sheet's outcome, rows or
+//! serial, a reviewer's decision, a voided serial, the meeting facts, the printed serials.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::audit::Difference;
+use crate::store::StoreError;
+use crate::vote::Vote;
+
+/// The differences between the tables and what the log says was written to them.
+pub fn check(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
+    let events = vote.store.events()?;
+    let mut diffs = Vec::new();
+    let diff = |sheet: Option<i64>, what: &str, logged: String, table: String| Difference {
+        sheet,
+        file: None,
+        page: None,
+        row: None,
+        what: what.into(),
+        recorded: format!("log: {logged}"),
+        now: format!("table: {table}"),
+        scores: None,
+    };
+    let parse = |body: &str| serde_json::from_str::<Value>(body).unwrap_or(Value::Null);
+
+    // Sheets: each row of `sheets` against its `scan` event.
+    let mut scanned: BTreeMap<i64, Value> = BTreeMap::new();
+    let mut reviews: Vec<Value> = Vec::new();
+    let mut voided: BTreeSet<String> = BTreeSet::new();
+    let mut printed: u64 = 0;
+    let mut meeting: Option<Value> = None;
+    for (_, kind, body) in &events {
+        let b = parse(body);
+        match kind.as_str() {
+            "scan" => {
+                if let Some(id) = b["sheet"].as_i64() {
+                    scanned.insert(id, b);
+                }
+            }
+            "review" => reviews.push(b),
+            "void" => {
+                for s in b["serials"].as_array().into_iter().flatten() {
+                    voided.insert(s.as_str().unwrap_or_default().to_string());
+                }
+            }
+            "print" => printed += b["count"].as_u64().unwrap_or(0),
+            "meeting" => meeting = Some(b),
+            _ => {}
+        }
+    }
+    for s in vote.store.sheets()? {
+        let r = &s.record;
+        let table = serde_json::json!({
+            "sheet": s.id, "sha256": r.sha256, "page": r.page, "outcome": r.outcome,
+            "reason": r.reason, "serial": r.serial, "rows": r.rows,
+        });
+        match scanned.remove(&s.id) {
+            None => diffs.push(diff(
+                Some(s.id),
+                "record_edited",
+                "no scan event for this sheet".into(),
+                "a sheet the program never recorded".into(),
+            )),
+            Some(logged) if logged != table => {
+                for key in ["sha256", "page", "outcome", "reason", "serial", "rows"] {
+                    if logged[key] != table[key] {
+                        diffs.push(diff(
+                            Some(s.id),
+                            "record_edited",
+                            format!("{key} {}", logged[key]),
+                            format!("{key} {}", table[key]),
+                        ));
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for id in scanned.keys() {
+        diffs.push(diff(
+            Some(*id),
+            "record_deleted",
+            "a scan event for this sheet".into(),
+            "no such sheet".into(),
+        ));
+    }
+
+    // Decisions: the table's rows, in order, against the review events.
+    let conn = vote.store.connection();
+    let path = vote.store.path().to_owned();
+    let sql = |e: rusqlite::Error| StoreError::Sql {
+        path: path.clone(),
+        source: e,
+    };
+    let mut stmt = conn
+        .prepare("SELECT sheet_id, body, reviewer FROM decisions ORDER BY id")
+        .map_err(sql)?;
+    let decisions: Vec<Value> = stmt
+        .query_map([], |r| {
+            let body: String = r.get(1)?;
+            Ok(serde_json::json!({
+                "sheet": r.get::<_, i64>(0)?,
+                "decision": serde_json::from_str::<Value>(&body).unwrap_or(Value::String(body)),
+                "reviewer": r.get::<_, String>(2)?,
+            }))
+        })
+        .map_err(sql)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(sql)?;
+    for k in 0..reviews.len().max(decisions.len()) {
+        let (logged, table) = (reviews.get(k), decisions.get(k));
+        if logged != table {
+            let sheet = table.or(logged).and_then(|v| v["sheet"].as_i64());
+            let show = |v: Option<&Value>| v.map_or("none".to_string(), Value::to_string);
+            diffs.push(diff(sheet, "decision_edited", show(logged), show(table)));
+        }
+    }
+
+    // Serials: how many were printed, which are voided.
+    let serials = vote.store.serials()?;
+    if serials.len() as u64 != printed {
+        diffs.push(diff(
+            None,
+            "serials_edited",
+            format!("{printed} printed"),
+            format!("{} serials", serials.len()),
+        ));
+    }
+    let in_table: BTreeSet<String> = serials
+        .iter()
+        .filter(|(.., v)| *v)
+        .map(|(s, ..)| s.to_string())
+        .collect();
+    for s in voided.symmetric_difference(&in_table) {
+        diffs.push(diff(
+            None,
+            "void_edited",
+            format!("{s} voided: {}", voided.contains(s)),
+            format!("{s} voided: {}", in_table.contains(s)),
+        ));
+    }
+
+    // The meeting facts.
+    let table = crate::review::meeting(vote)?.map(|m| serde_json::to_value(m).unwrap_or_default());
+    if table != meeting {
+        let show = |v: &Option<Value>| v.as_ref().map_or("none".to_string(), Value::to_string);
+        diffs.push(diff(None, "meeting_edited", show(&meeting), show(&table)));
+    }
+    Ok(diffs)
+}
