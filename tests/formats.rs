@@ -4,11 +4,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{Sandbox, copy_dir, shipped_form};
+use common::{Sandbox, copy_dir, image_files, vote_with_box};
 use kiemphieu::simulate::formats::{ScanFormat, encode};
-use kiemphieu::simulate::{FaultLevel, SimOptions, simulate};
+use kiemphieu::simulate::{FaultLevel, SimOptions};
 use kiemphieu::store::Store;
 use kiemphieu::vote::Vote;
 
@@ -37,24 +37,14 @@ fn verdicts(vote: &Path) -> Vec<serde_json::Value> {
 #[test]
 fn every_scanner_format_reads_like_its_png_twin() {
     let sb = Sandbox::new();
-    let blank = sb.join("blank");
-    {
-        let mut vote = Vote::init(&blank, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
-        vote.generate(3).unwrap();
-        let opts = SimOptions {
-            seed: 8,
-            count: 2,
-            faults: FaultLevel::None,
-            ..SimOptions::default()
-        };
-        simulate(&vote, &sb.join("sims"), &opts).unwrap();
-    }
-    let mut sims: Vec<PathBuf> = std::fs::read_dir(sb.join("sims"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| kiemphieu::scan::is_image_name(p))
-        .collect();
-    sims.sort();
+    let opts = SimOptions {
+        seed: 8,
+        count: 2,
+        faults: FaultLevel::None,
+        ..SimOptions::default()
+    };
+    let (blank, scans) = vote_with_box(&sb, &opts);
+    let sims = image_files(&scans);
     assert_eq!(sims.len(), 2);
     let pages: Vec<image::GrayImage> = sims
         .iter()
@@ -87,7 +77,7 @@ fn every_scanner_format_reads_like_its_png_twin() {
     assert_eq!(twin.len(), 2);
     // The twin itself reads as the truth says: clearly marked sheets are counted.
     let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(sb.join("sims/truth.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(scans.join("truth.json")).unwrap()).unwrap();
     for (s, t) in twin.iter().zip(truth["sheets"].as_array().unwrap()) {
         if t["clear"] == true {
             assert_eq!(s["outcome"], "counted", "{s}");

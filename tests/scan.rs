@@ -4,9 +4,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{Sandbox, shipped_form};
+use common::{Sandbox, shipped_form, vote_with_box};
 use kiemphieu::record::{Outcome, Reason, SheetRecord};
-use kiemphieu::simulate::{FaultLevel, SimOptions, Truth, simulate};
+use kiemphieu::simulate::{FaultLevel, SimOptions, Truth};
 use kiemphieu::vote::Vote;
 
 fn truth(dir: &Path) -> Truth {
@@ -18,16 +18,6 @@ fn json_records(stdout: &str) -> Vec<SheetRecord> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
-}
-
-/// A vote with printed ballots and a simulated box of scans.
-fn vote_with_box(sb: &Sandbox, opts: &SimOptions) -> (std::path::PathBuf, std::path::PathBuf) {
-    let vote_dir = sb.join("vote");
-    let mut vote = Vote::init(&vote_dir, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
-    vote.generate(opts.count + 4).unwrap();
-    let scans = sb.join("scans");
-    simulate(&vote, &scans, opts).unwrap();
-    (vote_dir, scans)
 }
 
 #[test]

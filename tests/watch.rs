@@ -3,12 +3,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Sandbox, copy_dir, shipped_form};
-use kiemphieu::simulate::{FaultLevel, SimOptions, simulate};
+use common::{Sandbox, copy_dir, image_files, shipped_form, vote_with_box};
+use kiemphieu::simulate::{FaultLevel, SimOptions};
 use kiemphieu::store::Store;
 use kiemphieu::vote::Vote;
 
@@ -58,36 +58,21 @@ fn records(vote: &Path) -> Vec<serde_json::Value> {
     v
 }
 
-fn images(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| kiemphieu::scan::is_image_name(p))
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn watch_keeps_up_survives_kill_and_matches_a_one_shot_scan() {
     let sb = Sandbox::new();
-    let one_shot = sb.join("one-shot");
-    {
-        let mut vote = Vote::init(&one_shot, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
-        vote.generate(14).unwrap();
-        let opts = SimOptions {
-            seed: 11,
-            count: 12,
-            faults: FaultLevel::Mild,
-            forged: 1,
-            ..SimOptions::default()
-        };
-        simulate(&vote, &sb.join("sims"), &opts).unwrap();
-    }
+    let opts = SimOptions {
+        seed: 11,
+        count: 12,
+        faults: FaultLevel::Mild,
+        forged: 1,
+        ..SimOptions::default()
+    };
+    let (one_shot, scans) = vote_with_box(&sb, &opts);
     // The same registry for the watched vote.
     let watched = sb.join("watched");
     copy_dir(&one_shot, &watched);
-    let sims = images(&sb.join("sims"));
+    let sims = image_files(&scans);
     assert_eq!(sims.len(), 13);
     let inbox = sb.join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();

@@ -39,18 +39,18 @@ pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
             "not a PNG, JPEG, TIFF or BMP file".into(),
         ));
     }
-    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+    if reader.format() == Some(image::ImageFormat::Jpeg) {
         // The JPEG decoder pads a cut-off file with gray; a half-transferred scan must not be
         // read as a sheet with its lower rows blank.
-        return Err(bad(
-            Reason::NotAnImage,
-            "the JPEG file is truncated (no end-of-image marker after the image data)".into(),
-        ));
-    }
-    if reader.format() == Some(image::ImageFormat::Jpeg)
-        && let Some(page) = jpeg_luma(bytes)?
-    {
-        return Ok(vec![page]);
+        if !jpeg_is_complete(bytes) {
+            return Err(bad(
+                Reason::NotAnImage,
+                "the JPEG file is truncated (no end-of-image marker after the image data)".into(),
+            ));
+        }
+        if let Some(page) = jpeg_luma(bytes)? {
+            return Ok(vec![page]);
+        }
     }
     let mut reader = reader;
     let mut limits = Limits::default();

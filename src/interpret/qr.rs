@@ -3,6 +3,7 @@
 use image::GrayImage;
 
 use super::geometry::PageToImage;
+use super::register::shrink;
 use crate::layout::{PointMm, RectMm};
 
 /// Decodes the QR code near the layout's QR rectangle; falls back to the whole page.
@@ -50,20 +51,6 @@ pub fn read_qr(
         }
     }
     decode(img.clone())
-}
-
-/// Box-averages `f`×`f` blocks.
-fn shrink(img: &GrayImage, f: u32) -> GrayImage {
-    let (w, h) = (img.width() / f, img.height() / f);
-    GrayImage::from_fn(w, h, |x, y| {
-        let mut sum = 0u32;
-        for dy in 0..f {
-            for dx in 0..f {
-                sum += img.get_pixel(x * f + dx, y * f + dy).0[0] as u32;
-            }
-        }
-        image::Luma([(sum / (f * f)) as u8])
-    })
 }
 
 fn decode(img: GrayImage) -> Result<String, String> {

@@ -45,7 +45,7 @@ struct Blob {
 }
 
 /// Box-filters `img` down by an integer factor.
-fn shrink(img: &GrayImage, f: u32) -> GrayImage {
+pub(super) fn shrink(img: &GrayImage, f: u32) -> GrayImage {
     let (w, h) = (img.width() / f, img.height() / f);
     let mut out = GrayImage::new(w.max(1), h.max(1));
     let raw = img.as_raw();

@@ -8,6 +8,9 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use kiemphieu::simulate::{SimOptions, simulate};
+use kiemphieu::vote::Vote;
+
 /// The exit status of the contract for "could not run".
 pub const EXIT_CANNOT_RUN: i32 = 2;
 
@@ -130,6 +133,28 @@ where
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// A vote of the shipped form with its ballots printed (a few spare) and a simulated ballot box
+/// of scans: (vote folder, scans folder). The vote is closed when this returns.
+pub fn vote_with_box(sb: &Sandbox, opts: &SimOptions) -> (PathBuf, PathBuf) {
+    let vote_dir = sb.join("vote");
+    let mut vote = Vote::init(&vote_dir, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
+    vote.generate(opts.count + 4).unwrap();
+    let scans = sb.join("scans");
+    simulate(&vote, &scans, opts).unwrap();
+    (vote_dir, scans)
+}
+
+/// The image files directly in `dir` (not its truth file), sorted.
+pub fn image_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read folder")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| kiemphieu::scan::is_image_name(p))
+        .collect();
+    v.sort();
+    v
 }
 
 /// Copies a folder and everything below it (a vote folder, to scan the same registry twice).
