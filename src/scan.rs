@@ -139,12 +139,13 @@ pub fn scan(
     let files = collect_files(paths)?;
     let mut summary = ScanSummary::default();
     // Enough files per chunk to keep every thread busy, few enough to bound memory.
-    let chunk = (rayon::current_num_threads() * 2).max(2);
+    let chunk = (rayon::current_num_threads() * 4).max(4);
     // Reading runs one chunk ahead of committing: while the pages of one chunk are archived and
     // committed (in file order, on this thread), the next chunk is decoded and interpreted.
     // The reader asks its own connection which files are already recorded, only to skip work;
     // the commit checks again, so a file recorded meanwhile is still `already_scanned`.
-    let reader_store = crate::store::Store::open(vote.store.path())?;
+    // A connection is used by one thread at a time; asking it is quick next to decoding.
+    let reader_store = std::sync::Mutex::new(crate::store::Store::open(vote.store.path())?);
     let layout = vote.layout.clone();
     let thresholds = vote.form.marks;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ReadFile>, ScanError>>(1);
@@ -168,28 +169,26 @@ pub fn scan(
     Ok(summary)
 }
 
-/// Reads, hashes, decodes and interprets one chunk of files in parallel.
+/// Reads, hashes, decodes and interprets one chunk of files in parallel: one pass per file, so
+/// that no thread waits for the slowest file of the chunk more than once.
 fn read_group(
     group: &[PathBuf],
-    store: &crate::store::Store,
+    store: &std::sync::Mutex<crate::store::Store>,
     layout: &crate::layout::BallotLayout,
     thresholds: &crate::form::MarkThresholds,
 ) -> Result<Vec<ReadFile>, ScanError> {
-    let hashed: Vec<(PathBuf, Result<Vec<u8>, String>)> = group
+    group
         .par_iter()
-        .map(|p| (p.clone(), std::fs::read(p).map_err(|e| e.to_string())))
-        .collect();
-    let mut known = Vec::with_capacity(hashed.len());
-    for (p, bytes) in &hashed {
-        let sha = bytes.as_ref().map(|b| sha256_hex(b)).unwrap_or_default();
-        // A single-image file whose first page is recorded needs no decoding.
-        let done = bytes.is_ok() && !is_multi_page(p) && store.has_sheet(&sha, 1)?;
-        known.push((sha, done));
-    }
-    Ok(hashed
-        .into_par_iter()
-        .zip(known.into_par_iter())
-        .map(|((path, bytes), (sha256, done))| {
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|e| e.to_string());
+            let sha256 = bytes.as_ref().map(|b| sha256_hex(b)).unwrap_or_default();
+            // A single-image file whose first page is recorded needs no decoding.
+            let done = bytes.is_ok()
+                && !is_multi_page(path)
+                && store
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .has_sheet(&sha256, 1)?;
             let pages = match (&bytes, done) {
                 (Ok(_), true) => Ok(Vec::new()),
                 (Ok(b), false) => decode_pages(b).map(|pages| {
@@ -203,14 +202,14 @@ fn read_group(
                 }),
                 (Err(_), _) => Ok(Vec::new()),
             };
-            ReadFile {
-                path,
+            Ok(ReadFile {
+                path: path.clone(),
                 bytes,
                 sha256,
                 pages,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn is_multi_page(p: &Path) -> bool {

@@ -33,7 +33,8 @@ fn audit_json(
     let run = sb.run(&args);
     (
         run.code,
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout)),
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr)),
     )
 }
 
@@ -204,4 +205,123 @@ fn a_hand_count_sample_is_reproducible_and_printable() {
         .filter(|s| s.record.outcome == kiemphieu::record::Outcome::Counted)
         .count();
     assert_eq!(sample("1000", "7", "all.pdf").len(), counted);
+}
+
+#[test]
+fn edited_decisions_voids_meeting_serials_and_deleted_sheets_are_each_reported() {
+    let sb = Sandbox::new();
+    let vote_dir = sb.join("vote");
+    let mut vote = Vote::init(&vote_dir, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
+    vote.generate(10).unwrap();
+    let scans = sb.join("scans");
+    let opts = SimOptions {
+        seed: 6,
+        count: 6,
+        faults: FaultLevel::None,
+        missing_stamp: 1,
+        ..SimOptions::default()
+    };
+    simulate(&vote, &scans, &opts).unwrap();
+    let v = vote_dir.to_str().unwrap();
+    sb.run(["scan", v, scans.to_str().unwrap()]).expect_code(0);
+    // A person decides the unstamped sheet, an unused ballot is voided, the meeting is recorded.
+    let sheets = vote.store.sheets().unwrap();
+    let in_review = sheets
+        .iter()
+        .find(|s| s.record.outcome == kiemphieu::record::Outcome::Review)
+        .expect("the unstamped sheet is in review");
+    let id = in_review.id.to_string();
+    sb.run([
+        "review",
+        v,
+        "decide",
+        &id,
+        "--by",
+        "Trần Văn A",
+        "--sheet",
+        "invalid",
+    ])
+    .expect_code(0);
+    let used: Vec<String> = sheets
+        .iter()
+        .filter_map(|s| s.record.serial.clone())
+        .collect();
+    let unused: Vec<String> = vote
+        .store
+        .serials()
+        .unwrap()
+        .into_iter()
+        .map(|(s, ..)| s.to_string())
+        .filter(|s| !used.contains(s))
+        .collect();
+    sb.run(["void", v, "--serial", &unused[0]]).expect_code(0);
+    sb.run([
+        "meeting",
+        v,
+        "--convened",
+        "12",
+        "--present",
+        "11",
+        "--chair",
+        "Lê Thị B",
+    ])
+    .expect_code(0);
+    drop(vote);
+    let (code, report) = audit_json(&sb, &vote_dir, &[]);
+    assert_eq!(code, Some(0), "{report}");
+
+    // Now each table is edited behind the program's back.
+    let counted = sheets
+        .iter()
+        .find(|s| s.record.outcome == kiemphieu::record::Outcome::Counted)
+        .unwrap();
+    let conn = rusqlite::Connection::open(vote_dir.join("vote.db")).unwrap();
+    conn.execute("UPDATE decisions SET reviewer = 'Người khác'", [])
+        .unwrap();
+    conn.execute("UPDATE serials SET voided_at = NULL", [])
+        .unwrap();
+    conn.execute(
+        "UPDATE serials SET voided_at = '2026-11-27T00:00:00Z' WHERE serial = ?1",
+        [&unused[1]],
+    )
+    .unwrap();
+    conn.execute("UPDATE meeting SET present = 12", []).unwrap();
+    conn.execute("DELETE FROM sheets WHERE id = ?1", [counted.id])
+        .unwrap();
+    // A well-formed serial the program never printed.
+    let extra = kiemphieu::serial::Serial::random().unwrap();
+    conn.execute(
+        "INSERT INTO serials (serial, batch_id, page) VALUES (?1, 1, 99)",
+        [extra.as_str()],
+    )
+    .unwrap();
+    drop(conn);
+
+    let (code, report) = audit_json(&sb, &vote_dir, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    let found = whats(&report);
+    for what in [
+        "decision_edited",
+        "void_edited",
+        "meeting_edited",
+        "record_deleted",
+        "serials_edited",
+    ] {
+        assert!(found.iter().any(|w| w == what), "no {what}: {report}");
+    }
+    let diffs = report["differences"].as_array().unwrap();
+    let voids: Vec<&serde_json::Value> = diffs
+        .iter()
+        .filter(|d| d["what"] == "void_edited")
+        .collect();
+    assert_eq!(
+        voids.len(),
+        2,
+        "the un-voided and the newly voided serial: {report}"
+    );
+    let deleted = diffs
+        .iter()
+        .find(|d| d["what"] == "record_deleted")
+        .unwrap();
+    assert_eq!(deleted["sheet"], counted.id);
 }

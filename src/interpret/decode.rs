@@ -144,13 +144,18 @@ pub fn looks_complete(bytes: &[u8]) -> bool {
 /// cannot keep a faint pencil mark, which the scan summary warns about.
 pub fn is_bilevel(img: &GrayImage) -> bool {
     let raw = img.as_raw();
-    let sampled = raw.iter().step_by(7).count().max(1);
-    let grey = raw
-        .iter()
-        .step_by(7)
-        .filter(|&&p| p != 0 && p != 255)
-        .count();
-    grey * 2000 < sampled
+    let sampled = raw.len().div_ceil(7).max(1);
+    // Stops at the first grey level too many: a scan in shades of grey is told in a few rows.
+    let mut grey = 0;
+    for &p in raw.iter().step_by(7) {
+        if p != 0 && p != 255 {
+            grey += 1;
+            if grey * 2000 >= sampled {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// The most pages one file may hold.

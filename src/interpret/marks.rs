@@ -82,29 +82,36 @@ pub fn strike_score(
         .map(|i| top + i as f64 * 0.12)
         .take_while(|&y| y <= bottom)
         .collect();
-    #[derive(Clone, Copy, PartialEq)]
-    enum Cell {
-        Paper,
-        Added,
-        Printed,
+    // For each grid row r (and three rows past either edge) and column i: whether the band of
+    // rows r-3..=r+3 holds added ink, and whether it is clear of print. Computed once, so that
+    // each candidate line costs one lookup a column.
+    const BAND: i64 = 3;
+    let (rows, cols) = (ys.len() as i64, xs.len());
+    let mut added = vec![false; ys.len() * cols];
+    let mut printed_at = vec![false; ys.len() * cols];
+    for (r, &y) in ys.iter().enumerate() {
+        for (i, &x) in xs.iter().enumerate() {
+            let p = PointMm { x, y };
+            if printed.printed(p) {
+                printed_at[r * cols + i] = true;
+            } else if reg.darkness(img, p) > 0.4 {
+                added[r * cols + i] = true;
+            }
+        }
     }
-    let grid: Vec<Vec<Cell>> = ys
-        .iter()
-        .map(|&y| {
-            xs.iter()
-                .map(|&x| {
-                    let p = PointMm { x, y };
-                    if printed.printed(p) {
-                        Cell::Printed
-                    } else if reg.darkness(img, p) > 0.4 {
-                        Cell::Added
-                    } else {
-                        Cell::Paper
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let band_rows = (rows + 2 * BAND) as usize;
+    let mut hit_band = vec![false; band_rows * cols];
+    let mut clear_band = vec![true; band_rows * cols];
+    for b in 0..band_rows as i64 {
+        let centre = b - BAND;
+        for r in (centre - BAND).max(0)..=(centre + BAND).min(rows - 1) {
+            let (src, dst) = (r as usize * cols, b as usize * cols);
+            for i in 0..cols {
+                hit_band[dst + i] |= added[src + i];
+                clear_band[dst + i] &= !printed_at[src + i];
+            }
+        }
+    }
     let width = name.w_mm;
     let floor = xs.len().div_ceil(4);
     let (body_top, baseline) = printed.body();
@@ -116,16 +123,15 @@ pub fn strike_score(
             let (mut hits, mut seen) = (0, 0);
             for (i, &x) in xs.iter().enumerate() {
                 let y = y0 + slope * (x - name.x_mm - width / 2.0);
-                let row = ((y - top) / 0.12).round() as i64;
-                let band = (row - 3..=row + 3)
-                    .filter(|&r| r >= 0 && (r as usize) < grid.len())
-                    .map(|r| grid[r as usize][i]);
-                let (mut hit, mut visible) = (false, true);
-                for c in band {
-                    hit |= c == Cell::Added;
-                    visible &= c != Cell::Printed;
-                }
-                if visible {
+                let b = round_half_away((y - top) / 0.12) + BAND;
+                // A band wholly off the grid sees nothing: clear, no ink.
+                let (hit, clear) = if b < 0 || b >= band_rows as i64 {
+                    (false, true)
+                } else {
+                    let k = b as usize * cols + i;
+                    (hit_band[k], clear_band[k])
+                };
+                if clear {
                     hits += hit as usize;
                     seen += 1;
                 }
@@ -135,6 +141,13 @@ pub fn strike_score(
         }
     }
     best
+}
+
+/// `v.round()` as an integer (halves away from zero) without the libm call, which dominated
+/// the crossing search's inner loop.
+fn round_half_away(v: f64) -> i64 {
+    let r = (v.abs() + 0.5) as i64;
+    if v < 0.0 { -r } else { r }
 }
 
 /// Share of the stamp zone carrying ink.

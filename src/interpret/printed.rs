@@ -104,12 +104,14 @@ impl PrintedName {
 
     /// Whether the ballot itself printed ink at (or within the spread of) `p`.
     pub fn printed(&self, p: PointMm) -> bool {
-        let x = ((p.x - self.x0) * RES).floor();
-        let y = ((p.y - self.y0) * RES).floor();
-        if x < 0.0 || y < 0.0 || x >= self.w as f64 || y >= self.h as f64 {
+        let x = (p.x - self.x0) * RES;
+        let y = (p.y - self.y0) * RES;
+        if x < 0.0 || y < 0.0 {
             return false;
         }
-        self.bits[y as usize * self.w + x as usize]
+        // Non-negative: truncation is the floor, without a libm call.
+        let (x, y) = (x as usize, y as usize);
+        x < self.w && y < self.h && self.bits[y * self.w + x]
     }
 }
 

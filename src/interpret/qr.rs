@@ -1,8 +1,9 @@
-//! Reading the ballot's QR code, first where the layout predicts it, then anywhere on the page.
+//! Reading the ballot's QR code: first by sampling its modules where the registration puts them,
+//! then by searching for it near that place, then anywhere on the page.
 
 use image::GrayImage;
 
-use super::geometry::PageToImage;
+use super::geometry::{PageToImage, sample};
 use super::register::shrink;
 use crate::layout::{PointMm, RectMm};
 
@@ -14,6 +15,9 @@ pub fn read_qr(
     qr: &RectMm,
 ) -> Result<String, String> {
     if let Some(t) = transform {
+        if let Some(text) = read_in_place(img, t, qr) {
+            return Ok(text);
+        }
         // The axis-aligned box around the predicted code, with its quiet zone and some slack.
         let margin = 6.0;
         let corners = [
@@ -53,6 +57,78 @@ pub fn read_qr(
     decode(img.clone())
 }
 
+/// Largest QR version tried in place (57 modules): far beyond any ballot payload.
+const MAX_VERSION_IN_PLACE: usize = 10;
+
+/// Reads the code without searching for it: the ballot prints it filling `qr` exactly, so each
+/// module's centre is known through the registration's transform. Each module is the mean of
+/// nine samples across its middle, split into dark and light at the midpoint of the code's own
+/// light and dark levels. The module count is not known here: a count whose timing patterns do
+/// not alternate is passed over cheaply, and a wrong count that slips through fails the format
+/// and Reed–Solomon checks. `None` sends the caller to the detector (a code printed elsewhere,
+/// or a registration too loose for the modules).
+fn read_in_place(img: &GrayImage, t: &PageToImage, qr: &RectMm) -> Option<String> {
+    const ACROSS: [f64; 3] = [0.3, 0.5, 0.7];
+    for version in 1..=MAX_VERSION_IN_PLACE {
+        let n = 17 + 4 * version;
+        let pitch = qr.w_mm / n as f64;
+        if pitch * t.px_per_mm(qr.center()) < 2.0 {
+            break; // under two pixels a module: leave it to the detector
+        }
+        if !timing_alternates(img, t, qr, n) {
+            continue;
+        }
+        let mut levels = Vec::with_capacity(n * n);
+        for y in 0..n {
+            for x in 0..n {
+                let mut sum = 0.0;
+                for v in ACROSS {
+                    for u in ACROSS {
+                        let p = PointMm {
+                            x: qr.x_mm + (x as f64 + u) * pitch,
+                            y: qr.y_mm + (y as f64 + v) * pitch,
+                        };
+                        sum += sample(img, t.map(p));
+                    }
+                }
+                levels.push(sum / 9.0);
+            }
+        }
+        let mut sorted = levels.clone();
+        sorted.sort_by(f64::total_cmp);
+        let (light, dark) = (sorted[sorted.len() * 9 / 10], sorted[sorted.len() / 10]);
+        if light - dark < 40.0 {
+            return None; // no code there at all
+        }
+        let cut = (light + dark) / 2.0;
+        let grid = rqrr::SimpleGrid::from_func(n, |x, y| levels[y * n + x] < cut);
+        if let Ok((_, text)) = rqrr::Grid::new(grid).decode() {
+            return Some(text);
+        }
+    }
+    None
+}
+
+/// Whether, read as an `n`-module code, the two timing patterns (row and column 6, between the
+/// finder patterns) alternate dark and light, starting dark.
+fn timing_alternates(img: &GrayImage, t: &PageToImage, qr: &RectMm, n: usize) -> bool {
+    let pitch = qr.w_mm / n as f64;
+    let at = |x: usize, y: usize| {
+        sample(
+            img,
+            t.map(PointMm {
+                x: qr.x_mm + (x as f64 + 0.5) * pitch,
+                y: qr.y_mm + (y as f64 + 0.5) * pitch,
+            }),
+        )
+    };
+    let along: Vec<(usize, f64)> = (8..n - 8)
+        .flat_map(|k| [(k, at(k, 6)), (k, at(6, k))])
+        .collect();
+    let cut = along.iter().map(|(_, v)| v).sum::<f64>() / along.len() as f64;
+    along.iter().all(|&(k, v)| (v < cut) == (k % 2 == 0))
+}
+
 fn decode(img: GrayImage) -> Result<String, String> {
     let mut prepared = rqrr::PreparedImage::prepare(img);
     let grids = prepared.detect_grids();
@@ -69,4 +145,90 @@ fn decode(img: GrayImage) -> Result<String, String> {
     Err(format!(
         "a QR code was found but could not be decoded ({last_err})"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interpret::geometry::PointPx;
+
+    /// A white page at `px_per_mm`, turned by `angle` radians, with `payload` printed as the
+    /// ballot prints it: the code filling `rect` exactly. Returns the page and the true transform.
+    fn page_with_code(
+        payload: &str,
+        rect: &RectMm,
+        px_per_mm: f64,
+        angle: f64,
+    ) -> (GrayImage, PageToImage) {
+        let code =
+            qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
+                .unwrap();
+        let n = code.width();
+        let colors = code.to_colors();
+        let (c, s) = (angle.cos(), angle.sin());
+        let (ox, oy) = (10.0 * px_per_mm, 45.0 * px_per_mm);
+        let to_px = |p: PointMm| PointPx {
+            x: ox + px_per_mm * (c * p.x - s * p.y),
+            y: oy + px_per_mm * (s * p.x + c * p.y),
+        };
+        let img = GrayImage::from_fn(
+            (230.0 * px_per_mm) as u32,
+            (120.0 * px_per_mm) as u32,
+            |x, y| {
+                // Back from pixel to page millimetres (the inverse rotation).
+                let (dx, dy) = (
+                    (x as f64 + 0.5 - ox) / px_per_mm,
+                    (y as f64 + 0.5 - oy) / px_per_mm,
+                );
+                let (mx, my) = (c * dx + s * dy, -s * dx + c * dy);
+                let (i, j) = (
+                    (mx - rect.x_mm) / rect.w_mm * n as f64,
+                    (my - rect.y_mm) / rect.h_mm * n as f64,
+                );
+                let dark = i >= 0.0
+                    && j >= 0.0
+                    && (i as usize) < n
+                    && (j as usize) < n
+                    && colors[j as usize * n + i as usize] == qrcode::Color::Dark;
+                image::Luma([if dark { 30 } else { 235 }])
+            },
+        );
+        let pairs: Vec<(PointMm, PointPx)> = [(0.0, 0.0), (200.0, 0.0), (0.0, 60.0), (200.0, 60.0)]
+            .map(|(x, y)| PointMm { x, y })
+            .iter()
+            .map(|&p| (p, to_px(p)))
+            .collect();
+        (img, PageToImage::fit(&pairs).unwrap())
+    }
+
+    #[test]
+    fn a_code_where_the_layout_puts_it_is_read_in_place() {
+        let rect = RectMm::new(160.0, 16.0, 26.0, 26.0);
+        // Versions 2 and 4: the module count is found, not assumed.
+        for payload in [
+            "KP1:TN-2026:ABCDE-FGHJK-MNPQR",
+            "KP1:HOI-DONG-KHOA-HOC-2026-LAN-THU-HAI:ABCDE-FGHJK-MNPQR",
+        ] {
+            for (ppm, angle) in [(11.81, 0.0), (5.9, 0.05), (11.81, -0.17), (23.6, 0.1)] {
+                let (img, t) = page_with_code(payload, &rect, ppm, angle);
+                assert_eq!(
+                    read_in_place(&img, &t, &rect).as_deref(),
+                    Some(payload),
+                    "{ppm} px/mm, {angle} rad"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_code_elsewhere_is_not_read_in_place_but_is_still_found() {
+        let rect = RectMm::new(160.0, 16.0, 26.0, 26.0);
+        let payload = "KP1:TN-2026:ABCDE-FGHJK-MNPQR";
+        let (img, t) = page_with_code(payload, &RectMm::new(150.0, 20.0, 26.0, 26.0), 11.81, 0.02);
+        assert_eq!(read_in_place(&img, &t, &rect), None);
+        assert_eq!(read_qr(&img, Some(&t), &rect).as_deref(), Ok(payload));
+        let blank = GrayImage::from_pixel(img.width(), img.height(), image::Luma([235]));
+        assert_eq!(read_in_place(&blank, &t, &rect), None);
+        assert!(read_qr(&blank, Some(&t), &rect).is_err());
+    }
 }

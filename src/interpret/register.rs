@@ -44,39 +44,61 @@ struct Blob {
     holed: bool,
 }
 
-/// Box-filters `img` down by an integer factor.
+/// Box-filters `img` down by an integer factor (the mean of each f×f block, rounded down).
+/// Columns are summed first over a band of f rows, then in groups of f: both loops are plain
+/// slice arithmetic the compiler vectorizes, which matters on an 8-megapixel page.
 pub(super) fn shrink(img: &GrayImage, f: u32) -> GrayImage {
     let (w, h) = (img.width() / f, img.height() / f);
     let mut out = GrayImage::new(w.max(1), h.max(1));
+    if w == 0 || h == 0 {
+        return out;
+    }
+    let f = f as usize;
+    let (w, stride) = (w as usize, img.width() as usize);
     let raw = img.as_raw();
-    let stride = img.width() as usize;
-    let mut acc = vec![0u32; w as usize];
-    for oy in 0..h {
-        acc.iter_mut().for_each(|a| *a = 0);
+    // A division per output pixel costs more than all the additions: look the quotient up.
+    let area = f * f;
+    let mean: Vec<u8> = (0..=area * 255).map(|s| (s / area) as u8).collect();
+    // Sixteen bits hold a column of up to 257 pixels: narrower lanes, twice the work per instruction.
+    assert!(f <= 257, "shrink factor {f} too large");
+    let mut column = vec![0u16; w * f];
+    for (oy, out_row) in out.chunks_exact_mut(w).enumerate() {
+        column.iter_mut().for_each(|c| *c = 0);
         for dy in 0..f {
-            let row = &raw[((oy * f + dy) as usize) * stride..][..stride];
-            for (ox, a) in acc.iter_mut().enumerate() {
-                let start = ox * f as usize;
-                *a += row[start..start + f as usize]
-                    .iter()
-                    .map(|&v| v as u32)
-                    .sum::<u32>();
+            let row = &raw[(oy * f + dy) * stride..][..w * f];
+            for (c, &v) in column.iter_mut().zip(row) {
+                *c += v as u16;
             }
         }
-        for (ox, a) in acc.iter().enumerate() {
-            out.put_pixel(ox as u32, oy, image::Luma([(a / (f * f)) as u8]));
+        for (o, block) in out_row.iter_mut().zip(column.chunks_exact(f)) {
+            *o = mean[block.iter().map(|&c| c as usize).sum::<usize>()];
         }
     }
     out
 }
 
-/// The gray level at a quantile of the image's histogram.
-fn quantile(img: &GrayImage, q: f64) -> f64 {
-    let mut hist = [0u64; 256];
-    for p in img.as_raw() {
-        hist[*p as usize] += 1;
+/// The image's grey-level histogram.
+fn histogram(img: &GrayImage) -> [u64; 256] {
+    // Four interleaved counts: a page is mostly one shade, and bumping one counter over and over
+    // waits on the previous bump every time.
+    let mut part = [[0u64; 256]; 4];
+    let raw = img.as_raw();
+    let mut quads = raw.chunks_exact(4);
+    for q in &mut quads {
+        for (k, &p) in q.iter().enumerate() {
+            part[k][p as usize] += 1;
+        }
     }
-    let target = (img.as_raw().len() as f64 * q) as u64;
+    for &p in quads.remainder() {
+        part[0][p as usize] += 1;
+    }
+    std::array::from_fn(|v| part.iter().map(|h| h[v]).sum())
+}
+
+/// The gray level at a quantile of a histogram.
+fn quantile(hist: &[u64; 256], q: f64) -> f64 {
+    let total: u64 = hist.iter().sum();
+    let target = (total as f64 * q) as u64;
     let mut seen = 0;
     for (v, n) in hist.iter().enumerate() {
         seen += n;
@@ -175,8 +197,9 @@ pub fn register(
     let dpi_guess = w.max(h) / (layout.page.height_mm / 25.4);
     let factor = ((dpi_guess / 50.0).round() as u32).max(1);
     let small = shrink(img, factor);
-    let paper = quantile(&small, 0.90);
-    let ink = quantile(&small, 0.002).min(paper - 1.0);
+    let hist = histogram(&small);
+    let paper = quantile(&hist, 0.90);
+    let ink = quantile(&hist, 0.002).min(paper - 1.0);
     if paper - ink < 60.0 {
         return fail(format!(
             "no printed marks: the page has almost no contrast (paper {paper:.0}, darkest {ink:.0})"
@@ -465,4 +488,30 @@ fn frames_found(img: &GrayImage, reg: &Registration, layout: &BallotLayout) -> f
         }
     }
     found as f64 / total.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_is_the_mean_of_each_block() {
+        // Odd sizes: the last partial block in each direction is dropped.
+        let img = GrayImage::from_fn(53, 38, |x, y| {
+            image::Luma([((x * 37 + y * 91) % 256) as u8])
+        });
+        for f in [1, 2, 3, 6] {
+            let small = shrink(&img, f);
+            assert_eq!((small.width(), small.height()), (53 / f, 38 / f));
+            for (ox, oy, p) in small.enumerate_pixels() {
+                let mut sum = 0u32;
+                for y in oy * f..(oy + 1) * f {
+                    for x in ox * f..(ox + 1) * f {
+                        sum += img.get_pixel(x, y).0[0] as u32;
+                    }
+                }
+                assert_eq!(p.0[0] as u32, sum / (f * f), "f {f} at {ox},{oy}");
+            }
+        }
+    }
 }
