@@ -115,7 +115,13 @@ fn main() {
             }
             let mut vote = Vote::open(&fresh).unwrap();
             let t = Instant::now();
-            let summary = kiemphieu::scan::scan(&mut vote, &[dir.join("jpeg")], |_| {}).unwrap();
+            let summary = kiemphieu::scan::scan(
+                &mut vote,
+                &[dir.join("jpeg")],
+                kiemphieu::scan::Pixels::Drop,
+                |_| {},
+            )
+            .unwrap();
             let s = t.elapsed().as_secs_f64();
             println!(
                 "scan: {} sheets in {s:.2} s = {:.1} sheets/s (counted {}, review {}), peak RSS {:.0} MB",

@@ -190,7 +190,12 @@ pub fn trial(
     let mut vote = crate::vote::Vote::init(&vote_dir, form)?;
     vote.generate(sim.count + 5)?;
     let summary = crate::simulate::simulate(&vote, &scans, sim)?;
-    crate::scan::scan(&mut vote, std::slice::from_ref(&scans), |_| {})?;
+    crate::scan::scan(
+        &mut vote,
+        std::slice::from_ref(&scans),
+        crate::scan::Pixels::Drop,
+        |_| {},
+    )?;
     let text = std::fs::read_to_string(&summary.truth).map_err(|e| TrialError::Truth {
         path: summary.truth.clone(),
         reason: e.to_string(),

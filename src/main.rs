@@ -825,7 +825,12 @@ fn scan_command(
     });
     let layout = v.layout.clone();
     let mut annotate_errors = Vec::new();
-    let summary = kiemphieu::scan::scan(v, paths, |sheet| {
+    let pixels = if annotate.is_some() {
+        kiemphieu::scan::Pixels::Keep
+    } else {
+        kiemphieu::scan::Pixels::Drop
+    };
+    let summary = kiemphieu::scan::scan(v, paths, pixels, |sheet| {
         let rec = sheet.record;
         if json {
             println!("{}", serde_json::to_string(rec).expect("record serializes"));

@@ -114,12 +114,20 @@ pub fn is_image_name(p: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// One page after the parallel stage. The pixels are kept only for a caller that draws pictures:
+/// a 300-dpi page is 8.7 MB, and a chunk of them waiting to be committed is most of the memory.
+struct ReadPage {
+    image: Option<GrayImage>,
+    reading: PageReading,
+    bilevel: bool,
+}
+
 /// One file after the parallel stage.
 struct ReadFile {
     path: PathBuf,
     bytes: Result<Vec<u8>, String>,
     sha256: String,
-    pages: Result<Vec<(GrayImage, PageReading)>, DecodeFailure>,
+    pages: Result<Vec<ReadPage>, DecodeFailure>,
 }
 
 /// A sheet's record with the page image, for pictures.
@@ -129,17 +137,26 @@ pub struct ScannedSheet<'a> {
     pub reading: Option<&'a PageReading>,
 }
 
+/// Whether `on_sheet` is shown each page's pixels (for pictures) or only its reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pixels {
+    Keep,
+    Drop,
+}
+
 /// Scans files and folders into the vote's record. `on_sheet` sees every page's record as it is
-/// committed (including `already_scanned` and `error`).
+/// committed (including `already_scanned` and `error`), with the page image when `pixels` is
+/// `Keep`.
 pub fn scan(
     vote: &mut Vote,
     paths: &[PathBuf],
+    pixels: Pixels,
     mut on_sheet: impl FnMut(&ScannedSheet),
 ) -> Result<ScanSummary, ScanError> {
     let files = collect_files(paths)?;
     let mut summary = ScanSummary::default();
     // Enough files per chunk to keep every thread busy, few enough to bound memory.
-    let chunk = (rayon::current_num_threads() * 4).max(4);
+    let chunk = (rayon::current_num_threads() * 8).max(8);
     // Reading runs one chunk ahead of committing: while the pages of one chunk are archived and
     // committed (in file order, on this thread), the next chunk is decoded and interpreted.
     // The reader asks its own connection which files are already recorded, only to skip work;
@@ -152,7 +169,7 @@ pub fn scan(
     std::thread::scope(|s| {
         s.spawn(move || {
             for group in files.chunks(chunk) {
-                let read = read_group(group, &reader_store, &layout, &thresholds);
+                let read = read_group(group, &reader_store, &layout, &thresholds, pixels);
                 let failed = read.is_err();
                 if tx.send(read).is_err() || failed {
                     break;
@@ -176,6 +193,7 @@ fn read_group(
     store: &std::sync::Mutex<crate::store::Store>,
     layout: &crate::layout::BallotLayout,
     thresholds: &crate::form::MarkThresholds,
+    pixels: Pixels,
 ) -> Result<Vec<ReadFile>, ScanError> {
     group
         .par_iter()
@@ -194,9 +212,10 @@ fn read_group(
                 (Ok(b), false) => decode_pages(b).map(|pages| {
                     pages
                         .into_iter()
-                        .map(|img| {
-                            let r = interpret_page(&img, layout, thresholds);
-                            (img, r)
+                        .map(|img| ReadPage {
+                            reading: interpret_page(&img, layout, thresholds),
+                            bilevel: crate::interpret::decode::is_bilevel(&img),
+                            image: (pixels == Pixels::Keep).then_some(img),
                         })
                         .collect()
                 }),
@@ -307,14 +326,15 @@ fn commit_file(
         });
         return Ok(());
     }
-    for (i, (img, reading)) in pages.iter().enumerate() {
+    for (i, p) in pages.iter().enumerate() {
+        let (img, reading) = (p.image.as_ref(), &p.reading);
         let page = i as u32 + 1;
         if vote.store.has_sheet(&file.sha256, page)? {
             let rec = already_scanned(&name, page, &file.sha256);
             summary.add(&rec);
             on_sheet(&ScannedSheet {
                 record: &rec,
-                image: Some(img),
+                image: img,
                 reading: Some(reading),
             });
             continue;
@@ -332,12 +352,12 @@ fn commit_file(
         }
         vote.store.insert_sheet(&rec, Some(&archive_rel))?;
         summary.add(&rec);
-        if crate::interpret::decode::is_bilevel(img) {
+        if p.bilevel {
             summary.bilevel_pages += 1;
         }
         on_sheet(&ScannedSheet {
             record: &rec,
-            image: Some(img),
+            image: img,
             reading: Some(reading),
         });
     }

@@ -139,7 +139,7 @@ pub fn watch(
                 break;
             }
             let paths: Vec<PathBuf> = group.iter().map(|(p, _)| p.clone()).collect();
-            let part = scan(vote, &paths, |sheet| {
+            let part = scan(vote, &paths, crate::scan::Pixels::Drop, |sheet| {
                 status.add(sheet.record.outcome);
                 on_sheet(sheet);
             })?;

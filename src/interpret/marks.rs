@@ -99,6 +99,9 @@ pub fn strike_score(
             }
         }
     }
+    if !added.contains(&true) {
+        return 0.0; // no ink the ballot did not print: no line can score (the usual case)
+    }
     let band_rows = (rows + 2 * BAND) as usize;
     let mut hit_band = vec![false; band_rows * cols];
     let mut clear_band = vec![true; band_rows * cols];
