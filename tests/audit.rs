@@ -2,25 +2,28 @@
 
 mod common;
 
-use common::{Sandbox, shipped_form};
-use kiemphieu::simulate::{FaultLevel, SimOptions, simulate};
+use common::{Sandbox, unused_serials, vote_with_box};
+use kiemphieu::simulate::{FaultLevel, SimOptions};
 use kiemphieu::vote::Vote;
 
-fn scanned_vote(sb: &Sandbox) -> std::path::PathBuf {
-    let vote_dir = sb.join("vote");
-    let mut vote = Vote::init(&vote_dir, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
-    vote.generate(10).unwrap();
-    let scans = sb.join("scans");
-    let opts = SimOptions {
-        seed: 5,
-        count: 8,
-        faults: FaultLevel::Mild,
-        ..SimOptions::default()
-    };
-    simulate(&vote, &scans, &opts).unwrap();
+/// A vote whose simulated ballot box has been scanned: the vote folder.
+fn scanned(sb: &Sandbox, opts: &SimOptions) -> std::path::PathBuf {
+    let (vote_dir, scans) = vote_with_box(sb, opts);
     sb.run(["scan", vote_dir.to_str().unwrap(), scans.to_str().unwrap()])
         .expect_code(0);
     vote_dir
+}
+
+fn scanned_vote(sb: &Sandbox) -> std::path::PathBuf {
+    scanned(
+        sb,
+        &SimOptions {
+            seed: 5,
+            count: 8,
+            faults: FaultLevel::Mild,
+            ..SimOptions::default()
+        },
+    )
 }
 
 fn audit_json(
@@ -210,20 +213,18 @@ fn a_hand_count_sample_is_reproducible_and_printable() {
 #[test]
 fn edited_decisions_voids_meeting_serials_and_deleted_sheets_are_each_reported() {
     let sb = Sandbox::new();
-    let vote_dir = sb.join("vote");
-    let mut vote = Vote::init(&vote_dir, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
-    vote.generate(10).unwrap();
-    let scans = sb.join("scans");
-    let opts = SimOptions {
-        seed: 6,
-        count: 6,
-        faults: FaultLevel::None,
-        missing_stamp: 1,
-        ..SimOptions::default()
-    };
-    simulate(&vote, &scans, &opts).unwrap();
+    let vote_dir = scanned(
+        &sb,
+        &SimOptions {
+            seed: 6,
+            count: 6,
+            faults: FaultLevel::None,
+            missing_stamp: 1,
+            ..SimOptions::default()
+        },
+    );
     let v = vote_dir.to_str().unwrap();
-    sb.run(["scan", v, scans.to_str().unwrap()]).expect_code(0);
+    let vote = Vote::open(&vote_dir).unwrap();
     // A person decides the unstamped sheet, an unused ballot is voided, the meeting is recorded.
     let sheets = vote.store.sheets().unwrap();
     let in_review = sheets
@@ -246,14 +247,7 @@ fn edited_decisions_voids_meeting_serials_and_deleted_sheets_are_each_reported()
         .iter()
         .filter_map(|s| s.record.serial.clone())
         .collect();
-    let unused: Vec<String> = vote
-        .store
-        .serials()
-        .unwrap()
-        .into_iter()
-        .map(|(s, ..)| s.to_string())
-        .filter(|s| !used.contains(s))
-        .collect();
+    let unused = unused_serials(&vote, &used);
     sb.run(["void", v, "--serial", &unused[0]]).expect_code(0);
     sb.run([
         "meeting",

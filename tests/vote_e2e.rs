@@ -75,14 +75,7 @@ fn the_tally_equals_the_truth_after_review() {
         .filter_map(|s| s.serial.clone())
         .collect();
     let vote = Vote::open(&vote_dir).unwrap();
-    let unused: Vec<String> = vote
-        .store
-        .serials()
-        .unwrap()
-        .into_iter()
-        .map(|(s, ..)| s.to_string())
-        .filter(|s| !used.contains(s))
-        .collect();
+    let unused = common::unused_serials(&vote, &used);
     drop(vote);
     let voided_in_box = truth
         .sheets

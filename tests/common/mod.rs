@@ -146,6 +146,17 @@ pub fn vote_with_box(sb: &Sandbox, opts: &SimOptions) -> (PathBuf, PathBuf) {
     (vote_dir, scans)
 }
 
+/// The vote's printed serials that are not in `used`, in printing order.
+pub fn unused_serials(vote: &Vote, used: &[String]) -> Vec<String> {
+    vote.store
+        .serials()
+        .unwrap()
+        .into_iter()
+        .map(|(s, ..)| s.to_string())
+        .filter(|s| !used.contains(s))
+        .collect()
+}
+
 /// The image files directly in `dir` (not its truth file), sorted.
 pub fn image_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
