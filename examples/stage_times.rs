@@ -31,7 +31,7 @@ fn main() {
         let s = Instant::now();
         for row in &vote.layout.rows {
             for b in &row.boxes {
-                let _ = marks::box_score(&img, &reg, b);
+                let _ = marks::box_ink(&img, &reg, b);
             }
         }
         t[4] += s.elapsed().as_secs_f64();

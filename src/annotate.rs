@@ -182,6 +182,17 @@ pub fn annotate(
                 face,
                 &format!("{:.3}", reading_row.scores[k]),
             );
+            if let Some(trace) = trace_label(reading_row, k) {
+                draw_text_mut(
+                    &mut out,
+                    c,
+                    x as i32,
+                    y as i32 + 14,
+                    PxScale::from(13.0),
+                    face,
+                    &trace,
+                );
+            }
         }
         if reading_row.verdict == RowVerdict::CrossedOut
             || reading_row.strike >= crate::interpret::marks::STRIKE_MARGINAL
@@ -235,4 +246,11 @@ pub fn annotate(
         }
     }
     out
+}
+
+/// In a doubtful row, a box's trace when it is long enough to count: a light stroke can put a
+/// box in doubt with a score near 0, and the reviewer should see why.
+fn trace_label(row: &crate::record::RowReading, k: usize) -> Option<String> {
+    (row.verdict == RowVerdict::Ambiguous && row.traces[k] >= crate::interpret::marks::TRACE_MM)
+        .then(|| format!("trace {:.1} mm", row.traces[k]))
 }

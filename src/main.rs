@@ -509,12 +509,15 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
             );
             for r in &s.record.rows {
                 println!(
-                    "  row {:>2} {:<15} scores {:.3} {:.3} {:.3}  strike {:.2}",
+                    "  row {:>2} {:<15} scores {:.3} {:.3} {:.3}  traces {:.1} {:.1} {:.1} mm  strike {:.2}",
                     r.subject,
                     r.verdict.as_str(),
                     r.scores[0],
                     r.scores[1],
                     r.scores[2],
+                    r.traces[0],
+                    r.traces[1],
+                    r.traces[2],
                     r.strike
                 );
             }

@@ -131,6 +131,10 @@ pub struct RowReading {
     pub scores: [f64; 3],
     /// How much of the printed name a straight line covers, 0..1 (crossing-out evidence).
     pub strike: f64,
+    /// The longest connected stroke in each box, in mm, however light (records made before this
+    /// was measured read as 0).
+    #[serde(default)]
+    pub traces: [f64; 3],
 }
 
 /// One sheet's record: the `scan --json` object.

@@ -26,12 +26,32 @@ fn step_mm(reg: &Registration, at: PointMm) -> f64 {
     (1.0 / reg.transform.px_per_mm(at)).max(0.1)
 }
 
-/// The fill score of one box: the mean darkness of its inside above the noise floor, 0..1.
-pub fn box_score(img: &GrayImage, reg: &Registration, b: &RectMm) -> f64 {
+/// Side of the cells a light stroke is followed on: about a pencil line's width.
+const TRACE_CELL_MM: f64 = 0.3;
+/// A cell this much darker on average than the box's own paper (its median) holds some stroke.
+const TRACE_LEVEL: f64 = 0.05;
+/// A connected stroke whose extent is at least this much along its *shorter* side is a mark,
+/// however light: its box is never read as empty. The shorter side, because a fold in the paper
+/// also makes a long faint line, but a straight one along the page, while a cross, a tick or a
+/// circle spreads both ways.
+pub const TRACE_MM: f64 = 1.0;
+
+/// What one box holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoxInk {
+    /// The fill score: the mean darkness of the box's inside above the noise floor, 0..1.
+    pub score: f64,
+    /// The shorter side, in mm, of the extent of the largest connected light stroke in the box.
+    pub trace_mm: f64,
+}
+
+/// Measures one box: fill score and trace, from one grid of samples about a pixel apart.
+pub fn box_ink(img: &GrayImage, reg: &Registration, b: &RectMm) -> BoxInk {
     let inner = b.inset(BOX_INSET_MM);
     let step = step_mm(reg, inner.center());
     let n = (inner.w_mm / step).ceil() as usize;
     let m = (inner.h_mm / step).ceil() as usize;
+    let mut dark = Vec::with_capacity(n * m);
     let mut sum = 0.0;
     for j in 0..m {
         for i in 0..n {
@@ -43,9 +63,71 @@ pub fn box_score(img: &GrayImage, reg: &Registration, b: &RectMm) -> f64 {
             if d > NOISE_FLOOR {
                 sum += d;
             }
+            dark.push(d);
         }
     }
-    sum / (n * m) as f64
+    BoxInk {
+        score: sum / (n * m) as f64,
+        trace_mm: trace_mm(dark, n, m, inner.w_mm / n as f64, inner.h_mm / m as f64),
+    }
+}
+
+/// The trace of a grid of darkness samples (`n` × `m`, spaced `sx` × `sy` mm): samples are
+/// taken relative to their median (the box's own paper: tint and shading cancel), averaged over
+/// cells of `TRACE_CELL_MM`, and cells at least `TRACE_LEVEL` dark are joined 8-connectedly. The
+/// ring of cells along the box's edge is left out, where a blurred frame can bleed in. Returns
+/// the largest shorter side of a joined stroke's extent, in mm; 0 when no cell is inked.
+fn trace_mm(mut dark: Vec<f64>, n: usize, m: usize, sx: f64, sy: f64) -> f64 {
+    let kx = ((TRACE_CELL_MM / sx).round() as usize).max(1);
+    let ky = ((TRACE_CELL_MM / sy).round() as usize).max(1);
+    let (cw, ch) = (n / kx, m / ky);
+    if cw < 3 || ch < 3 {
+        return 0.0;
+    }
+    let mut sorted = dark.clone();
+    let mid = sorted.len() / 2;
+    let paper = *sorted.select_nth_unstable_by(mid, f64::total_cmp).1;
+    dark.iter_mut().for_each(|d| *d -= paper);
+    let mut inked = vec![false; cw * ch];
+    for cy in 1..ch - 1 {
+        for cx in 1..cw - 1 {
+            let mut s = 0.0;
+            for j in cy * ky..(cy + 1) * ky {
+                s += dark[j * n + cx * kx..j * n + (cx + 1) * kx]
+                    .iter()
+                    .sum::<f64>();
+            }
+            inked[cy * cw + cx] = s / (kx * ky) as f64 >= TRACE_LEVEL;
+        }
+    }
+    let (cell_w, cell_h) = (kx as f64 * sx, ky as f64 * sy);
+    let mut seen = vec![false; cw * ch];
+    let mut best = 0.0f64;
+    let mut stack = Vec::new();
+    for start in 0..cw * ch {
+        if !inked[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+        while let Some(c) = stack.pop() {
+            let (x, y) = (c % cw, c / cw);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            for ny in y - 1..=y + 1 {
+                for nx in x - 1..=x + 1 {
+                    let k = ny * cw + nx;
+                    if inked[k] && !seen[k] {
+                        seen[k] = true;
+                        stack.push(k);
+                    }
+                }
+            }
+        }
+        let (w, h) = ((x1 - x0 + 1) as f64 * cell_w, (y1 - y0 + 1) as f64 * cell_h);
+        best = best.max(w.min(h));
+    }
+    best
 }
 
 /// How far from a row's rules the crossing search stays: half a rule, registration error, blur.
@@ -173,11 +255,18 @@ pub fn stamp_cover(img: &GrayImage, reg: &Registration, zone: &RectMm) -> f64 {
     inked as f64 / (n * m).max(1) as f64
 }
 
-/// The verdict on a row from its raw scores.
-pub fn decide_row(subject: usize, scores: [f64; 3], strike: f64, t: &MarkThresholds) -> RowReading {
+/// The verdict on a row from its raw scores. A box under `marginal` that holds a trace of
+/// `TRACE_MM` or more is in doubt all the same: a stroke too light to fill a box is still a stroke.
+pub fn decide_row(
+    subject: usize,
+    scores: [f64; 3],
+    traces: [f64; 3],
+    strike: f64,
+    t: &MarkThresholds,
+) -> RowReading {
     let definite: Vec<usize> = (0..3).filter(|&k| scores[k] >= t.definite).collect();
     let marginal = (0..3)
-        .filter(|&k| scores[k] >= t.marginal && scores[k] < t.definite)
+        .filter(|&k| scores[k] < t.definite && (scores[k] >= t.marginal || traces[k] >= TRACE_MM))
         .count();
     let (verdict, choice) = if strike >= STRIKE_DEFINITE {
         (RowVerdict::CrossedOut, None)
@@ -198,6 +287,7 @@ pub fn decide_row(subject: usize, scores: [f64; 3], strike: f64, t: &MarkThresho
         choice,
         scores,
         strike,
+        traces,
     }
 }
 
@@ -210,7 +300,9 @@ pub fn read_rows(
 ) -> Vec<RowReading> {
     rows.iter()
         .map(|row| {
-            let scores = [0, 1, 2].map(|k| round_score(box_score(img, reg, &row.boxes[k])));
+            let ink = [0, 1, 2].map(|k| box_ink(img, reg, &row.boxes[k]));
+            let scores = ink.map(|b| round_score(b.score));
+            let traces = ink.map(|b| round_score(b.trace_mm));
             let printed = PrintedName::of_row(row);
             let strike = round_score(strike_score(
                 img,
@@ -219,7 +311,7 @@ pub fn read_rows(
                 &row.row_rect,
                 &printed,
             ));
-            decide_row(row.subject, scores, strike, t)
+            decide_row(row.subject, scores, traces, strike, t)
         })
         .collect()
 }
@@ -243,26 +335,70 @@ mod tests {
         MarkThresholds::default()
     }
 
+    const NO_TRACE: [f64; 3] = [0.0; 3];
+
+    #[test]
+    fn a_light_stroke_under_marginal_is_still_in_doubt() {
+        // The fill score alone says empty; the trace says someone drew there.
+        let r = decide_row(1, [0.006, 0.0, 0.0], [1.8, 0.0, 0.0], 0.0, &t());
+        assert_eq!(r.verdict, RowVerdict::Ambiguous);
+        // Beside a clear mark, the same light stroke makes the row doubtful too.
+        let r = decide_row(1, [0.006, 0.3, 0.0], [1.8, 4.0, 0.0], 0.0, &t());
+        assert_eq!(r.verdict, RowVerdict::Ambiguous);
+        // A speck is not a trace.
+        let r = decide_row(1, [0.004, 0.3, 0.0], [0.6, 4.0, 0.0], 0.0, &t());
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
+    }
+
+    #[test]
+    fn a_light_cross_is_a_trace_and_specks_folds_and_tint_are_not() {
+        let (n, m, step) = (45, 45, 0.1);
+        // Tinted, shaded paper: no trace.
+        let mut dark: Vec<f64> = (0..n * m).map(|k| 0.04 + 0.0004 * (k / n) as f64).collect();
+        assert_eq!(trace_mm(dark.clone(), n, m, step, step), 0.0);
+        // Specks of dust, dark but tiny.
+        for k in (0..n * m).step_by(97) {
+            dark[k] += 0.9;
+        }
+        assert!(trace_mm(dark.clone(), n, m, step, step) < 0.7);
+        // A fold: a faint straight line right across the box.
+        for i in 0..n {
+            for w in 0..3 {
+                dark[(20 + w) * n + i] += 0.15;
+            }
+        }
+        assert!(trace_mm(dark.clone(), n, m, step, step) < 1.0);
+        // A light pencil cross, 0.3 mm strokes, only 0.12 darker than the paper.
+        for i in 8..37 {
+            for w in 0..3 {
+                dark[i * n + i + w] += 0.12;
+                dark[i * n + (n - 1 - i) - w] += 0.12;
+            }
+        }
+        let t = trace_mm(dark, n, m, step, step);
+        assert!(t > 2.4, "{t}");
+    }
+
     #[test]
     fn one_definite_mark_is_valid() {
-        let r = decide_row(1, [0.005, 0.30, 0.0], 0.05, &t());
+        let r = decide_row(1, [0.005, 0.30, 0.0], NO_TRACE, 0.05, &t());
         assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
     }
 
     #[test]
     fn two_definite_marks_are_multiple_even_with_a_faint_third() {
-        let r = decide_row(1, [0.3, 0.3, 0.06], 0.05, &t());
+        let r = decide_row(1, [0.3, 0.3, 0.06], NO_TRACE, 0.05, &t());
         assert_eq!(r.verdict, RowVerdict::MultipleMarks);
     }
 
     #[test]
     fn a_faint_box_sends_the_row_to_a_person() {
         assert_eq!(
-            decide_row(1, [0.3, 0.06, 0.0], 0.05, &t()).verdict,
+            decide_row(1, [0.3, 0.06, 0.0], NO_TRACE, 0.05, &t()).verdict,
             RowVerdict::Ambiguous
         );
         assert_eq!(
-            decide_row(1, [0.0, 0.06, 0.0], 0.05, &t()).verdict,
+            decide_row(1, [0.0, 0.06, 0.0], NO_TRACE, 0.05, &t()).verdict,
             RowVerdict::Ambiguous
         );
     }
@@ -270,15 +406,15 @@ mod tests {
     #[test]
     fn nothing_is_no_mark_and_a_struck_name_wins() {
         assert_eq!(
-            decide_row(1, [0.0, 0.005, 0.0], 0.05, &t()).verdict,
+            decide_row(1, [0.0, 0.005, 0.0], NO_TRACE, 0.05, &t()).verdict,
             RowVerdict::NoMark
         );
         assert_eq!(
-            decide_row(1, [0.4, 0.0, 0.0], 0.95, &t()).verdict,
+            decide_row(1, [0.4, 0.0, 0.0], NO_TRACE, 0.95, &t()).verdict,
             RowVerdict::CrossedOut
         );
         assert_eq!(
-            decide_row(1, [0.4, 0.0, 0.0], 0.35, &t()).verdict,
+            decide_row(1, [0.4, 0.0, 0.0], NO_TRACE, 0.35, &t()).verdict,
             RowVerdict::Ambiguous
         );
     }

@@ -38,9 +38,10 @@ impl Ink {
         }
     }
 
-    /// A light pencil: grey 150–185 where the stroke is solid, patchy elsewhere.
+    /// A light pencil: grey 150–220 where the stroke is solid (a hard pencil barely pressed is
+    /// the light end), patchy elsewhere.
     pub fn pencil(rng: &mut SimRng) -> Ink {
-        let g = rng.range(150.0, 185.0) as f32 / 255.0;
+        let g = rng.range(150.0, 220.0) as f32 / 255.0;
         Ink {
             rgb: [g, g, g * 1.01],
             opacity: rng.range(0.85, 1.0) as f32,
