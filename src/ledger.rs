@@ -38,7 +38,7 @@ pub fn check(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
         match kind.as_str() {
             "scan" => {
                 if let Some(id) = b["sheet"].as_i64() {
-                    scanned.insert(id, b);
+                    scanned.insert(id, with_current_rows(b));
                 }
             }
             "review" => reviews.push(b),
@@ -151,4 +151,16 @@ pub fn check(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
         diffs.push(diff(None, "meeting_edited", show(&meeting), show(&table)));
     }
     Ok(diffs)
+}
+
+/// A logged sheet with its rows read back through today's row type, so that a field added since
+/// it was logged (it reads as its default, as the table's copy does) is not taken for an edit.
+/// Rows that do not parse are left as logged, and then differ.
+fn with_current_rows(mut logged: Value) -> Value {
+    let parsed =
+        serde_json::from_value::<Vec<crate::record::RowReading>>(logged["rows"].clone()).ok();
+    if let Some(rows) = parsed.and_then(|r| serde_json::to_value(r).ok()) {
+        logged["rows"] = rows;
+    }
+    logged
 }
