@@ -90,27 +90,16 @@ pub fn check(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     }
 
     // Decisions: the table's rows, in order, against the review events.
-    let conn = vote.store.connection();
-    let path = vote.store.path().to_owned();
-    let sql = |e: rusqlite::Error| StoreError::Sql {
-        path: path.clone(),
-        source: e,
-    };
-    let mut stmt = conn
-        .prepare("SELECT sheet_id, body, reviewer FROM decisions ORDER BY id")
-        .map_err(sql)?;
-    let decisions: Vec<Value> = stmt
-        .query_map([], |r| {
-            let body: String = r.get(1)?;
-            Ok(serde_json::json!({
-                "sheet": r.get::<_, i64>(0)?,
+    let decisions: Vec<Value> = crate::review::decision_rows(vote)?
+        .into_iter()
+        .map(|(sheet, body, reviewer, _)| {
+            serde_json::json!({
+                "sheet": sheet,
                 "decision": serde_json::from_str::<Value>(&body).unwrap_or(Value::String(body)),
-                "reviewer": r.get::<_, String>(2)?,
-            }))
+                "reviewer": reviewer,
+            })
         })
-        .map_err(sql)?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(sql)?;
+        .collect();
     for k in 0..reviews.len().max(decisions.len()) {
         let (logged, table) = (reviews.get(k), decisions.get(k));
         if logged != table {

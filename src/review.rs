@@ -105,32 +105,28 @@ pub fn parse_row_decision(text: &str, levels: usize) -> Result<(usize, RowDecisi
     Ok((subject, RowDecision::Level(level - 1)))
 }
 
-/// The decision in force for each sheet that has one.
-pub fn decisions(vote: &Vote) -> Result<BTreeMap<i64, Decision>, StoreError> {
+/// Every recorded decision in the order it was made: (sheet, body as stored, reviewer, when).
+pub fn decision_rows(vote: &Vote) -> Result<Vec<(i64, String, String, String)>, StoreError> {
     let conn = vote.store.connection();
-    let path = vote.store.path().to_owned();
     let sql = |e| StoreError::Sql {
-        path: path.clone(),
+        path: vote.store.path().to_owned(),
         source: e,
     };
     let mut stmt = conn
         .prepare("SELECT sheet_id, body, reviewer, decided_at FROM decisions ORDER BY id")
         .map_err(sql)?;
     let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}
+
+/// The decision in force for each sheet that has one.
+pub fn decisions(vote: &Vote) -> Result<BTreeMap<i64, Decision>, StoreError> {
     let mut out = BTreeMap::new();
-    for row in rows {
-        let (id, body, reviewer, at) = row.map_err(sql)?;
+    for (id, body, reviewer, at) in decision_rows(vote)? {
         let mut d: Decision = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-            path: path.clone(),
+            path: vote.store.path().to_owned(),
             reason: format!("decision on sheet {id}: {e}"),
         })?;
         d.reviewer = reviewer;
