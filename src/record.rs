@@ -16,7 +16,10 @@ pub enum Outcome {
     Review,
     /// The same bytes were scanned before: nothing is counted twice.
     AlreadyScanned,
-    /// The file could not be read as a sheet at all.
+    /// A page with no ballot printed on it (the back side a duplex scan writes, an empty sheet):
+    /// not collected, not reviewed, reported as `blank_pages`.
+    Blank,
+    /// The file (or this page of it) could not be read as a sheet at all.
     Error,
 }
 
@@ -27,6 +30,7 @@ impl Outcome {
             Outcome::Rejected => "rejected",
             Outcome::Review => "review",
             Outcome::AlreadyScanned => "already_scanned",
+            Outcome::Blank => "blank",
             Outcome::Error => "error",
         }
     }
@@ -36,6 +40,7 @@ impl Outcome {
             Outcome::Rejected,
             Outcome::Review,
             Outcome::AlreadyScanned,
+            Outcome::Blank,
             Outcome::Error,
         ]
         .into_iter()
@@ -58,10 +63,12 @@ pub enum Reason {
     NotAnImage,
     ImageTooLarge,
     ReadFailed,
+    /// A PDF page that holds no scanned image (a document drawn by a PDF writer, not a scan).
+    NoScannedImage,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 12] = [
         Reason::NotIssued,
         Reason::WrongVote,
         Reason::Voided,
@@ -73,6 +80,7 @@ impl Reason {
         Reason::NotAnImage,
         Reason::ImageTooLarge,
         Reason::ReadFailed,
+        Reason::NoScannedImage,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -87,6 +95,7 @@ impl Reason {
             Reason::NotAnImage => "not_an_image",
             Reason::ImageTooLarge => "image_too_large",
             Reason::ReadFailed => "read_failed",
+            Reason::NoScannedImage => "no_scanned_image",
         }
     }
     pub fn parse(s: &str) -> Option<Reason> {

@@ -240,7 +240,7 @@ pub fn resolve(stored: &StoredSheet, decision: Option<&Decision>, subjects: usiz
     match rec.outcome {
         Outcome::Counted => machine_rows(&BTreeMap::new()),
         Outcome::Rejected => Resolution::Rejected,
-        Outcome::AlreadyScanned | Outcome::Error => Resolution::NotCollected,
+        Outcome::AlreadyScanned | Outcome::Blank | Outcome::Error => Resolution::NotCollected,
         Outcome::Review => {
             let Some(d) = decision else {
                 let why = rec.reason.map(|r| r.as_str()).unwrap_or("review");

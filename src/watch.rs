@@ -65,7 +65,7 @@ impl WatchStatus {
             Outcome::Rejected => self.rejected += 1,
             Outcome::Review => self.review += 1,
             Outcome::Error => self.errors += 1,
-            Outcome::AlreadyScanned => {}
+            Outcome::AlreadyScanned | Outcome::Blank => {}
         }
     }
 
