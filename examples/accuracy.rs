@@ -27,6 +27,7 @@ fn main() {
         foreign: special,
         duplicates: special,
         missing_stamp: special,
+        dpi: None,
     };
     let form = a.get(4).map(std::path::PathBuf::from).unwrap_or_else(|| {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/tin-nhiem-so-khcn.json")

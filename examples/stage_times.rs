@@ -2,7 +2,7 @@
 //! `cargo run --release --example stage_times -- DIR_OF_JPEGS VOTE_DIR [N]`.
 use std::time::Instant;
 
-use kiemphieu::interpret::{decode, marks, qr, register};
+use kiemphieu::interpret::{decode, marks, qr, register, streaks};
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
@@ -29,14 +29,10 @@ fn main() {
         let _ = qr::read_qr(&img, Some(&reg.transform), &vote.layout.qr);
         t[3] += s.elapsed().as_secs_f64();
         let s = Instant::now();
-        for row in &vote.layout.rows {
-            for b in &row.boxes {
-                let _ = marks::box_ink(&img, &reg, b);
-            }
-        }
+        let lines = streaks::find_scanner_lines(&img);
         t[4] += s.elapsed().as_secs_f64();
         let s = Instant::now();
-        let _ = marks::read_rows(&img, &reg, &vote.layout.rows, &vote.form.marks);
+        let _ = marks::read_rows(&img, &reg, &vote.layout.rows, &vote.form.marks, &lines);
         t[5] += s.elapsed().as_secs_f64();
         let s = Instant::now();
         let _ = marks::stamp_cover(&img, &reg, &vote.layout.stamp);
@@ -47,7 +43,7 @@ fn main() {
         "decode",
         "register",
         "qr",
-        "boxes",
+        "scanner lines",
         "rows(boxes+strike)",
         "stamp",
     ];

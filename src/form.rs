@@ -86,7 +86,8 @@ impl Default for Thresholds {
     }
 }
 
-/// The scanner's two fill-score thresholds (see `interpret::marks`).
+/// The scanner's two fill-score thresholds (see `interpret::marks`), and the reading profile
+/// they belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MarkThresholds {
@@ -96,6 +97,46 @@ pub struct MarkThresholds {
     /// A box scoring this or more, but under `definite`, is too faint to call: a person decides.
     #[serde(default = "MarkThresholds::default_marginal")]
     pub marginal: f64,
+    /// The reading profile (the rule and its constants) that reads this vote's sheets. `init`
+    /// writes the current one into the frozen form; a vote folder made before profiles existed
+    /// has none, and is read with profile 1, the rule that counted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<u32>,
+}
+
+/// A reading profile: one version of the rule that turns measurements into verdicts, with its
+/// constants. A vote is read, and re-read by `audit`, with the profile frozen in its form, so a
+/// later profile never silently re-reads an old vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReadingProfile {
+    /// Fill score and the in-box trace (votes made before profiles were named).
+    V1,
+    /// Adds the stroke followed over the frame, its tone, scanner lines and blank pages.
+    V2,
+}
+
+impl ReadingProfile {
+    pub const CURRENT: ReadingProfile = ReadingProfile::V2;
+
+    pub fn number(self) -> u32 {
+        match self {
+            ReadingProfile::V1 => 1,
+            ReadingProfile::V2 => 2,
+        }
+    }
+
+    pub fn from_number(n: u32) -> Option<ReadingProfile> {
+        match n {
+            1 => Some(ReadingProfile::V1),
+            2 => Some(ReadingProfile::V2),
+            _ => None,
+        }
+    }
+
+    /// The name recorded with a vote: `kiemphieu-read/2`.
+    pub fn name(self) -> String {
+        format!("kiemphieu-read/{}", self.number())
+    }
 }
 
 impl MarkThresholds {
@@ -107,6 +148,13 @@ impl MarkThresholds {
     fn default_marginal() -> f64 {
         Self::MARGINAL
     }
+
+    /// The profile these thresholds are read with (profile 1 when none is named).
+    pub fn reading_profile(&self) -> ReadingProfile {
+        self.profile
+            .and_then(ReadingProfile::from_number)
+            .unwrap_or(ReadingProfile::V1)
+    }
 }
 
 impl Default for MarkThresholds {
@@ -114,6 +162,7 @@ impl Default for MarkThresholds {
         MarkThresholds {
             definite: Self::DEFINITE,
             marginal: Self::MARGINAL,
+            profile: Some(ReadingProfile::CURRENT.number()),
         }
     }
 }
@@ -270,6 +319,16 @@ impl Form {
             }
         }
         let m = self.marks;
+        if let Some(n) = m.profile
+            && ReadingProfile::from_number(n).is_none()
+        {
+            return Err(bad(
+                "marks.profile",
+                format!(
+                    "names reading profile {n}, which this program does not have (it reads 1 and 2)"
+                ),
+            ));
+        }
         if !(0.0 < m.marginal && m.marginal < m.definite && m.definite < 1.0) {
             return Err(bad(
                 "marks",

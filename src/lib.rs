@@ -21,6 +21,7 @@
 pub mod accuracy;
 pub mod annotate;
 pub mod audit;
+pub mod calibration;
 pub mod font;
 pub mod form;
 pub mod interpret;

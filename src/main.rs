@@ -377,6 +377,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 foreign,
                 duplicates,
                 missing_stamp,
+                dpi: None,
             };
             let s = kiemphieu::simulate::simulate(&v, &out, &opts)?;
             println!(
@@ -668,6 +669,7 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
         foreign: 1,
         duplicates: 1,
         missing_stamp: 1,
+        dpi: None,
     };
     let sim = kiemphieu::simulate::simulate(&v, &scans, &opts)?;
     println!(

@@ -140,10 +140,39 @@ pub struct RowReading {
     pub scores: [f64; 3],
     /// How much of the printed name a straight line covers, 0..1 (crossing-out evidence).
     pub strike: f64,
-    /// The longest connected stroke in each box, in mm, however light (records made before this
-    /// was measured read as 0).
+    /// The shorter side (mm) of the largest connected stroke in each box, however light: inside
+    /// the box under profile 1, followed over the frame under profile 2 (records made before
+    /// this was measured read as 0).
     #[serde(default)]
     pub traces: [f64; 3],
+    /// Reading profile 2: the mean darkness over the paper of each box's largest stroke
+    /// (a pen line is dark; a hair, a fold or a light pencil is not). Absent under profile 1.
+    #[serde(default, skip_serializing_if = "all_zero")]
+    pub tones: [f64; 3],
+    /// Reading profile 2: a line drawn by the scanner (a streak down the image) runs through
+    /// this row where it could hide a mark or a crossing line, so a person reads the row.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scanner_line: bool,
+    /// Reading profile 2: each box's largest stroke runs on past the margin around the box in
+    /// ink as dark as itself (a hair, a fibre, a ruled line): it cannot make a mark alone.
+    #[serde(default, skip_serializing_if = "none_true")]
+    pub runs_on: [bool; 3],
+    /// Reading profile 2: each box's largest stroke is shaped like a crease (right across the
+    /// margin around the box, or a thin line from its edge).
+    #[serde(default, skip_serializing_if = "none_true")]
+    pub spans: [bool; 3],
+    /// Reading profile 2: the shorter side (mm) of the core of each box's largest stroke (its
+    /// cells at least 0.10 darker than the paper: no crease reaches that).
+    #[serde(default, skip_serializing_if = "all_zero")]
+    pub cores: [f64; 3],
+}
+
+fn none_true(v: &[bool; 3]) -> bool {
+    !v.contains(&true)
+}
+
+fn all_zero(v: &[f64; 3]) -> bool {
+    v.iter().all(|&x| x == 0.0)
 }
 
 /// One sheet's record: the `scan --json` object.

@@ -432,6 +432,12 @@ pub fn judge(
         rec.serial = Some(serial.to_string());
     }
     if let Err(e) = &reading.registration {
+        if reading.blank {
+            // A back side or an empty sheet: nothing to count, nothing for a person to read.
+            rec.outcome = Outcome::Blank;
+            rec.detail = Some("no ballot is printed on this page".into());
+            return Ok(rec);
+        }
         set(
             &mut rec,
             Outcome::Review,

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::form::{Form, FormError};
+use crate::form::{Form, FormError, ReadingProfile};
 use crate::layout::BallotLayout;
 use crate::print::{self, PrintError};
 use crate::serial::{Serial, SerialError};
@@ -121,6 +121,8 @@ impl Vote {
         if let Some((name, bytes)) = stamp_bytes {
             write_atomic(&dir.join(name), &bytes)?;
         }
+        // The vote is read, and audited, with the reading profile of the day it was made.
+        form.marks.profile.get_or_insert(ReadingProfile::CURRENT.number());
         let frozen = serde_json::to_string_pretty(&form).expect("form serializes");
         write_atomic(&Self::form_path(dir), frozen.as_bytes())?;
         let store = Store::create(&Self::db_path(dir), &form.id)?;

@@ -21,6 +21,7 @@ fn two_hundred_sheets_over_all_fault_levels_meet_the_bar() {
         foreign: 4,
         duplicates: 4,
         missing_stamp: 4,
+        dpi: None,
     };
     let report = kiemphieu::accuracy::trial(dir.path(), &form, &opts).unwrap();
     let text = report.to_text();
@@ -28,6 +29,6 @@ fn two_hundred_sheets_over_all_fault_levels_meet_the_bar() {
     assert!(report.misread_rows.is_empty(), "{text}");
     assert!(report.not_genuine_counted.is_empty(), "{text}");
     assert!(report.unrecorded.is_empty(), "{text}");
-    assert!(report.review_rate() <= 0.01, "{text}");
+    assert!(report.review_rate() <= 0.005, "{text}");
     assert!(report.passes(), "{text}");
 }

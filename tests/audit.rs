@@ -220,6 +220,7 @@ fn edited_decisions_voids_meeting_serials_and_deleted_sheets_are_each_reported()
             count: 6,
             faults: FaultLevel::None,
             missing_stamp: 1,
+            dpi: None,
             ..SimOptions::default()
         },
     );

@@ -32,6 +32,7 @@ fn every_file_gets_an_outcome_and_a_rescan_changes_nothing() {
         foreign: 1,
         duplicates: 1,
         missing_stamp: 1,
+        dpi: None,
     };
     let (vote_dir, scans) = vote_with_box(&sb, &opts);
     let t = truth(&scans);

@@ -51,6 +51,7 @@ fn every_kind_of_sheet_is_written_and_listed_in_order() {
         foreign: 1,
         duplicates: 1,
         missing_stamp: 1,
+        dpi: None,
     };
     let summary = simulate(&vote, &out, &opts).unwrap();
     // The sheet without a stamp is one of the four printed ones.
@@ -334,6 +335,7 @@ fn asking_for_more_sheets_than_printed_says_how_many_and_what_to_do() {
         &SimOptions {
             count: 2,
             missing_stamp: 3,
+            dpi: None,
             ..SimOptions::default()
         },
     )
@@ -348,6 +350,7 @@ fn asking_for_more_sheets_than_printed_says_how_many_and_what_to_do() {
         &SimOptions {
             count: 1,
             missing_stamp: 1,
+            dpi: None,
             duplicates: 1,
             ..SimOptions::default()
         },

@@ -63,6 +63,7 @@ fn the_tally_equals_the_truth_after_review() {
         foreign: 1,
         duplicates: 1,
         missing_stamp: 1,
+        dpi: None,
     };
     simulate(&Vote::open(&vote_dir).unwrap(), &scans, &opts).unwrap();
     let truth = truth_of(&scans);

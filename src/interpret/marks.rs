@@ -5,7 +5,9 @@ use image::GrayImage;
 
 use super::printed::PrintedName;
 use super::register::Registration;
-use crate::form::MarkThresholds;
+use super::streaks::ScannerLines;
+use super::strokes::{BoxStroke, box_stroke};
+use crate::form::{MarkThresholds, ReadingProfile};
 use crate::layout::{BOX_MM, PointMm, RULE_MM, RectMm, RowLayout};
 use crate::record::{RowReading, RowVerdict};
 
@@ -18,6 +20,8 @@ const NOISE_FLOOR: f64 = 0.10;
 pub const STRIKE_DEFINITE: f64 = 0.50;
 /// Between this and `STRIKE_DEFINITE` a person decides.
 pub const STRIKE_MARGINAL: f64 = 0.20;
+/// Profile 1: darkness from which a sample of the name cell holds added ink.
+const STRIKE_INK_V1: f64 = 0.4;
 /// Share of the stamp zone that must carry ink for the stamp to be there.
 pub const STAMP_MIN_COVER: f64 = 0.04;
 
@@ -135,7 +139,8 @@ const RULE_CLEARANCE_MM: f64 = 0.9;
 
 /// Crossing-out evidence for a printed name: the largest share of the name over which one
 /// straight line (within ±8° of horizontal, its middle at the height of the capitals, ink within
-/// ±0.36 mm of it: a pen wobbles) runs in ink that the ballot did not print. Where the line's band
+/// ±0.36 mm of it: a pen wobbles) runs in ink that the ballot did not print (a sample at least
+/// `ink_level` dark; pixels under a scanner line count as neither). Where the line's band
 /// touches a printed letter (`printed`, dilated) nothing can be told, and that column is not
 /// counted either way; the share is of the columns where the band is clear of print, and never
 /// of fewer than a quarter of the name, so a few columns cannot make a crossing on their own.
@@ -146,14 +151,16 @@ pub fn strike_score(
     name: &RectMm,
     cell: &RectMm,
     printed: &PrintedName,
-) -> f64 {
+    lines: &ScannerLines,
+    ink_level: f64,
+) -> Strike {
     let step = step_mm(reg, name.center()).max(0.15);
     let xs: Vec<f64> = (0..)
         .map(|i| name.x_mm + 0.3 + i as f64 * step)
         .take_while(|&x| x <= name.right() - 0.3)
         .collect();
     if xs.is_empty() {
-        return 0.0;
+        return Strike::default();
     }
     // A grid covering the name, with a margin for slanted lines, but clear of the row's rules (a
     // rule runs the whole width: it would look like a perfect crossing line).
@@ -171,18 +178,36 @@ pub fn strike_score(
     let (rows, cols) = (ys.len() as i64, xs.len());
     let mut added = vec![false; ys.len() * cols];
     let mut printed_at = vec![false; ys.len() * cols];
+    // Grid rows mostly under a scanner line: a crossing line there could not be seen.
+    let mut lined_rows = vec![false; ys.len()];
     for (r, &y) in ys.iter().enumerate() {
+        let mut hidden = 0;
         for (i, &x) in xs.iter().enumerate() {
             let p = PointMm { x, y };
-            if printed.printed(p) {
+            if lines.hides(reg.transform.map(p)) {
+                // Unknown: neither ink nor paper, like the ballot's own print.
                 printed_at[r * cols + i] = true;
-            } else if reg.darkness(img, p) > 0.4 {
+                hidden += 1;
+            } else if printed.printed(p) {
+                printed_at[r * cols + i] = true;
+            } else if reg.darkness(img, p) > ink_level {
                 added[r * cols + i] = true;
             }
         }
+        lined_rows[r] = hidden * 2 >= cols;
     }
+    let (body_top, baseline) = printed.body();
+    // A crossing line's middle lies between the capitals' top and the baseline.
+    let hidden_line = ys
+        .iter()
+        .zip(&lined_rows)
+        .any(|(&y, &l)| l && y >= body_top - 0.5 && y <= baseline + 0.5);
     if !added.contains(&true) {
-        return 0.0; // no ink the ballot did not print: no line can score (the usual case)
+        // No ink the ballot did not print: no line can score (the usual case).
+        return Strike {
+            score: 0.0,
+            hidden_line,
+        };
     }
     let band_rows = (rows + 2 * BAND) as usize;
     let mut hit_band = vec![false; band_rows * cols];
@@ -199,7 +224,6 @@ pub fn strike_score(
     }
     let width = name.w_mm;
     let floor = xs.len().div_ceil(4);
-    let (body_top, baseline) = printed.body();
     let mut best = 0.0f64;
     for slope_deg in (-8..=8).map(|d| d as f64) {
         let slope = slope_deg.to_radians().tan();
@@ -225,7 +249,19 @@ pub fn strike_score(
             y0 += 0.12;
         }
     }
-    best
+    Strike {
+        score: best,
+        hidden_line,
+    }
+}
+
+/// Crossing-out evidence for a name.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Strike {
+    /// The largest share of the name one straight line of added ink covers, 0..1.
+    pub score: f64,
+    /// A scanner line runs along the name where a crossing line would: it could hide one.
+    pub hidden_line: bool,
 }
 
 /// `v.round()` as an integer (halves away from zero) without the libm call, which dominated
@@ -288,30 +324,74 @@ pub fn decide_row(
         scores,
         strike,
         traces,
+        tones: [0.0; 3],
+        scanner_line: false,
+        runs_on: [false; 3],
+        spans: [false; 3],
+        cores: [0.0; 3],
     }
 }
 
-/// Reads every row of a registered sheet.
+/// Reads every row of a registered sheet with the thresholds' reading profile. `lines` are the
+/// scanner's lines down the image (profile 2; profile 1 never looks for them).
 pub fn read_rows(
     img: &GrayImage,
     reg: &Registration,
     rows: &[RowLayout],
     t: &MarkThresholds,
+    lines: &ScannerLines,
 ) -> Vec<RowReading> {
+    let profile = t.reading_profile();
+    let none = ScannerLines::none();
     rows.iter()
         .map(|row| {
-            let ink = [0, 1, 2].map(|k| box_ink(img, reg, &row.boxes[k]));
-            let scores = ink.map(|b| round_score(b.score));
-            let traces = ink.map(|b| round_score(b.trace_mm));
             let printed = PrintedName::of_row(row);
-            let strike = round_score(strike_score(
+            let lines = if profile == ReadingProfile::V1 {
+                &none
+            } else {
+                lines
+            };
+            let ink_level = match profile {
+                ReadingProfile::V1 => STRIKE_INK_V1,
+                ReadingProfile::V2 => super::profile2::STRIKE_INK,
+            };
+            let strike = strike_score(
                 img,
                 reg,
                 &row.name_rect,
                 &row.row_rect,
                 &printed,
-            ));
-            decide_row(row.subject, scores, traces, strike, t)
+                lines,
+                ink_level,
+            );
+            match profile {
+                ReadingProfile::V1 => {
+                    let ink = [0, 1, 2].map(|k| box_ink(img, reg, &row.boxes[k]));
+                    let scores = ink.map(|b| round_score(b.score));
+                    let traces = ink.map(|b| round_score(b.trace_mm));
+                    decide_row(row.subject, scores, traces, round_score(strike.score), t)
+                }
+                ReadingProfile::V2 => {
+                    let boxes = [0, 1, 2].map(|k| {
+                        let b = &row.boxes[k];
+                        let s = box_stroke(img, reg, lines, b, &scored_area(b), &row.row_rect);
+                        BoxStroke {
+                            score: round_score(s.score),
+                            trace_mm: round_score(s.trace_mm),
+                            tone: round_score(s.tone),
+                            hidden: round_score(s.hidden),
+                            runs_on: s.runs_on,
+                            spans: s.spans,
+                            core_mm: round_score(s.core_mm),
+                        }
+                    });
+                    let strike = Strike {
+                        score: round_score(strike.score),
+                        ..strike
+                    };
+                    super::profile2::decide_row(row.subject, boxes, strike, t)
+                }
+            }
         })
         .collect()
 }

@@ -19,7 +19,7 @@ pub enum BadInput {
     TextAsPng,
     /// A PNG whose header claims 100000×100000 pixels: error, `image_too_large`.
     GiantHeader,
-    /// A blank sheet: review, `registration_failed`.
+    /// A blank sheet (the back side a duplex scan writes): `blank`.
     Blank,
     /// A page of some other document: review, `registration_failed`.
     OtherDocument,
@@ -38,14 +38,15 @@ impl BadInput {
         BadInput::HalfScale,
     ];
 
-    pub fn expect(self) -> (Outcome, Reason) {
+    pub fn expect(self) -> (Outcome, Option<Reason>) {
         match self {
             BadInput::Empty | BadInput::Truncated | BadInput::TextAsPng => {
-                (Outcome::Error, Reason::NotAnImage)
+                (Outcome::Error, Some(Reason::NotAnImage))
             }
-            BadInput::GiantHeader => (Outcome::Error, Reason::ImageTooLarge),
-            BadInput::Blank | BadInput::OtherDocument | BadInput::HalfScale => {
-                (Outcome::Review, Reason::RegistrationFailed)
+            BadInput::GiantHeader => (Outcome::Error, Some(Reason::ImageTooLarge)),
+            BadInput::Blank => (Outcome::Blank, None),
+            BadInput::OtherDocument | BadInput::HalfScale => {
+                (Outcome::Review, Some(Reason::RegistrationFailed))
             }
         }
     }

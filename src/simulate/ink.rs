@@ -22,36 +22,81 @@ pub struct Ink {
     pub grain: f32,
 }
 
-impl Ink {
-    /// A ballpoint or gel pen: blue (most often), black or dark red.
-    pub fn pen(rng: &mut SimRng) -> Ink {
-        let base: [f32; 3] = match rng.weighted(&[0.55, 0.33, 0.12]) {
-            0 => *rng.pick(&[[0.10, 0.16, 0.55], [0.14, 0.22, 0.66], [0.06, 0.10, 0.42]]),
-            1 => *rng.pick(&[[0.10, 0.10, 0.12], [0.16, 0.16, 0.18], [0.06, 0.06, 0.08]]),
-            _ => *rng.pick(&[[0.52, 0.08, 0.12], [0.45, 0.06, 0.16]]),
+/// What people mark a ballot with. The figures (line widths, tones) are in `voter.rs`'s header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Instrument {
+    Ballpoint,
+    Gel,
+    FeltTip,
+    /// HB to 2B at ordinary pressure.
+    Pencil,
+    /// A hard pencil, or any pencil barely pressed: the light end, which may go to a person.
+    LightPencil,
+}
+
+impl Instrument {
+    pub fn name(self) -> &'static str {
+        match self {
+            Instrument::Ballpoint => "ballpoint",
+            Instrument::Gel => "gel",
+            Instrument::FeltTip => "felt_tip",
+            Instrument::Pencil => "pencil",
+            Instrument::LightPencil => "light_pencil",
+        }
+    }
+
+    /// The width of the line it leaves, mm.
+    pub fn line_width(self, rng: &mut SimRng) -> f64 {
+        match self {
+            Instrument::Ballpoint => rng.range(0.3, 0.5),
+            Instrument::Gel => rng.range(0.4, 0.7),
+            Instrument::FeltTip => rng.range(0.6, 1.2),
+            Instrument::Pencil | Instrument::LightPencil => rng.range(0.3, 0.7),
+        }
+    }
+
+    /// Its ink: a colour and a strength drawn from the instrument's range.
+    pub fn ink(self, rng: &mut SimRng) -> Ink {
+        let pen_colour = |rng: &mut SimRng, weights: &[f64; 3]| -> [f32; 3] {
+            match rng.weighted(weights) {
+                // Blue: a colour scan turns it into grey 45–90, lighter than black.
+                0 => *rng.pick(&[[0.10, 0.16, 0.55], [0.14, 0.22, 0.66], [0.20, 0.30, 0.75]]),
+                1 => *rng.pick(&[[0.10, 0.10, 0.12], [0.16, 0.16, 0.18], [0.06, 0.06, 0.08]]),
+                // Red: grey 55–75 in a colour scan's luminance.
+                _ => *rng.pick(&[[0.52, 0.08, 0.12], [0.62, 0.12, 0.16]]),
+            }
         };
-        let jitter = rng.sym(0.03) as f32;
-        Ink {
-            rgb: base.map(|c| (c + jitter).clamp(0.02, 1.0)),
-            opacity: rng.range(0.86, 1.0) as f32,
-            grain: rng.range(0.0, 0.12) as f32,
+        let grey = |g: f64| {
+            let g = g as f32 / 255.0;
+            [g, g, g * 1.01]
+        };
+        match self {
+            Instrument::Ballpoint => Ink {
+                rgb: pen_colour(rng, &[0.55, 0.30, 0.15]),
+                opacity: rng.range(0.75, 1.0) as f32,
+                grain: rng.range(0.0, 0.2) as f32,
+            },
+            Instrument::Gel => Ink {
+                rgb: pen_colour(rng, &[0.5, 0.45, 0.05]),
+                opacity: rng.range(0.85, 1.0) as f32,
+                grain: rng.range(0.0, 0.08) as f32,
+            },
+            Instrument::FeltTip => Ink {
+                rgb: pen_colour(rng, &[0.4, 0.5, 0.1]),
+                opacity: rng.range(0.8, 1.0) as f32,
+                grain: rng.range(0.0, 0.1) as f32,
+            },
+            Instrument::Pencil => Ink {
+                rgb: grey(rng.range(90.0, 170.0)),
+                opacity: rng.range(0.85, 1.0) as f32,
+                grain: rng.range(0.3, 0.55) as f32,
+            },
+            Instrument::LightPencil => Ink {
+                rgb: grey(rng.range(170.0, 215.0)),
+                opacity: rng.range(0.85, 1.0) as f32,
+                grain: rng.range(0.45, 0.65) as f32,
+            },
         }
-    }
-
-    /// A light pencil: grey 150–220 where the stroke is solid (a hard pencil barely pressed is
-    /// the light end), patchy elsewhere.
-    pub fn pencil(rng: &mut SimRng) -> Ink {
-        let g = rng.range(150.0, 220.0) as f32 / 255.0;
-        Ink {
-            rgb: [g, g, g * 1.01],
-            opacity: rng.range(0.85, 1.0) as f32,
-            grain: rng.range(0.45, 0.65) as f32,
-        }
-    }
-
-    /// Luminance of a full-strength stroke, 0..1.
-    pub fn luma(&self) -> f32 {
-        0.299 * self.rgb[0] + 0.587 * self.rgb[1] + 0.114 * self.rgb[2]
     }
 }
 
@@ -61,6 +106,54 @@ pub struct Stroke {
     pub points: Vec<PointMm>,
     pub width_mm: f64,
     pub ink: Ink,
+    /// How hard the hand pressed at each point, 0..1 (empty: evenly, at full strength). A
+    /// ballpoint skips and fades where the hand eases off; a pencil greys out.
+    pub pressure: Vec<f32>,
+}
+
+impl Stroke {
+    /// An evenly pressed stroke.
+    pub fn even(points: Vec<PointMm>, width_mm: f64, ink: Ink) -> Stroke {
+        Stroke {
+            points,
+            width_mm,
+            ink,
+            pressure: Vec::new(),
+        }
+    }
+
+    /// Pressure along the stroke: it eases in and out at the ends (by up to `ease`) and wanders
+    /// slowly along the way (by up to `wander`), as a hand does.
+    pub fn with_pressure(mut self, rng: &mut SimRng, ease: f64, wander: f64) -> Stroke {
+        let n = self.points.len();
+        if n < 2 {
+            return self;
+        }
+        let (phase, freq) = (rng.range(0.0, std::f64::consts::TAU), rng.range(0.3, 1.1));
+        let (start, end) = (rng.range(0.0, ease), rng.range(0.0, ease));
+        let mut along = 0.0;
+        let total: f64 = self
+            .points
+            .windows(2)
+            .map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y))
+            .sum::<f64>()
+            .max(1e-9);
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            if i > 0 {
+                let (a, b) = (self.points[i - 1], self.points[i]);
+                along += (b.x - a.x).hypot(b.y - a.y);
+            }
+            let t = along / total;
+            // The first and last 20 % of the stroke ease in and out.
+            let ease_in = start * (1.0 - (t / 0.2).min(1.0));
+            let ease_out = end * (1.0 - ((1.0 - t) / 0.2).min(1.0));
+            let w = wander * 0.5 * (1.0 + (freq * along + phase).sin());
+            out.push((1.0 - ease_in - ease_out - w).clamp(0.15, 1.0) as f32);
+        }
+        self.pressure = out;
+        self
+    }
 }
 
 /// A word or two written by hand, set in the ballot font, slanted and jittered.
@@ -120,10 +213,12 @@ impl PxBox {
     }
 }
 
-/// Coverage (0..1) of one stroke over a box of pixels.
+/// Coverage (0..1) of one stroke over a box of pixels, and the segment nearest each pixel
+/// (for the pressure there; empty where the stroke is pressed evenly).
 struct Mask {
     area: PxBox,
     cov: Vec<f32>,
+    seg: Vec<u32>,
 }
 
 /// Rasterizes a stroke (points already in pixels) inside `clip`.
@@ -145,12 +240,13 @@ fn rasterize(points: &[(f64, f64)], radius: f64, clip: PxBox) -> Option<Mask> {
     let area = bounds.intersect(clip)?;
     let (w, h) = (area.w(), area.h());
     let mut cov = vec![0f32; w * h];
+    let mut nearest = vec![0u32; w * h];
     let segments: Vec<((f64, f64), (f64, f64))> = if points.len() == 1 {
         vec![(points[0], points[0])]
     } else {
         points.windows(2).map(|p| (p[0], p[1])).collect()
     };
-    for (a, b) in segments {
+    for (index, (a, b)) in segments.into_iter().enumerate() {
         let seg = PxBox {
             x0: (a.0.min(b.0) - pad).floor() as i64,
             y0: (a.1.min(b.1) - pad).floor() as i64,
@@ -175,14 +271,19 @@ fn rasterize(points: &[(f64, f64)], radius: f64, clip: PxBox) -> Option<Mask> {
                 let (qx, qy) = (a.0 + t * dx - px, a.1 + t * dy - py);
                 let d = (qx * qx + qy * qy).sqrt();
                 let c = (radius + 0.5 - d).clamp(0.0, 1.0) as f32;
-                let cell = &mut cov[row + (x - area.x0) as usize];
-                if c > *cell {
-                    *cell = c;
+                let at = row + (x - area.x0) as usize;
+                if c > cov[at] {
+                    cov[at] = c;
+                    nearest[at] = index as u32;
                 }
             }
         }
     }
-    Some(Mask { area, cov })
+    Some(Mask {
+        area,
+        cov,
+        seg: nearest,
+    })
 }
 
 /// A rendered page and its scale, ready for ink.
@@ -216,12 +317,13 @@ impl Paper<'_> {
         }
         let radius = (stroke.width_mm * self.px_per_mm / 2.0).max(0.45);
         if let Some(mask) = rasterize(&pts, radius, self.whole()) {
-            self.lay(&mask, stroke.ink);
+            self.lay(&mask, stroke.ink, &stroke.pressure);
         }
     }
 
-    /// Multiplies the paper by the ink where the mask covers it.
-    fn lay(&mut self, mask: &Mask, ink: Ink) {
+    /// Multiplies the paper by the ink where the mask covers it, as hard as the hand pressed
+    /// on the nearest segment (`pressure` per point; empty: evenly).
+    fn lay(&mut self, mask: &Mask, ink: Ink, pressure: &[f32]) {
         let w = mask.area.w();
         let seed = self.grain_seed;
         let width = self.img.width() as usize;
@@ -234,6 +336,11 @@ impl Paper<'_> {
                 }
                 let x = mask.area.x0 + i as i64;
                 let mut a = m * ink.opacity;
+                if !pressure.is_empty() {
+                    let k = mask.seg[(y - mask.area.y0) as usize * w + i] as usize;
+                    let next = (k + 1).min(pressure.len() - 1);
+                    a *= 0.5 * (pressure[k.min(next)] + pressure[next]);
+                }
                 if ink.grain > 0.0 {
                     let u = (hash2(seed, x, y) >> 40) as f32 / (1u64 << 24) as f32;
                     a *= 1.0 - ink.grain * u;
@@ -340,6 +447,7 @@ impl Paper<'_> {
         let mut mask = Mask {
             area: clipped,
             cov: vec![0f32; clipped.w() * clipped.h()],
+            seg: Vec::new(),
         };
         for y in clipped.y0..clipped.y1 {
             for x in clipped.x0..clipped.x1 {
@@ -348,47 +456,8 @@ impl Paper<'_> {
                     cov[src];
             }
         }
-        self.lay(&mask, hw.ink);
+        self.lay(&mask, hw.ink, &[]);
     }
-}
-
-/// The share of a rectangle's pixels that a set of strokes darkens below grey 160, measured at
-/// `px_per_mm`: how much of a box's inside a mark covers, as a scanner would see it on a clean scan.
-pub fn dark_share(strokes: &[Stroke], r: RectMm, px_per_mm: f64) -> f64 {
-    let clip = PxBox {
-        x0: (r.x_mm * px_per_mm).ceil() as i64,
-        y0: (r.y_mm * px_per_mm).ceil() as i64,
-        x1: (r.right() * px_per_mm).floor() as i64,
-        y1: (r.bottom() * px_per_mm).floor() as i64,
-    };
-    if clip.x0 >= clip.x1 || clip.y0 >= clip.y1 {
-        return 0.0;
-    }
-    let mut transmit = vec![1f32; clip.w() * clip.h()];
-    for s in strokes {
-        let pts: Vec<(f64, f64)> = s
-            .points
-            .iter()
-            .map(|p| (p.x * px_per_mm, p.y * px_per_mm))
-            .collect();
-        if pts.is_empty() {
-            continue;
-        }
-        let radius = (s.width_mm * px_per_mm / 2.0).max(0.45);
-        let Some(m) = rasterize(&pts, radius, clip) else {
-            continue;
-        };
-        let darkening = s.ink.opacity * (1.0 - s.ink.luma());
-        for y in m.area.y0..m.area.y1 {
-            for x in m.area.x0..m.area.x1 {
-                let c = m.cov[(y - m.area.y0) as usize * m.area.w() + (x - m.area.x0) as usize];
-                transmit[(y - clip.y0) as usize * clip.w() + (x - clip.x0) as usize] *=
-                    1.0 - c * darkening;
-            }
-        }
-    }
-    let dark = transmit.iter().filter(|&&t| t < 160.0 / 255.0).count();
-    dark as f64 / transmit.len() as f64
 }
 
 #[cfg(test)]
@@ -408,16 +477,41 @@ mod tests {
             opacity: 1.0,
             grain: 0.0,
         };
-        let s = Stroke {
-            points: vec![PointMm { x: 2.0, y: 5.0 }, PointMm { x: 18.0, y: 5.0 }],
-            width_mm: 0.6,
+        let s = Stroke::even(
+            vec![PointMm { x: 2.0, y: 5.0 }, PointMm { x: 18.0, y: 5.0 }],
+            0.6,
             ink,
-        };
+        );
         paper.draw(&s);
         assert!(img.get_pixel(100, 50)[0] < 40);
         assert_eq!(img.get_pixel(100, 20)[0], 255);
         assert_eq!(img.get_pixel(5, 50)[0], 255);
-        let share = dark_share(&[s], RectMm::new(2.0, 2.0, 16.0, 6.0), 10.0);
-        assert!((0.08..0.14).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn a_hand_easing_off_leaves_a_lighter_line() {
+        let mut img = RgbImage::from_pixel(200, 100, image::Rgb([255, 255, 255]));
+        let mut paper = Paper {
+            img: &mut img,
+            px_per_mm: 10.0,
+            grain_seed: 1,
+        };
+        let ink = Ink {
+            rgb: [0.1, 0.1, 0.1],
+            opacity: 1.0,
+            grain: 0.0,
+        };
+        let points: Vec<PointMm> = (0..=16)
+            .map(|i| PointMm {
+                x: 2.0 + i as f64,
+                y: 5.0,
+            })
+            .collect();
+        let mut s = Stroke::even(points, 0.6, ink);
+        // Full pressure on the left half, a fifth of it on the right.
+        s.pressure = (0..=16).map(|i| if i < 8 { 1.0 } else { 0.2 }).collect();
+        paper.draw(&s);
+        let (left, right) = (img.get_pixel(40, 50)[0], img.get_pixel(160, 50)[0]);
+        assert!(left < 50 && right > 180, "{left} {right}");
     }
 }

@@ -90,6 +90,9 @@ pub struct SimOptions {
     pub duplicates: usize,
     /// How many of the `count` sheets have their stamp whited out.
     pub missing_stamp: usize,
+    /// Every sheet scanned at this resolution, whatever its fault level draws (for calibration
+    /// at 150, 200 and 300 dpi); `None` lets each sheet draw its own.
+    pub dpi: Option<u32>,
 }
 
 impl Default for SimOptions {
@@ -103,6 +106,7 @@ impl Default for SimOptions {
             foreign: 0,
             duplicates: 0,
             missing_stamp: 0,
+            dpi: None,
         }
     }
 }
@@ -344,6 +348,7 @@ pub fn simulate(vote: &Vote, out: &Path, opts: &SimOptions) -> Result<SimSummary
         out,
         seed: opts.seed,
         faults: opts.faults,
+        dpi: opts.dpi,
         digits,
     };
     let sheets = jobs
@@ -414,6 +419,7 @@ mod tests {
             forged: 2,
             foreign: 2,
             missing_stamp: 1,
+            dpi: None,
             include_bad_inputs: true,
             ..opts(4)
         };

@@ -1,8 +1,16 @@
 //! The scanner and the copier: what happens to a marked page between the ballot box and the file.
 //!
 //! A scan puts the page on a bed bigger than A4 in one projective warp (skew, scale, offset and a
-//! little perspective together, bilinear), then blurs, adds sensor noise and dust, turns the
-//! image by quarter turns when the sheet went in sideways or upside down, and encodes it.
+//! little perspective together, bilinear), lays hairs and fibres from the glass on it, blurs,
+//! adds dust, turns the image by quarter turns when the sheet went in sideways or upside down,
+//! draws the streaks of a dirty glass along the feed (down the image, whatever way the sheet
+//! went in), adds sensor noise, and encodes it.
+//!
+//! Streaks: a speck stuck on the scan line of a sheet-fed scanner darkens one line of sensor
+//! pixels for the whole feed, so the image gets a straight line of even width and tone from top
+//! to bottom: 1–6 px wide, grey 40–200 over white paper (it multiplies what is under it), one to
+//! three of them. Hairs and fibres: 0.05–0.12 mm thick (a human hair is 50–100 µm), 3–25 mm
+//! long, gently curved, grey 40–150, anywhere on the glass, boxes included.
 
 use std::io::Cursor;
 
@@ -59,11 +67,21 @@ pub struct Setup {
     /// Uneven lamp: darkening `strength` at the far edge, along x (`true`) or y, from the
     /// start (`false`) or the end (`true`).
     falloff: Option<(bool, bool, f64)>,
+    /// Streaks down the final image: (column as a share of the width, width px, grey on white).
+    streaks: Vec<(f64, u32, u8)>,
+    /// Hairs and fibres on the glass.
+    hairs: usize,
 }
 
 impl Setup {
     pub fn dpi(&self) -> f64 {
         self.faults.dpi as f64
+    }
+
+    /// Scans at `dpi` instead of the drawn resolution; the blur keeps its size on the page.
+    pub fn set_dpi(&mut self, dpi: u32) {
+        self.faults.blur_sigma *= dpi as f64 / self.faults.dpi as f64;
+        self.faults.dpi = dpi;
     }
 
     /// Draws the scan settings of a level.
@@ -80,6 +98,15 @@ impl Setup {
         let mut dust = 0;
         let mut contrast = None;
         let mut falloff = None;
+        let mut streaks = Vec::new();
+        let mut hairs = 0;
+        let streak = |rng: &mut SimRng| -> (f64, u32, u8) {
+            (
+                rng.range(0.02, 0.98),
+                rng.int(1, 6) as u32,
+                rng.int(40, 200) as u8,
+            )
+        };
         let white_bed = |rng: &mut SimRng| {
             let v = rng.range(232.0, 252.0);
             [v, v - rng.range(0.0, 4.0), v - rng.range(0.0, 6.0)].map(|c| c as u8)
@@ -106,6 +133,12 @@ impl Setup {
                 } else {
                     dark_bed(rng)
                 };
+                if rng.chance(0.08) {
+                    streaks.push(streak(rng));
+                }
+                if rng.chance(0.1) {
+                    hairs = rng.int(1, 2) as usize;
+                }
             }
             Level::Harsh => {
                 f.dpi = *rng.pick(&[150, 200, 240, 300]);
@@ -145,6 +178,14 @@ impl Setup {
                 if rng.chance(0.5) {
                     falloff = Some((rng.chance(0.5), rng.chance(0.5), rng.range(0.03, 0.10)));
                 }
+                if rng.chance(0.25) {
+                    for _ in 0..[1, 2, 3][rng.weighted(&[0.6, 0.3, 0.1])] {
+                        streaks.push(streak(rng));
+                    }
+                }
+                if rng.chance(0.3) {
+                    hairs = rng.int(1, 4) as usize;
+                }
             }
         }
         Setup {
@@ -155,6 +196,8 @@ impl Setup {
             dust,
             contrast,
             falloff,
+            streaks,
+            hairs,
         }
     }
 
@@ -169,6 +212,12 @@ impl Setup {
         }
         if self.dust > 0 {
             v.push(format!("dust:{}", self.dust));
+        }
+        for &(at, w, grey) in &self.streaks {
+            v.push(format!("streak:{:.3}:{w}px:{grey}", at));
+        }
+        if self.hairs > 0 {
+            v.push(format!("hairs:{}", self.hairs));
         }
         v
     }
@@ -196,6 +245,9 @@ impl Setup {
             DynamicImage::ImageRgb8(c) => c.as_mut(),
             _ => unreachable!("scans are grey or RGB"),
         };
+        for _ in 0..self.hairs {
+            add_hair(buf, w, h, channels, self.dpi(), rng);
+        }
         if self.faults.blur_sigma > 0.05 {
             blur(buf, w, h, channels, self.faults.blur_sigma);
         }
@@ -225,15 +277,25 @@ impl Setup {
         if self.dust > 0 {
             add_dust(buf, w, h, channels, self.dust, self.dpi(), rng);
         }
-        if self.faults.noise > 0.05 {
-            add_noise(buf, w * channels, self.faults.noise, rng);
-        }
-        match self.faults.quarter_turns % 4 {
+        let mut img = match self.faults.quarter_turns % 4 {
             1 => img.rotate90(),
             2 => img.rotate180(),
             3 => img.rotate270(),
             _ => img,
+        };
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let buf: &mut [u8] = match &mut img {
+            DynamicImage::ImageLuma8(g) => g.as_mut(),
+            DynamicImage::ImageRgb8(c) => c.as_mut(),
+            _ => unreachable!("scans are grey or RGB"),
+        };
+        for &(at, width, grey) in &self.streaks {
+            add_streak(buf, w, h, channels, at, width, grey);
         }
+        if self.faults.noise > 0.05 {
+            add_noise(buf, w * channels, self.faults.noise, rng);
+        }
+        img
     }
 
     /// The one geometric step: page pixels to bed pixels, skew, scale, offset and perspective
@@ -371,6 +433,62 @@ fn add_dust(
                 }
             }
         }
+    }
+}
+
+/// A streak down the whole image: columns from `at` × width, `width` px wide, multiplied by
+/// `grey`/255, with a half-strength pixel either side where the speck's shadow is soft.
+fn add_streak(buf: &mut [u8], w: usize, h: usize, ch: usize, at: f64, width: u32, grey: u8) {
+    let x0 = ((at * w as f64) as usize).min(w.saturating_sub(1));
+    let full = grey as u32;
+    let half = (255 + grey as u32) / 2;
+    let cols = (x0.saturating_sub(1)..(x0 + width as usize + 1).min(w)).map(|x| {
+        let edge = x + 1 == x0 || x == x0 + width as usize;
+        (x, if edge { half } else { full })
+    });
+    let cols: Vec<(usize, u32)> = cols.collect();
+    for y in 0..h {
+        for &(x, g) in &cols {
+            for c in 0..ch {
+                let p = &mut buf[(y * w + x) * ch + c];
+                *p = ((*p as u32 * g + 127) / 255) as u8;
+            }
+        }
+    }
+}
+
+/// A hair or fibre on the glass: a gently curved dark line, 0.05–0.12 mm thick, 3–25 mm long.
+fn add_hair(buf: &mut [u8], w: usize, h: usize, ch: usize, dpi: f64, rng: &mut SimRng) {
+    let k = dpi / 25.4;
+    let len = rng.range(3.0, 25.0) * k;
+    let radius = rng.range(0.025, 0.06) * k;
+    let grey = rng.range(40.0, 150.0);
+    let (mut x, mut y) = (rng.range(0.0, w as f64), rng.range(0.0, h as f64));
+    let mut a = rng.range(0.0, std::f64::consts::TAU);
+    let bend = rng.sym(0.08);
+    let step = 0.5;
+    let mut s = 0.0;
+    while s < len {
+        // Coverage of the pixels around the point: a disc of `radius`, anti-aliased.
+        let r = radius + 1.0;
+        for py in (y - r).floor().max(0.0) as usize..((y + r).ceil() as usize).min(h) {
+            for px in (x - r).floor().max(0.0) as usize..((x + r).ceil() as usize).min(w) {
+                let d = (px as f64 + 0.5 - x).hypot(py as f64 + 0.5 - y);
+                let cover = (radius + 0.5 - d).clamp(0.0, 1.0);
+                if cover <= 0.0 {
+                    continue;
+                }
+                for c in 0..ch {
+                    let p = &mut buf[(py * w + px) * ch + c];
+                    let v = *p as f64 * (1.0 - cover * (1.0 - grey / 255.0));
+                    *p = (*p).min(v.round() as u8);
+                }
+            }
+        }
+        x += step * a.cos();
+        y += step * a.sin();
+        a += bend * step / k * 2.0;
+        s += step;
     }
 }
 

@@ -134,6 +134,18 @@ pub fn cross(rng: &mut SimRng, e: f64) -> Vec<Path> {
     vec![first, second]
 }
 
+/// A slash: one bowed diagonal of half-width `e`, rising or falling, steep or flat.
+pub fn slash(rng: &mut SimRng, e: f64) -> Vec<Path> {
+    let ey = e * rng.range(0.6, 1.2);
+    let rising = rng.chance(0.7);
+    let (a, b) = if rising {
+        ((-e, ey), (e, -ey))
+    } else {
+        ((-e, -ey), (e, ey))
+    };
+    vec![bowed_line(rng, a, b, 0.2)]
+}
+
 /// A tick: a short stroke down, a long one up to the right, in one movement.
 pub fn tick(rng: &mut SimRng, e: f64) -> Vec<Path> {
     let start = (-e * rng.range(0.8, 1.0), -e * rng.range(-0.1, 0.25));

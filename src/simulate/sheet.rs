@@ -62,6 +62,7 @@ pub(super) struct Ctx<'a> {
     pub out: &'a Path,
     pub seed: u64,
     pub faults: FaultLevel,
+    pub dpi: Option<u32>,
     pub digits: usize,
 }
 
@@ -136,6 +137,9 @@ pub(super) fn make_sheet(ctx: &Ctx, index: usize, job: Job) -> Result<TruthSheet
     let mut scan_rng = SimRng::derived(seed, STREAM_SCAN, index as u64);
     let mut paper_rng = SimRng::derived(seed, STREAM_PAPER, index as u64);
     let mut setup = Setup::draw(level_of(ctx.faults, &mut scan_rng), &mut scan_rng);
+    if let Some(dpi) = ctx.dpi {
+        setup.set_dpi(dpi);
+    }
     let dpi = setup.dpi();
     let k = dpi / 25.4;
     let stem = format!("sheet-{:0width$}", index + 1, width = ctx.digits);
@@ -153,7 +157,7 @@ pub(super) fn make_sheet(ctx: &Ctx, index: usize, job: Job) -> Result<TruthSheet
                 serial: None,
                 kind: SheetKind::BadInput,
                 expect,
-                expect_reason: Some(reason),
+                expect_reason: reason,
                 rows: Vec::new(),
                 clear: true,
                 faults: setup.faults.clone(),

@@ -53,12 +53,16 @@ pub struct TruthRow {
     pub verdict: RowVerdict,
     /// The marked level when the verdict is `valid`.
     pub choice: Option<usize>,
-    /// The mark is light pencil: a scanner may count it or ask a person.
+    /// The row's marks are light pencil: a scanner may count them or ask a person.
     pub faint: bool,
-    /// How: `x`, `tick`, `fill`, `scribble`, `circle`, `dot`, `pencil`, `none`; several marks
+    /// How: `x`, `tick`, `slash`, `fill`, `scribble`, `circle`, `dot`, `none`; several marks
     /// joined by `+`; `strike`, `double_strike`, `wavy_strike` (maybe `+` a mark) for a name
     /// crossed out.
     pub style: String,
+    /// What each box holds: `""` when the voter left it empty, else `<instrument>:<shape>`
+    /// (`ballpoint:x`, `light_pencil:tick`, …). Empty for truth files made before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boxes: Vec<String>,
 }
 
 /// What the simulated scanner did to a sheet.

@@ -1,27 +1,49 @@
 //! The voter: what one person writes on one ballot, and what it means for each row.
 //!
-//! A voter has a hand that stays the same over the sheet (one pen, a favourite way of marking,
-//! a usual size and lean) and varies from row to row around it. Each row gets one of: a single
-//! mark, a faint pencil mark, nothing, two or three marks, or a line through the name. Some
-//! voters also sign, write in a name, doodle or tick beside a box; that ink is kept out of every
-//! box (by at least 2 mm) and out of the name cells, so it never changes a row's truth.
+//! A voter has a hand that stays the same over the sheet (one instrument, a favourite way of
+//! marking, a usual size and lean) and varies from row to row around it. Each row gets one of: a
+//! single mark, nothing, two or three marks, or a line through the name. Some voters also sign,
+//! write in a name, doodle or tick beside a box; that ink is kept out of every box (by at least
+//! 2 mm) and out of the name cells, so it never changes a row's truth.
+//!
+//! ## How people mark, in figures
+//!
+//! What a clear mark is comes from how people write on a form, never from what the scanner reads
+//! well: no mark is redrawn bigger or bolder because it would read poorly. The figures, and where
+//! they come from:
+//!
+//! | what | range | from |
+//! |------|-------|------|
+//! | ballpoint line | 0.3–0.5 mm | the line a 0.5–1.0 mm ball leaves (tip sizes on pen packaging; the written line is about half the ball) |
+//! | gel pen line | 0.4–0.7 mm | 0.5–0.7 mm gel tips, which write close to their tip size |
+//! | felt-tip line | 0.6–1.2 mm | fibre tips sold as 0.8–1.2 mm |
+//! | pencil line | 0.3–0.7 mm | a 0.5 mm mechanical lead to a worn wood pencil |
+//! | ink colour | blue (most), black, red | the pens handed out at a meeting; a colour scan's grey of blue and red ink is lighter than black's (grey 45–90) |
+//! | ink strength | 75–100 % (ballpoint), 85–100 % (gel, felt) | a ballpoint skips and fades; gel and felt tips lay even ink |
+//! | pencil tone (HB–2B) | grey 90–170, grain 30–55 % | graphite is patchy on paper; 2B is the dark end |
+//! | light pencil | grey 170–215, grain 45–65 % | a hard pencil (H) or any pencil barely pressed: the light end |
+//! | pressure | eases in and out by up to 40 % (pencil 60 %), wanders by up to 25 % | a hand lifts at the ends of a stroke |
+//! | mark size | 35–100 % of the 6 mm box, across | ordinary ticks and X's span about half the box; some fill it, some spill |
+//! | placement | centre up to 1.2 mm off the box's centre (σ 0.6 mm, per axis), so larger marks spill over the frame | people aim at the box, not its middle |
+//! | shapes | X 36 %, tick 30 %, slash 12 %, circle 8 %, scribble 6 %, fill 4 %, dot 4 % | what people do with "mark one box" |
+//! | instrument | ballpoint 55 %, gel 15 %, felt-tip 6 %, pencil 16 %, light pencil 8 % | pens are handed out; some bring a pencil |
+//!
+//! Every run draws from both ends of every range. A light-pencil mark makes its row `faint` (the
+//! sheet is not `clear`): the scanner may count it or ask a person, and its review rate is
+//! reported apart.
 
 use super::TruthRow;
-use super::ink::{Handwriting, Ink, Stroke, dark_share};
+use super::ink::{Handwriting, Ink, Instrument, Stroke};
 use super::rng::SimRng;
 use super::shapes::{self, Path, Place};
 use crate::layout::{BallotLayout, PointMm, RectMm};
 use crate::record::RowVerdict;
 
-/// Marks are measured at 300 dpi, whatever the dpi of the sheet's scan.
-const MEASURE_PX_PER_MM: f64 = 300.0 / 25.4;
-/// A clear mark darkens at least this share of its box's inside (the scanner's default
-/// `definite` threshold is 0.12).
-pub const CLEAR_SHARE: f64 = 0.20;
-/// The inside of a box, clear of its printed frame.
-pub const FRAME_INSET_MM: f64 = 0.6;
 /// Stray ink keeps this far from a box's frame.
 pub const STRAY_CLEARANCE_MM: f64 = 2.0;
+/// How far a mark's centre may stray from its box's centre, per axis (mm), and its spread.
+const AIM_MAX_MM: f64 = 1.2;
+const AIM_SIGMA_MM: f64 = 0.6;
 
 /// Everything written on one sheet.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +59,7 @@ pub struct Marking {
 enum Style {
     Cross,
     Tick,
+    Slash,
     Fill,
     Scribble,
     Circle,
@@ -44,20 +67,22 @@ enum Style {
 }
 
 impl Style {
-    const ALL: [Style; 6] = [
+    const ALL: [Style; 7] = [
         Style::Cross,
         Style::Tick,
+        Style::Slash,
         Style::Fill,
         Style::Scribble,
         Style::Circle,
         Style::Dot,
     ];
-    const WEIGHTS: [f64; 6] = [0.34, 0.26, 0.10, 0.10, 0.12, 0.08];
+    const WEIGHTS: [f64; 7] = [0.36, 0.30, 0.12, 0.04, 0.06, 0.08, 0.04];
 
     fn name(self) -> &'static str {
         match self {
             Style::Cross => "x",
             Style::Tick => "tick",
+            Style::Slash => "slash",
             Style::Fill => "fill",
             Style::Scribble => "scribble",
             Style::Circle => "circle",
@@ -68,23 +93,38 @@ impl Style {
 
 /// How one person writes, for the whole sheet.
 struct Hand {
+    instrument: Instrument,
     pen: Ink,
-    /// A second pen, picked up for some rows.
+    /// A second pen, picked up for some rows (never for a light pencil's sheet).
     other_pen: Option<Ink>,
     favourite: Style,
     width_mm: f64,
+    /// Usual size of a mark, as a share of the box (0.35–1.0).
     size: f64,
     lean: f64,
 }
 
 impl Hand {
-    fn new(rng: &mut SimRng) -> Hand {
+    /// `allow_light` is false for sheets whose every mark must be clear.
+    fn new(rng: &mut SimRng, allow_light: bool) -> Hand {
+        let light_w = if allow_light { 0.08 } else { 0.0 };
+        let instrument = [
+            Instrument::Ballpoint,
+            Instrument::Gel,
+            Instrument::FeltTip,
+            Instrument::Pencil,
+            Instrument::LightPencil,
+        ][rng.weighted(&[0.55, 0.15, 0.06, 0.16, light_w])];
+        let pen = instrument.ink(rng);
+        let other_pen = (instrument != Instrument::LightPencil && rng.chance(0.1))
+            .then(|| Instrument::Ballpoint.ink(rng));
         Hand {
-            pen: Ink::pen(rng),
-            other_pen: rng.chance(0.1).then(|| Ink::pen(rng)),
+            instrument,
+            pen,
+            other_pen,
             favourite: Style::ALL[rng.weighted(&Style::WEIGHTS)],
-            width_mm: rng.range(0.3, 0.9),
-            size: rng.range(0.7, 1.2),
+            width_mm: instrument.line_width(rng),
+            size: rng.range(0.35, 1.0),
             lean: rng.normal_clamped(0.08, 0.2),
         }
     }
@@ -105,7 +145,19 @@ impl Hand {
     }
 
     fn width(&self, rng: &mut SimRng) -> f64 {
-        (self.width_mm * rng.range(0.9, 1.1)).clamp(0.3, 0.9)
+        self.width_mm * rng.range(0.92, 1.08)
+    }
+
+    /// A pencil's pressure varies more than a pen's.
+    fn pressure(&self) -> (f64, f64) {
+        match self.instrument {
+            Instrument::Pencil | Instrument::LightPencil => (0.6, 0.25),
+            _ => (0.4, 0.15),
+        }
+    }
+
+    fn light(&self) -> bool {
+        self.instrument == Instrument::LightPencil
     }
 }
 
@@ -170,17 +222,14 @@ fn printed_marks(layout: &BallotLayout) -> Vec<RectMm> {
 fn strokes(place: &Place, paths: &[Path], width_mm: f64, ink: Ink) -> Vec<Stroke> {
     paths
         .iter()
-        .map(|p| Stroke {
-            points: place.path(p),
-            width_mm,
-            ink,
-        })
+        .map(|p| Stroke::even(place.path(p), width_mm, ink))
         .collect()
 }
 
-/// Marks one sheet. `allow_faint` is false for sheets that must read without a person.
+/// Marks one sheet. `allow_faint` is false for sheets that must read without a person (no
+/// light pencil on them).
 pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Marking {
-    let hand = Hand::new(rng);
+    let hand = Hand::new(rng, allow_faint);
     let cells = name_cells(layout);
     let mut m = Marking::default();
     for (i, row) in layout.rows.iter().enumerate() {
@@ -203,57 +252,48 @@ pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Ma
             Zones { rects }
         };
         let leaning = [[0.50, 0.40, 0.10], [0.35, 0.45, 0.20], [0.25, 0.40, 0.35]][i % 3];
-        let faint_w = if allow_faint { 0.05 } else { 0.0 };
-        let kind = rng.weighted(&[0.75, faint_w, 0.08, 0.07, 0.05]);
+        let kind = rng.weighted(&[0.78, 0.08, 0.08, 0.06]);
+        let mut boxes = vec![String::new(); 3];
+        let mut mark_box = |k: usize, rng: &mut SimRng, m: &mut Marking| -> String {
+            let (s, style) = mark(&hand, rng, &row.boxes[k], &keep_out(Some(k)));
+            m.strokes.extend(s);
+            boxes[k] = format!("{}:{style}", hand.instrument.name());
+            style.to_string()
+        };
         let truth = match kind {
             0 => {
                 let k = rng.weighted(&leaning);
-                let (s, style) = clear_mark(&hand, rng, &row.boxes[k], &keep_out(Some(k)));
-                m.strokes.extend(s);
+                let style = mark_box(k, rng, &mut m);
                 TruthRow {
                     subject: row.subject,
                     verdict: RowVerdict::Valid,
                     choice: Some(k),
-                    faint: false,
-                    style: style.into(),
+                    faint: hand.light(),
+                    style,
+                    boxes: Vec::new(),
                 }
             }
-            1 => {
-                let k = rng.weighted(&leaning);
-                m.strokes
-                    .extend(pencil_mark(rng, &row.boxes[k], &keep_out(Some(k))));
-                TruthRow {
-                    subject: row.subject,
-                    verdict: RowVerdict::Valid,
-                    choice: Some(k),
-                    faint: true,
-                    style: "pencil".into(),
-                }
-            }
-            2 => TruthRow {
+            1 => TruthRow {
                 subject: row.subject,
                 verdict: RowVerdict::NoMark,
                 choice: None,
                 faint: false,
                 style: "none".into(),
+                boxes: Vec::new(),
             },
-            3 => {
+            2 => {
                 let mut ks = vec![0, 1, 2];
                 if rng.chance(0.75) {
                     ks.remove(rng.below(3));
                 }
-                let mut names = Vec::new();
-                for &k in &ks {
-                    let (s, style) = clear_mark(&hand, rng, &row.boxes[k], &keep_out(Some(k)));
-                    m.strokes.extend(s);
-                    names.push(style);
-                }
+                let names: Vec<String> = ks.iter().map(|&k| mark_box(k, rng, &mut m)).collect();
                 TruthRow {
                     subject: row.subject,
                     verdict: RowVerdict::MultipleMarks,
                     choice: None,
-                    faint: false,
+                    faint: hand.light(),
                     style: names.join("+"),
+                    boxes: Vec::new(),
                 }
             }
             _ => {
@@ -261,21 +301,22 @@ pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Ma
                 m.strokes.extend(s);
                 if rng.chance(0.5) {
                     let k = rng.weighted(&leaning);
-                    let (s, mark) = clear_mark(&hand, rng, &row.boxes[k], &keep_out(Some(k)));
-                    m.strokes.extend(s);
+                    let mark = mark_box(k, rng, &mut m);
                     style = format!("{style}+{mark}");
                 }
                 TruthRow {
                     subject: row.subject,
                     verdict: RowVerdict::CrossedOut,
                     choice: None,
-                    faint: false,
+                    faint: hand.light(),
                     style,
+                    boxes: Vec::new(),
                 }
             }
         };
-        m.rows.push(truth);
+        m.rows.push(TruthRow { boxes, ..truth });
     }
+    m.strays.push(format!("hand:{}", hand.instrument.name()));
     if rng.chance(0.3) {
         let zones = stray_zones(layout, &cells);
         for _ in 0..rng.int(1, 3) {
@@ -285,106 +326,82 @@ pub fn vote_on(layout: &BallotLayout, rng: &mut SimRng, allow_faint: bool) -> Ma
     m
 }
 
-/// A mark that plainly marks its box: at least [`CLEAR_SHARE`] of the box's inside is dark.
-fn clear_mark(
-    hand: &Hand,
-    rng: &mut SimRng,
-    b: &RectMm,
-    zones: &Zones,
-) -> (Vec<Stroke>, &'static str) {
+/// One mark in a box, as the hand makes it: its size, place and pressure are the hand's, never
+/// adjusted to what a scanner reads well. Only its place is drawn again (up to eight times) when
+/// it would run into another box, a name cell or the printed marks; a mark that cannot be placed
+/// is drawn smaller, in the middle.
+fn mark(hand: &Hand, rng: &mut SimRng, b: &RectMm, zones: &Zones) -> (Vec<Stroke>, &'static str) {
     let style = hand.style(rng);
     let ink = hand.pen(rng);
-    let base_w = hand.width(rng);
+    let w = hand.width(rng);
     let half = b.w_mm.min(b.h_mm) / 2.0;
-    let inside = b.inset(FRAME_INSET_MM);
-    for attempt in 0..8 {
-        // Each retry writes a little bolder, bigger and closer to the middle.
-        let f = attempt as f64 / 7.0;
-        let w = base_w + (0.9 - base_w) * f;
-        let size = (hand.size * rng.range(0.85, 1.15)).clamp(0.6, 1.3) * (1.0 - f) + f;
-        let e = half * size;
-        let jitter = 1.5 * (1.0 - f);
-        let r = rng.normal_clamped(jitter / 2.5, jitter).abs();
-        let a = rng.range(0.0, std::f64::consts::TAU);
+    // This mark's size: around the hand's usual one, always within 35–100 % of the box.
+    let size = (hand.size * rng.range(0.85, 1.15)).clamp(0.35, 1.0);
+    let e = half * size;
+    let rot = (hand.lean + rng.normal_clamped(0.07, 0.15)).clamp(-0.26, 0.26);
+    let shear = rng.sym(0.15);
+    let mut paths = match style {
+        Style::Cross => shapes::cross(rng, e),
+        Style::Tick => shapes::tick(rng, e),
+        Style::Slash => shapes::slash(rng, e),
+        Style::Fill => {
+            let (ex, ey) = (e * rng.range(0.75, 1.0), e * rng.range(0.75, 1.0));
+            shapes::fill(rng, ex, ey, w * 0.8)
+        }
+        Style::Scribble => shapes::scribble(rng, e),
+        Style::Circle => shapes::circle(rng, (e * 0.8).max(0.9)),
+        // A dot is small whatever the hand's usual size: 1.2–2.5 mm across.
+        Style::Dot => {
+            let grow = rng.range(0.6, 1.25);
+            shapes::dot(rng, grow)
+        }
+    };
+    for p in paths.iter_mut() {
+        shapes::tremble(p, rng, 0.05);
+    }
+    let (ease, wander) = hand.pressure();
+    let pressed = |place: &Place, rng: &mut SimRng| -> Vec<Stroke> {
+        paths
+            .iter()
+            .map(|p| Stroke::even(place.path(p), w, ink).with_pressure(rng, ease, wander))
+            .collect()
+    };
+    for _ in 0..8 {
         let c = b.center();
         let place = Place {
             at: PointMm {
-                x: c.x + r * a.cos(),
-                y: c.y + r * a.sin(),
+                x: c.x + rng.normal_clamped(AIM_SIGMA_MM, AIM_MAX_MM),
+                y: c.y + rng.normal_clamped(AIM_SIGMA_MM, AIM_MAX_MM),
             },
-            rot: (hand.lean + rng.normal_clamped(0.07, 0.15)).clamp(-0.26, 0.26),
-            shear: rng.sym(0.15),
+            rot,
+            shear,
         };
-        let (paths, w) = match style {
-            Style::Cross => (shapes::cross(rng, e), w),
-            Style::Tick => (shapes::tick(rng, e), w),
-            Style::Fill => {
-                let w = w.max(0.5);
-                let (ex, ey) = (half * rng.range(0.65, 1.0), half * rng.range(0.65, 1.0));
-                (shapes::fill(rng, ex, ey, w * 0.75), w)
-            }
-            Style::Scribble => (shapes::scribble(rng, e.max(half * 0.8)), w),
-            Style::Circle => {
-                let r = (half * rng.range(0.6, 0.85) * size.min(1.0)).max(1.4);
-                (shapes::circle(rng, r), w)
-            }
-            Style::Dot => (shapes::dot(rng, 1.0 + 0.3 * f), w.max(0.7)),
-        };
-        let mut paths = paths;
-        for p in paths.iter_mut() {
-            shapes::tremble(p, rng, 0.05);
-        }
-        let s = strokes(&place, &paths, w, ink);
-        if zones.hit(&s) {
-            continue;
-        }
-        if dark_share(&s, inside, MEASURE_PX_PER_MM) >= CLEAR_SHARE {
+        let s = pressed(&place, rng);
+        if !zones.hit(&s) {
             return (s, style.name());
         }
     }
-    // A last resort that always reads: a firm fill in the middle of the box.
+    // Nowhere to put it whole: the same mark at 60 %, in the middle of the box.
     let place = Place {
         at: b.center(),
-        rot: 0.0,
-        shear: 0.0,
+        rot,
+        shear,
     };
-    let paths = shapes::fill(rng, half * 0.8, half * 0.8, 0.5);
-    (strokes(&place, &paths, 0.7, ink), Style::Fill.name())
-}
-
-/// A light pencil cross or tick, roughly in the box.
-fn pencil_mark(rng: &mut SimRng, b: &RectMm, zones: &Zones) -> Vec<Stroke> {
-    let ink = Ink::pencil(rng);
-    let half = b.w_mm.min(b.h_mm) / 2.0;
-    let mut last = Vec::new();
-    for _ in 0..6 {
-        let c = b.center();
-        let place = Place {
-            at: PointMm {
-                x: c.x + rng.sym(0.6),
-                y: c.y + rng.sym(0.6),
-            },
-            rot: rng.sym(0.15),
-            shear: rng.sym(0.1),
-        };
-        let e = half * rng.range(0.6, 0.95);
-        let paths = if rng.chance(0.5) {
-            shapes::cross(rng, e)
-        } else {
-            shapes::tick(rng, e)
-        };
-        last = strokes(&place, &paths, rng.range(0.3, 0.5), ink);
-        if !zones.hit(&last) {
-            break;
-        }
-    }
-    last
+    let small: Vec<Path> = paths
+        .iter()
+        .map(|p| p.iter().map(|&(x, y)| (x * 0.6, y * 0.6)).collect())
+        .collect();
+    let s = small
+        .iter()
+        .map(|p| Stroke::even(place.path(p), w, ink).with_pressure(rng, ease, wander))
+        .collect();
+    (s, style.name())
 }
 
 /// One, two or a wavy line through the whole printed name.
 fn strike_name(hand: &Hand, rng: &mut SimRng, name: &RectMm) -> (Vec<Stroke>, String) {
     let ink = hand.pen(rng);
-    let w = rng.range(0.4, 0.9);
+    let w = hand.width(rng);
     let x0 = name.x_mm - rng.range(0.3, 2.5);
     let x1 = name.right() + rng.range(0.5, 4.0);
     let y = name.y_mm + name.h_mm * rng.range(0.45, 0.68);
@@ -642,11 +659,11 @@ fn stray(
                 (corners[2].x, corners[2].y),
                 (corners[0].x, corners[0].y),
             ]);
-            let outline = Stroke {
-                points: edges.iter().map(|&(x, y)| PointMm { x, y }).collect(),
-                width_mm: 0.0,
+            let outline = Stroke::even(
+                edges.iter().map(|&(x, y)| PointMm { x, y }).collect(),
+                0.0,
                 ink,
-            };
+            );
             !zones.hit(&[outline])
                 && !zones
                     .rects

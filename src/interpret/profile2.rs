@@ -1,0 +1,201 @@
+//! Reading profile 2 (`kiemphieu-read/2`): the rule that turns a row's measurements into a
+//! verdict, and its constants. A vote is read and audited with the profile frozen in its form;
+//! changing anything here means a new profile, never an edit of this one.
+//!
+//! A box is **marked** when its fill score reaches `definite`, or when the core of a stroke
+//! reaching into it (followed over the frame; cells at least [`CORE_LEVEL`] darker than the
+//! paper) spreads at least [`STROKE_MM`] both ways, fills at least [`STROKE_SCORE_MIN`] of the
+//! box, and does not run on past the margin around the box: a tick or an X drawn with a 0.3 mm
+//! ballpoint covers a few percent of the box, but it is a stroke no speck, crease, hair or
+//! scanner line makes. A box is **empty** when its score is under `marginal` and its largest
+//! stroke, however faint, spreads less than [`DOUBT_MM`], or when all it holds is a crease (a
+//! thin line across the window, with no core); and no scanner line hides 30 % of it. Anything
+//! else is in **doubt**.
+//!
+//! The row: a crossing line through the name (strike ≥ 0.50, over ink from [`STRIKE_INK`])
+//! crosses it out, 0.20–0.50 is for a person; two or three marked boxes are `multiple_marks`; otherwise a box in doubt sends the row
+//! to a person; one marked box and two empty ones is a vote; three empty ones, `no_mark`. A
+//! scanner line where a crossing line would run makes the row a person's to read.
+
+use super::marks::{STRIKE_DEFINITE, STRIKE_MARGINAL, Strike};
+use super::strokes::BoxStroke;
+#[cfg(doc)]
+use super::strokes::CORE_LEVEL;
+use crate::form::MarkThresholds;
+use crate::record::{RowReading, RowVerdict};
+
+/// A stroke whose core ([`CORE_LEVEL`] and darker: an HB pencil line and up, never a crease)
+/// spreads at least this far along its shorter side is a mark …
+pub const STROKE_MM: f64 = 1.2;
+/// … with at least this fill score (a speck's or a short fibre's ink stays under it) …
+pub const STROKE_SCORE_MIN: f64 = 0.006;
+// … and not running on past the margin around the box (see `strokes::BoxStroke::runs_on`).
+/// A stroke that spreads this far, however light, means the box is not empty.
+pub const DOUBT_MM: f64 = 1.0;
+/// A sample of a name cell this much darker than the paper, where the ballot printed nothing,
+/// is ink a voter added: a 0.3 mm ballpoint line scanned at 150 dpi keeps about 0.3 at its
+/// core; a fold's crease stays under 0.15.
+pub const STRIKE_INK: f64 = 0.2;
+/// A box hidden this much under a scanner line cannot be called empty.
+pub const HIDDEN_MAX: f64 = 0.3;
+
+/// What the rule makes of one box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoxState {
+    Marked,
+    Empty,
+    Doubt,
+}
+
+/// What the rule makes of one box's measurements.
+pub fn box_state(b: &BoxStroke, t: &MarkThresholds) -> BoxState {
+    let stroke = b.core_mm >= STROKE_MM && b.score >= STROKE_SCORE_MIN && !b.runs_on;
+    let nothing = b.score < t.marginal && b.trace_mm < DOUBT_MM;
+    let crease = b.spans && b.trace_mm < STROKE_MM && b.core_mm < STROKE_MM;
+    if b.score >= t.definite || stroke {
+        BoxState::Marked
+    } else if (nothing || crease) && b.hidden < HIDDEN_MAX {
+        BoxState::Empty
+    } else {
+        BoxState::Doubt
+    }
+}
+
+/// The verdict on a row from its raw measurements.
+pub fn decide_row(
+    subject: usize,
+    boxes: [BoxStroke; 3],
+    strike: Strike,
+    t: &MarkThresholds,
+) -> RowReading {
+    let states = boxes.map(|b| box_state(&b, t));
+    let marked: Vec<usize> = (0..3).filter(|&k| states[k] == BoxState::Marked).collect();
+    let doubt = states.contains(&BoxState::Doubt);
+    let (verdict, choice) = if strike.hidden_line {
+        (RowVerdict::Ambiguous, None)
+    } else if strike.score >= STRIKE_DEFINITE {
+        (RowVerdict::CrossedOut, None)
+    } else if strike.score >= STRIKE_MARGINAL {
+        (RowVerdict::Ambiguous, None)
+    } else if marked.len() >= 2 {
+        (RowVerdict::MultipleMarks, None)
+    } else if doubt {
+        (RowVerdict::Ambiguous, None)
+    } else if marked.len() == 1 {
+        (RowVerdict::Valid, Some(marked[0]))
+    } else {
+        (RowVerdict::NoMark, None)
+    };
+    RowReading {
+        subject,
+        verdict,
+        choice,
+        scores: boxes.map(|b| b.score),
+        strike: strike.score,
+        traces: boxes.map(|b| b.trace_mm),
+        tones: boxes.map(|b| b.tone),
+        scanner_line: strike.hidden_line || boxes.iter().any(|b| b.hidden >= HIDDEN_MAX),
+        runs_on: boxes.map(|b| b.runs_on),
+        spans: boxes.map(|b| b.spans),
+        cores: boxes.map(|b| b.core_mm),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A box: fill score, faint trace and core (mm).
+    fn b(score: f64, trace_mm: f64, core_mm: f64) -> BoxStroke {
+        BoxStroke {
+            score,
+            trace_mm,
+            tone: 0.3,
+            hidden: 0.0,
+            runs_on: false,
+            spans: false,
+            core_mm,
+        }
+    }
+    const EMPTY: BoxStroke = BoxStroke {
+        score: 0.002,
+        trace_mm: 0.3,
+        tone: 0.06,
+        hidden: 0.0,
+        runs_on: false,
+        spans: false,
+        core_mm: 0.0,
+    };
+    fn t() -> MarkThresholds {
+        MarkThresholds::default()
+    }
+    fn no_strike() -> Strike {
+        Strike::default()
+    }
+
+    #[test]
+    fn a_small_ballpoint_tick_beside_two_clean_boxes_is_a_vote() {
+        // 0.3 mm ballpoint, half the box: score 0.05, a 2.4 mm stroke, dark to its core.
+        let r = decide_row(1, [EMPTY, b(0.05, 2.4, 2.4), EMPTY], no_strike(), &t());
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
+    }
+
+    #[test]
+    fn a_light_stroke_or_a_hair_is_not_a_vote() {
+        // Wide but pale, no core (a light pencil): a person decides.
+        let r = decide_row(1, [b(0.008, 2.4, 0.0), EMPTY, EMPTY], no_strike(), &t());
+        assert_eq!(r.verdict, RowVerdict::Ambiguous);
+        // A thin line (a hair, a slash seen end-on): in doubt, never a vote.
+        let r = decide_row(1, [b(0.012, 0.9, 0.9), EMPTY, EMPTY], no_strike(), &t());
+        assert_eq!(r.verdict, RowVerdict::Ambiguous);
+        // A dark stroke running on past the margin (a hair across the box): never a vote.
+        let hair = BoxStroke {
+            runs_on: true,
+            ..b(0.03, 3.0, 3.0)
+        };
+        let r = decide_row(1, [hair, EMPTY, EMPTY], no_strike(), &t());
+        assert_eq!(r.verdict, RowVerdict::Ambiguous);
+        // A crease across an empty box, beside a vote: the vote stands.
+        let crease = BoxStroke {
+            spans: true,
+            ..b(0.015, 0.6, 0.0)
+        };
+        let r = decide_row(1, [crease, b(0.3, 4.0, 4.0), EMPTY], no_strike(), &t());
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
+    }
+
+    #[test]
+    fn two_strokes_are_multiple_marks() {
+        let r = decide_row(
+            1,
+            [b(0.05, 2.0, 2.0), b(0.3, 4.0, 4.0), EMPTY],
+            no_strike(),
+            &t(),
+        );
+        assert_eq!(r.verdict, RowVerdict::MultipleMarks);
+    }
+
+    #[test]
+    fn a_hidden_box_or_a_hidden_name_goes_to_a_person() {
+        let hidden = BoxStroke {
+            hidden: 0.3,
+            ..EMPTY
+        };
+        let r = decide_row(1, [hidden, b(0.3, 4.0, 4.0), EMPTY], no_strike(), &t());
+        assert_eq!(r.verdict, RowVerdict::Ambiguous);
+        assert!(r.scanner_line);
+        // A scanner line along the name: never crossed out, never counted.
+        let along = Strike {
+            score: 0.9,
+            hidden_line: true,
+        };
+        let r = decide_row(1, [EMPTY, b(0.3, 4.0, 4.0), EMPTY], along, &t());
+        assert_eq!(r.verdict, RowVerdict::Ambiguous);
+    }
+
+    #[test]
+    fn nothing_is_no_mark() {
+        let r = decide_row(1, [EMPTY, EMPTY, EMPTY], no_strike(), &t());
+        assert_eq!(r.verdict, RowVerdict::NoMark);
+    }
+}
