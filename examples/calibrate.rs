@@ -30,8 +30,8 @@ fn main() {
         };
         let dir = std::env::temp_dir().join(format!("kiemphieu-calibrate-{seed}-{dpi}"));
         let _ = std::fs::remove_dir_all(&dir);
-        let (truth, records) = kiemphieu::accuracy::run_trial(&dir, &form, &opts)
-            .unwrap_or_else(|e| {
+        let (truth, records) =
+            kiemphieu::accuracy::run_trial(&dir, &form, &opts).unwrap_or_else(|e| {
                 eprintln!("error: {e}");
                 std::process::exit(2)
             });

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::form::MarkThresholds;
-use crate::interpret::profile2::{
-    BoxState, DOUBT_MM, STROKE_MM, STROKE_SCORE_MIN, box_state,
-};
+use crate::interpret::profile2::{BoxState, DOUBT_MM, STROKE_MM, STROKE_SCORE_MIN, box_state};
 use crate::interpret::strokes::BoxStroke;
 use crate::record::SheetRecord;
 use crate::simulate::Truth;

@@ -122,7 +122,9 @@ impl Vote {
             write_atomic(&dir.join(name), &bytes)?;
         }
         // The vote is read, and audited, with the reading profile of the day it was made.
-        form.marks.profile.get_or_insert(ReadingProfile::CURRENT.number());
+        form.marks
+            .profile
+            .get_or_insert(ReadingProfile::CURRENT.number());
         let frozen = serde_json::to_string_pretty(&form).expect("form serializes");
         write_atomic(&Self::form_path(dir), frozen.as_bytes())?;
         let store = Store::create(&Self::db_path(dir), &form.id)?;

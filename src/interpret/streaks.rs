@@ -58,7 +58,12 @@ impl ScannerLines {
     pub fn runs(&self) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut start = None;
-        for (x, &c) in self.covered.iter().chain(std::iter::once(&false)).enumerate() {
+        for (x, &c) in self
+            .covered
+            .iter()
+            .chain(std::iter::once(&false))
+            .enumerate()
+        {
             match (c, start) {
                 (true, None) => start = Some(x),
                 (false, Some(s)) => {
@@ -121,7 +126,11 @@ pub fn find_scanner_lines(img: &GrayImage) -> ScannerLines {
     let mut covered = vec![false; w];
     for x in 0..w {
         if line[x] {
-            for c in covered.iter_mut().take((x + 2).min(w)).skip(x.saturating_sub(1)) {
+            for c in covered
+                .iter_mut()
+                .take((x + 2).min(w))
+                .skip(x.saturating_sub(1))
+            {
                 *c = true;
             }
         }

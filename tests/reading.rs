@@ -1,0 +1,228 @@
+//! Reading profile 2 on sheets drawn here by hand, not by `simulate`: ordinary small ballpoint
+//! marks, a scanner streak across a printed name in each of the four ways a sheet can be fed,
+//! and blank pages. The marks are drawn with this file's own pen (a thick anti-aliased line in
+//! the layout's millimetres), so the reader is judged on ink it was not built around.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use image::{GrayImage, Luma};
+use kiemphieu::layout::{PointMm, RectMm};
+use kiemphieu::raster::PrintedPdf;
+use kiemphieu::record::{Outcome, RowVerdict, SheetRecord};
+use kiemphieu::scan::{Pixels, scan};
+use kiemphieu::vote::Vote;
+
+use common::{Sandbox, shipped_form};
+
+const DPI: f64 = 200.0;
+
+/// A vote with four printed ballots, and its pages rendered at `DPI` in grey.
+fn printed(sb: &Sandbox) -> (Vote, Vec<GrayImage>) {
+    let mut vote = Vote::init(&sb.join("vote"), &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
+    let batch = vote.generate(4).unwrap();
+    let pdf = PrintedPdf::load(std::fs::read(&batch.pdf).unwrap()).unwrap();
+    let pages = (0..4)
+        .map(|i| image::DynamicImage::ImageRgb8(pdf.render(i, DPI).unwrap()).into_luma8())
+        .collect();
+    (vote, pages)
+}
+
+/// A ballpoint line from `a` to `b` (page mm), `width` mm wide, `grey` at its core (0 black).
+fn pen(img: &mut GrayImage, a: PointMm, b: PointMm, width: f64, grey: u8) {
+    let k = DPI / 25.4;
+    let (ax, ay, bx, by) = (a.x * k, a.y * k, b.x * k, b.y * k);
+    let r = width * k / 2.0;
+    let (x0, x1) = (ax.min(bx) - r - 2.0, ax.max(bx) + r + 2.0);
+    let (y0, y1) = (ay.min(by) - r - 2.0, ay.max(by) + r + 2.0);
+    let (dx, dy) = (bx - ax, by - ay);
+    let len2 = (dx * dx + dy * dy).max(1e-9);
+    for y in y0.max(0.0) as u32..(y1 as u32).min(img.height()) {
+        for x in x0.max(0.0) as u32..(x1 as u32).min(img.width()) {
+            let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
+            let t = (((px - ax) * dx + (py - ay) * dy) / len2).clamp(0.0, 1.0);
+            let d = (ax + t * dx - px).hypot(ay + t * dy - py);
+            let cover = (r + 0.5 - d).clamp(0.0, 1.0);
+            let p = img.get_pixel_mut(x, y);
+            let v = p.0[0] as f64 * (1.0 - cover * (1.0 - grey as f64 / 255.0));
+            p.0[0] = p.0[0].min(v.round() as u8);
+        }
+    }
+}
+
+fn at(b: &RectMm, fx: f64, fy: f64) -> PointMm {
+    PointMm {
+        x: b.x_mm + fx * b.w_mm,
+        y: b.y_mm + fy * b.h_mm,
+    }
+}
+
+/// A tick spanning `size` of the box (0..1), centred `off` mm right of the box's centre.
+fn tick(img: &mut GrayImage, b: &RectMm, size: f64, off: f64) {
+    let c = |fx: f64, fy: f64| {
+        let p = at(b, 0.5 + (fx - 0.5) * size, 0.5 + (fy - 0.5) * size);
+        PointMm {
+            x: p.x + off,
+            y: p.y,
+        }
+    };
+    pen(img, c(0.1, 0.55), c(0.4, 0.9), 0.35, 70);
+    pen(img, c(0.4, 0.9), c(0.95, 0.1), 0.35, 70);
+}
+
+/// An X spanning `size` of the box.
+fn cross(img: &mut GrayImage, b: &RectMm, size: f64) {
+    let c = |fx: f64, fy: f64| at(b, 0.5 + (fx - 0.5) * size, 0.5 + (fy - 0.5) * size);
+    pen(img, c(0.0, 0.0), c(1.0, 1.0), 0.4, 60);
+    pen(img, c(1.0, 0.0), c(0.0, 1.0), 0.4, 60);
+}
+
+fn save(img: &GrayImage, dir: &Path, name: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let p = dir.join(name);
+    img.save(&p).unwrap();
+    p
+}
+
+fn scan_all(vote: &mut Vote, dir: &Path) -> Vec<SheetRecord> {
+    let mut out = Vec::new();
+    scan(vote, &[dir.to_owned()], Pixels::Drop, |s| {
+        out.push(s.record.clone())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn a_small_clear_tick_and_a_small_clear_x_are_valid() {
+    let sb = Sandbox::new();
+    let (mut vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    let img = &mut pages[0];
+    // A ballpoint tick over 45 % of the box, an X over half of it, a tick over 40 % spilling
+    // 1.5 mm to the right of its box's centre.
+    tick(img, &rows[0].boxes[1], 0.45, 0.0);
+    cross(img, &rows[1].boxes[0], 0.5);
+    tick(img, &rows[2].boxes[2], 0.4, 1.5);
+    save(img, &sb.join("scans"), "marked.png");
+    let recs = scan_all(&mut vote, &sb.join("scans"));
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!(r.outcome, Outcome::Counted, "{r:?}");
+    let read: Vec<(RowVerdict, Option<usize>)> =
+        r.rows.iter().map(|w| (w.verdict, w.choice)).collect();
+    assert_eq!(
+        read,
+        vec![
+            (RowVerdict::Valid, Some(1)),
+            (RowVerdict::Valid, Some(0)),
+            (RowVerdict::Valid, Some(2)),
+        ],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_streak_across_a_printed_name_is_never_a_crossing_in_any_feed_orientation() {
+    let sb = Sandbox::new();
+    let (mut vote, pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    let k = DPI / 25.4;
+    for (turns, page) in pages.into_iter().enumerate() {
+        let mut img = page;
+        for (i, row) in rows.iter().enumerate() {
+            tick(&mut img, &row.boxes[i % 3], 0.6, 0.0);
+        }
+        let (w, h) = (img.width(), img.height());
+        let name = rows[0].name_rect.center();
+        let (nx, ny) = (name.x * k, name.y * k);
+        // Fed in `turns` quarter turns: the page turned, then the streak straight down the
+        // image, along the feed, through the first name.
+        let (mut img, column) = match turns {
+            0 => (img, nx),
+            1 => (image::imageops::rotate90(&img), h as f64 - 1.0 - ny),
+            2 => (image::imageops::rotate180(&img), w as f64 - 1.0 - nx),
+            _ => (image::imageops::rotate270(&img), ny),
+        };
+        let x0 = column as u32;
+        for y in 0..img.height() {
+            for x in x0..x0 + 2 {
+                let p = img.get_pixel_mut(x, y);
+                p.0[0] = (p.0[0] as u32 * 100 / 255) as u8;
+            }
+        }
+        save(&img, &sb.join("scans"), &format!("fed-{turns}.png"));
+    }
+    let recs = scan_all(&mut vote, &sb.join("scans"));
+    assert_eq!(recs.len(), 4);
+    for r in &recs {
+        assert_ne!(r.outcome, Outcome::Error, "{r:?}");
+        for w in &r.rows {
+            assert_ne!(w.verdict, RowVerdict::CrossedOut, "{}: {w:?}", r.file);
+        }
+        if r.outcome == Outcome::Counted {
+            for (i, w) in r.rows.iter().enumerate() {
+                assert_eq!(
+                    (w.verdict, w.choice),
+                    (RowVerdict::Valid, Some(i % 3)),
+                    "{r:?}"
+                );
+            }
+        }
+    }
+    // Upright and upside down the streak runs across the name, and the sheet is read as it is.
+    let counted = recs
+        .iter()
+        .filter(|r| r.outcome == Outcome::Counted)
+        .count();
+    assert!(counted >= 2, "{recs:?}");
+}
+
+#[test]
+fn a_blank_page_is_blank_and_a_page_of_text_is_not() {
+    let sb = Sandbox::new();
+    let (mut vote, _) = printed(&sb);
+    let (w, h) = ((210.0 * DPI / 25.4) as u32, (297.0 * DPI / 25.4) as u32);
+    // The back side of a sheet: paper, a little dust, a streak down the glass.
+    let mut back = GrayImage::from_pixel(w, h, Luma([236]));
+    for (x, y) in [(300, 400), (900, 1500), (1200, 2000)] {
+        back.put_pixel(x, y, Luma([70]));
+    }
+    for y in 0..h {
+        back.get_pixel_mut(700, y).0[0] = 150;
+    }
+    save(&back, &sb.join("scans"), "back.png");
+    // A page of some other document: lines of text.
+    let mut text = GrayImage::from_pixel(w, h, Luma([240]));
+    for line in 0..30 {
+        let y = 300.0 / k_px() + line as f64 * 7.0;
+        pen(
+            &mut text,
+            PointMm { x: 25.0, y },
+            PointMm { x: 180.0, y },
+            1.2,
+            90,
+        );
+    }
+    save(&text, &sb.join("scans"), "letter.png");
+    let recs = scan_all(&mut vote, &sb.join("scans"));
+    let by = |name: &str| recs.iter().find(|r| r.file.ends_with(name)).unwrap();
+    assert_eq!(
+        by("back.png").outcome,
+        Outcome::Blank,
+        "{:?}",
+        by("back.png")
+    );
+    assert_eq!(by("back.png").reason, None);
+    assert_eq!(
+        by("letter.png").outcome,
+        Outcome::Review,
+        "{:?}",
+        by("letter.png")
+    );
+}
+
+fn k_px() -> f64 {
+    DPI / 25.4
+}
