@@ -173,7 +173,12 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
     type Pages = Result<Vec<image::GrayImage>, (Option<&'static str>, String)>;
     let mut decoded: BTreeMap<String, Pages> = BTreeMap::new();
     let mut rereads: Vec<(i64, SheetRecord)> = Vec::new();
+    // Claims that decisions took or gave back, applied where they happened among the scans.
+    let mut claim_changes = crate::review::claim_changes(vote)?.into_iter().peekable();
     for s in &sheets {
+        while let Some(c) = claim_changes.next_if(|c| c.before_sheet <= s.id) {
+            c.apply(&mut replay.claimed);
+        }
         let rec = &s.record;
         let diff = |what: &str, recorded: String, now: String| Difference {
             sheet: Some(s.id),
