@@ -78,7 +78,7 @@ CREATE TABLE events (
 const CLAIMS_SCHEMA: &str = "
 CREATE TABLE claims (
     serial TEXT NOT NULL PRIMARY KEY REFERENCES serials(serial),
-    sheet_id INTEGER NOT NULL UNIQUE REFERENCES sheets(id),
+    sheet_id INTEGER NOT NULL UNIQUE REFERENCES sheets(id) ON DELETE CASCADE,
     claimed_at TEXT NOT NULL
 );
 CREATE TRIGGER claims_refuse_void_serial BEFORE INSERT ON claims
