@@ -31,6 +31,7 @@ pub mod plan;
 pub mod print;
 pub mod raster;
 pub mod record;
+pub mod registry;
 pub mod review;
 pub mod sample;
 pub mod scan;

@@ -331,6 +331,16 @@ pub fn decide(
                 .unwrap_or(serial.clone())
         )));
     }
+    if let Some(serial) = wants.as_ref().filter(|s| holds_now.as_ref() != Some(*s))
+        && vote.store.serial_status(serial)? == SerialStatus::Voided
+    {
+        return Err(ReviewError::Invalid(format!(
+            "serial {} was voided after sheet {sheet_id} was set aside: it cannot be counted again\nhint: decide it invalid, or leave it set aside",
+            Serial::parse(serial)
+                .map(|s| s.grouped())
+                .unwrap_or(serial.clone())
+        )));
+    }
     d.claim = wants.clone();
     d.released = holds_now.clone().filter(|h| Some(h) != wants.as_ref());
     let body = serde_json::to_string(&d).expect("decision serializes");
@@ -394,73 +404,6 @@ pub fn describe(resolution: &Resolution, levels: &[String]) -> String {
         Resolution::NotCollected => "set aside: not collected, not counted".to_string(),
         Resolution::Pending(why) => format!("still waiting: {why}"),
     }
-}
-
-/// A change of claim made by a decision, placed among the scans: it took effect before the
-/// sheet `before_sheet` was recorded (`i64::MAX`: after every sheet).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClaimChange {
-    pub before_sheet: i64,
-    pub released: Option<String>,
-    /// The serial claimed, with the file and page of the sheet that claimed it.
-    pub claimed: Option<(String, String, u32)>,
-}
-
-impl ClaimChange {
-    /// Applies the change to a replayed map of claims (serial → file and page).
-    pub fn apply(&self, claimed: &mut std::collections::HashMap<String, (String, u32)>) {
-        if let Some(s) = &self.released {
-            claimed.remove(s);
-        }
-        if let Some((s, file, page)) = &self.claimed {
-            claimed.insert(s.clone(), (file.clone(), *page));
-        }
-    }
-}
-
-/// The claims that decisions took and gave back, in the order of the log, each placed before the
-/// first sheet recorded after it: what the audit's replay needs to judge each sheet against the
-/// registry as it stood then.
-pub fn claim_changes(vote: &Vote) -> Result<Vec<ClaimChange>, StoreError> {
-    let sheets: BTreeMap<i64, (String, u32)> = vote
-        .store
-        .sheets()?
-        .into_iter()
-        .map(|s| (s.id, (s.record.file, s.record.page)))
-        .collect();
-    let mut out = Vec::new();
-    let mut waiting: Vec<ClaimChange> = Vec::new();
-    for (_, kind, body) in vote.store.events()? {
-        let b: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        match kind.as_str() {
-            "scan" => {
-                if let Some(id) = b["sheet"].as_i64() {
-                    for mut c in waiting.drain(..) {
-                        c.before_sheet = id;
-                        out.push(c);
-                    }
-                }
-            }
-            "review" => {
-                let d = &b["decision"];
-                let released = d["released"].as_str().map(str::to_string);
-                let claimed = d["claim"].as_str().and_then(|s| {
-                    let (file, page) = sheets.get(&b["sheet"].as_i64()?)?;
-                    Some((s.to_string(), file.clone(), *page))
-                });
-                if released.is_some() || claimed.is_some() {
-                    waiting.push(ClaimChange {
-                        before_sheet: i64::MAX,
-                        released,
-                        claimed,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    out.extend(waiting);
-    Ok(out)
 }
 
 /// A file name as it can be printed on one line of a list: control characters (a newline, an
@@ -682,4 +625,45 @@ pub fn tally_input_from(
         sheets,
         pending_review,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contradictory_row_readings_are_refused() {
+        let rows = |t: &[&str]| {
+            collect_row_decisions(&t.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 3)
+        };
+        let err = rows(&["3=3", "3=1"]).unwrap_err();
+        assert!(
+            err.contains("row 3 is given two different readings"),
+            "{err}"
+        );
+        assert!(rows(&["3=invalid", "3=2"]).is_err());
+        // The same reading twice is harmless; different rows are independent.
+        let ok = rows(&["3=2", "3=2", "1=invalid"]).unwrap();
+        assert_eq!(ok.get(&3), Some(&RowDecision::Level(1)));
+        assert_eq!(ok.get(&1), Some(&RowDecision::Invalid));
+    }
+
+    #[test]
+    fn review_decide_prints_a_sentence_not_debug_form() {
+        let levels = vec!["Cao".to_string(), "Vừa".to_string(), "Thấp".to_string()];
+        let s = describe(&Resolution::Counted(vec![Some(0), None, Some(2)]), &levels);
+        assert_eq!(s, "counted; row 1: Cao; row 2: invalid; row 3: Thấp");
+        assert!(!describe(&Resolution::Rejected, &levels).contains("Rejected"));
+        assert!(describe(&Resolution::NotCollected, &levels).starts_with("set aside"));
+    }
+
+    #[test]
+    fn a_file_name_with_control_characters_prints_on_one_line() {
+        let name = "scans/a\nsheet    99  forged\r\u{1b}[2Jx\u{202e}gnp.png";
+        let p = printable(name);
+        assert!(!p.chars().any(|c| c.is_control()), "{p:?}");
+        assert!(p.contains("a\\nsheet"), "{p}");
+        assert!(!p.contains('\u{202e}'));
+        assert_eq!(printable("Phiếu số 1.png"), "Phiếu số 1.png");
+    }
 }

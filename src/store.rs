@@ -662,6 +662,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Starts a read transaction that lasts as long as this connection: every later read sees
+    /// the database as it is now (SQLite's WAL snapshot), whatever other commands commit. For
+    /// reading commands only; a write on this connection afterwards would fail.
+    pub fn hold_snapshot(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN DEFERRED")
+            .and_then(|()| {
+                self.conn
+                    .query_row("SELECT COUNT(*) FROM meta", [], |r| r.get::<_, i64>(0))
+            })
+            .map(|_| ())
+            .map_err(|e| sql(&self.path, e))
+    }
+
     pub fn connection(&self) -> &Connection {
         &self.conn
     }

@@ -140,12 +140,16 @@ impl Vote {
 
     /// Opens an existing vote folder for reading only (`tally`, `audit`, `review list`,
     /// `serials`): it works on a folder that cannot be written, and writes nothing.
+    /// Everything it reads comes from one snapshot of the database, taken when it opens: a
+    /// scan committing meanwhile is not half seen.
     pub fn open_read_only(dir: &Path) -> Result<Vote, VoteError> {
-        Self::open_with(dir, |db| match Store::open_read_only(db) {
+        let vote = Self::open_with(dir, |db| match Store::open_read_only(db) {
             // A folder made by an older version is upgraded once, where it can be written.
             Err(old @ StoreError::ReadOnlyOld { .. }) => Store::open(db).map_err(|_| old),
             other => other,
-        })
+        })?;
+        vote.store.hold_snapshot()?;
+        Ok(vote)
     }
 
     fn open_with(
@@ -308,4 +312,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VoteError> {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_atomic_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // The target is a folder that is not empty: the rename fails after the bytes were written.
+        let target = dir.path().join("taken");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("x"), b"x").unwrap();
+        let err = write_atomic(&target, b"bytes").unwrap_err();
+        assert!(err.to_string().contains("taken"), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("taken")]);
+    }
+
+    #[test]
+    fn temporary_names_differ_between_calls() {
+        assert_ne!(unique_suffix(), unique_suffix());
+        assert!(unique_suffix().starts_with(&format!("{}-", std::process::id())));
+    }
 }

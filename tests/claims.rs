@@ -736,3 +736,52 @@ fn a_file_name_with_a_newline_cannot_forge_review_lines() {
     );
     assert!(list.stdout.contains("a\\nsheet"), "{}", list.stdout);
 }
+
+#[test]
+fn a_serial_given_back_and_then_voided_leaves_the_audit_clean() {
+    let sb = Sandbox::new();
+    let (vote_dir, scans) = vote_and_box(&sb, "a", 4, 2);
+    let v = vote_dir.to_str().unwrap();
+    sb.run(["scan", v, scans.to_str().unwrap()]).expect_code(0);
+    sb.run([
+        "review",
+        v,
+        "decide",
+        "1",
+        "--by",
+        "X",
+        "--sheet",
+        "withdraw",
+        "--amend",
+        "--reason",
+        "a test scan",
+    ])
+    .expect_code(0);
+    // The withdrawn ballot is left over: voided with the others.
+    let out = sb.run(["void", v, "--all-unused", "--yes"]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("voided 3"), "{}", out.stdout);
+    // The audit judges sheet 1 against the registry of its time: counted then, not voided.
+    sb.run(["audit", v]).expect_code(0);
+    // Taking it back now is refused: its serial is void.
+    sb.run([
+        "review",
+        v,
+        "decide",
+        "1",
+        "--by",
+        "X",
+        "--sheet",
+        "accept",
+        "--amend",
+        "--reason",
+        "after all",
+    ])
+    .expect_code(2)
+    .expect_stderr_has(&["was voided after sheet 1 was set aside"]);
+    let t = tally_json(&sb, v);
+    assert_eq!(
+        (t["collected"].as_u64(), t["voided"].as_u64()),
+        (Some(1), Some(3))
+    );
+}
