@@ -229,6 +229,19 @@ impl Store {
     fn open_reading(path: &Path, immutable: bool) -> Result<Store, StoreError> {
         use rusqlite::OpenFlags;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let wal = path.with_file_name(format!(
+            "{}-wal",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        if immutable && std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::Corrupt {
+                path: path.to_owned(),
+                reason: format!(
+                    "{} holds changes not yet merged into the database, and the folder cannot be written: read-only they would be missed\nhint: copy the vote folder where it can be written and run the command there",
+                    wal.display()
+                ),
+            });
+        }
         let conn = if immutable {
             let uri = format!("file:{}?immutable=1", uri_path(path));
             Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
@@ -881,6 +894,44 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_writer_waits_its_turn_or_says_the_vote_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vote.db");
+        let mut first = Store::create(&path, "v").unwrap();
+        let mut second = Store::open(&path).unwrap();
+        let body = serde_json::json!({});
+        // The first writer holds the lock for a while, then commits: the second waits its turn.
+        std::thread::scope(|s| {
+            let (locked, wait) = std::sync::mpsc::channel();
+            let first = &mut first;
+            s.spawn(move || {
+                let tx = first.write().unwrap();
+                locked.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                tx.commit().unwrap();
+            });
+            wait.recv().unwrap();
+            second.with_event("meeting", &body, |_| Ok(())).unwrap();
+        });
+        // Held past the second's patience: a clear message, never a constraint failure.
+        second
+            .connection()
+            .busy_timeout(std::time::Duration::from_millis(50))
+            .unwrap();
+        let tx = first.write().unwrap();
+        let err = second.with_event("meeting", &body, |_| Ok(())).unwrap_err();
+        assert!(matches!(err, StoreError::Busy { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("is busy") && text.contains("\nhint: "),
+            "{text}"
+        );
+        drop(tx);
+        second.with_event("meeting", &body, |_| Ok(())).unwrap();
+        assert_eq!(second.events().unwrap().len(), 3);
+    }
 
     #[test]
     fn civil_dates_round_trip() {
