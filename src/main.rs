@@ -584,7 +584,15 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
                 s.record.reason.map(|r| r.as_str()).unwrap_or("")
             );
             let n = v.layout.rows.len();
-            for d in kiemphieu::review::history(&v, sheet)? {
+            let history = kiemphieu::review::history(&v, sheet)?;
+            println!(
+                "  in force: {}",
+                kiemphieu::review::describe(
+                    &kiemphieu::review::resolve(s, history.last(), n),
+                    &v.form.levels
+                )
+            );
+            for d in history {
                 let res = kiemphieu::review::resolve(s, Some(&d), n);
                 println!(
                     "  decided by {} at {}: {}{}",

@@ -472,6 +472,11 @@ fn a_counted_sheet_is_withdrawn_and_redecided_with_its_history() {
         "{}",
         show.stdout
     );
+    assert!(
+        show.stdout.contains("in force: counted;"),
+        "{}",
+        show.stdout
+    );
     let vote = Vote::open(&vote_dir).unwrap();
     assert_eq!(kiemphieu::review::history(&vote, 1).unwrap().len(), 2);
     drop(vote);
