@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use crate::interpret::decode::decode_pages;
 use crate::interpret::interpret_page;
-use crate::record::{Outcome, SheetRecord};
-use crate::scan::{Registry, collect_files, judge};
-use crate::store::{SerialStatus, StoreError, sha256_hex};
+use crate::record::SheetRecord;
+use crate::scan::{collect_files, judge};
+use crate::store::{StoreError, sha256_hex};
 use crate::vote::Vote;
 
 /// One way the record and the re-reading disagree.
@@ -90,21 +90,6 @@ pub enum AuditError {
     Scan(#[from] crate::scan::ScanError),
 }
 
-/// The registry as it stood while the record was made: voids as now, claims in record order.
-struct Replay<'a> {
-    vote: &'a Vote,
-    claimed: HashMap<String, (String, u32)>,
-}
-
-impl Registry for Replay<'_> {
-    fn serial_status(&self, serial: &str) -> Result<SerialStatus, StoreError> {
-        self.vote.store.serial_status(serial)
-    }
-    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError> {
-        Ok(self.claimed.get(serial).cloned())
-    }
-}
-
 /// Audits a vote. `images`: the auditor's own copy of the scans (files or folders), matched to
 /// the record by SHA-256; by default the vote's archive.
 pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, AuditError> {
@@ -164,16 +149,15 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
             m
         }
     };
-    let mut replay = Replay {
-        vote,
-        claimed: HashMap::new(),
-    };
+    // The registry as it stood when each sheet was recorded (claims, releases, voids in order).
+    let mut replay = crate::registry::RegistryReplay::new(vote)?;
     // Per hash: the decoded pages, or (difference kind, detail) when the bytes are gone or changed,
     // or the reading error when they are intact but undecodable (then the record must say so too).
     type Pages = Result<Vec<image::GrayImage>, (Option<&'static str>, String)>;
     let mut decoded: BTreeMap<String, Pages> = BTreeMap::new();
     let mut rereads: Vec<(i64, SheetRecord)> = Vec::new();
     for s in &sheets {
+        replay.advance_to(s.id);
         let rec = &s.record;
         let diff = |what: &str, recorded: String, now: String| Difference {
             sheet: Some(s.id),
@@ -252,14 +236,7 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
                 }
             },
         };
-        if matches!(now.outcome, Outcome::Counted | Outcome::Review)
-            && let Some(serial) = &now.serial
-        {
-            replay
-                .claimed
-                .entry(serial.clone())
-                .or_insert((rec.file.clone(), rec.page));
-        }
+        replay.judged(&now);
         compare(s.id, rec, &now, &mut diffs);
         rereads.push((s.id, now));
     }

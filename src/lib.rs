@@ -12,7 +12,8 @@
 //! 6. [`void`], [`review`]: unused ballots voided; a person decides what the machine must not.
 //! 7. [`tally`], [`minutes`], [`plan`]: the regulation's figures, the signed minutes, the timeline.
 //! 8. [`audit`], [`ledger`], [`sample`]: the record re-read from the archived images and checked
-//!    against its event log; a hand-count sample.
+//!    against its event log ([`registry`]: the claims and voids replayed in log order); a
+//!    hand-count sample.
 //! 9. [`simulate`], [`accuracy`]: marked, scanner-like sheets with their truth, and the scores.
 //!
 //! Every error names the file and the reason; the binary (`src/main.rs`) only parses arguments,
@@ -32,6 +33,7 @@ pub mod plan;
 pub mod print;
 pub mod raster;
 pub mod record;
+pub mod registry;
 pub mod review;
 pub mod sample;
 pub mod scan;

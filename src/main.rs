@@ -71,6 +71,26 @@ enum Command {
         /// Serials as printed (dashes and case do not matter).
         #[arg(long, num_args = 1..)]
         serial: Vec<String>,
+        /// Void every printed serial not voided and not found on a scanned sheet (the ballots
+        /// left over after the vote). Asks for confirmation on a terminal.
+        #[arg(long, conflicts_with_all = ["paths", "serial"])]
+        all_unused: bool,
+        /// Do not ask for confirmation (--all-unused in a script).
+        #[arg(long, requires = "all_unused")]
+        yes: bool,
+    },
+    /// List the printed serials (as printed, with dashes) and what became of each.
+    Serials {
+        vote: PathBuf,
+        /// Only the serials neither voided nor found on a scanned sheet.
+        #[arg(long, group = "which")]
+        unused: bool,
+        /// Only the serials held by a scanned sheet (counted, ruled invalid or waiting for review).
+        #[arg(long, group = "which")]
+        counted: bool,
+        /// Only the voided serials.
+        #[arg(long, group = "which")]
+        voided: bool,
     },
     /// Record the meeting facts (quorum) and the counting committee.
     Meeting {
@@ -182,7 +202,7 @@ enum ReviewAction {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Record a person's decision on one sheet.
+    /// Record a person's decision on one sheet; a decided or counted sheet only with --amend.
     Decide {
         #[arg(value_name = "SHEET")]
         sheet_id: i64,
@@ -191,7 +211,8 @@ enum ReviewAction {
         by: String,
         /// ignore (not a ballot of this box / same sheet scanned again), invalid (a copy, no
         /// stamp), accept (the doubt is cleared).
-        #[arg(long = "sheet", value_parser = ["ignore", "invalid", "reject", "accept"])]
+        /// withdraw (= ignore, for a sheet counted by mistake, with --amend).
+        #[arg(long = "sheet", value_parser = ["ignore", "withdraw", "invalid", "reject", "accept"])]
         sheet_action: Option<String>,
         /// The serial printed beside an unreadable QR code.
         #[arg(long)]
@@ -199,6 +220,13 @@ enum ReviewAction {
         /// A row as read by the person: SUBJECT=LEVEL (levels 1, 2, 3 as printed) or SUBJECT=invalid.
         #[arg(long)]
         row: Vec<String>,
+        /// Decide again a sheet already decided, or one the machine counted; the earlier
+        /// decision stays in the history. Needs --reason.
+        #[arg(long, requires = "reason")]
+        amend: bool,
+        /// Why the decision is amended (recorded with it).
+        #[arg(long, requires = "amend")]
+        reason: Option<String>,
     },
 }
 
@@ -290,15 +318,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             vote,
             paths,
             serial,
+            all_unused,
+            yes,
         } => {
             let mut v = Vote::open(&vote)?;
+            if all_unused {
+                return void_all_unused(&mut v, yes);
+            }
             if paths.is_empty() && serial.is_empty() {
                 anyhow::bail!(
-                    "nothing to void\nhint: give scanned images of the unused ballots, or --serial S..."
+                    "nothing to void\nhint: give scanned images of the unused ballots, --serial S..., or --all-unused"
                 );
             }
             let mut serials = kiemphieu::void::parse_serials(&serial)?;
-            let files = kiemphieu::scan::collect_files(&paths)?;
+            let (files, _) =
+                kiemphieu::scan::outside_vote(kiemphieu::scan::collect_files(&paths)?, &vote);
             serials.extend(kiemphieu::void::serials_from_images(&v, &files)?);
             let n = kiemphieu::void::void_serials(&mut v, &serials)?;
             let (printed, voided) = v.store.printed_and_voided()?;
@@ -334,6 +368,42 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Review { vote, action } => review_command(&vote, action),
+        Command::Serials {
+            vote,
+            unused,
+            counted,
+            voided,
+        } => {
+            use kiemphieu::void::SerialUse;
+            let v = Vote::open_read_only(&vote)?;
+            let want = match (unused, counted, voided) {
+                (true, ..) => Some(SerialUse::Unused),
+                (_, true, _) => Some(SerialUse::Counted),
+                (.., true) => Some(SerialUse::Voided),
+                _ => None,
+            };
+            for l in kiemphieu::void::serial_lines(&v)? {
+                if want.is_some_and(|w| w != l.state) {
+                    continue;
+                }
+                let state = match l.state {
+                    SerialUse::Unused => "unused",
+                    SerialUse::Counted => "counted",
+                    SerialUse::Voided => "voided",
+                };
+                let sheet = l
+                    .sheet
+                    .map(|(id, what)| format!("  sheet {id} ({what})"))
+                    .unwrap_or_default();
+                println!(
+                    "{}  {state:<7}  batch {} page {}{sheet}",
+                    l.serial.grouped(),
+                    l.batch,
+                    l.page
+                );
+            }
+            Ok(0)
+        }
         Command::Plan { vote, date, ics } => {
             let v = Vote::open(&vote)?;
             let day = match &date {
@@ -393,7 +463,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             action: Some(AuditAction::Sample { count, seed, out }),
             ..
         } => {
-            let v = Vote::open(&vote)?;
+            let v = Vote::open_read_only(&vote)?;
             let picked = kiemphieu::sample::pick(&v, count, seed)?;
             let out = out.unwrap_or_else(|| PathBuf::from(format!("sample-{seed}.pdf")));
             let pdf = kiemphieu::sample::sample_pdf(&v, &picked, seed)?;
@@ -416,7 +486,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             images,
             json,
         } => {
-            let v = Vote::open(&vote)?;
+            let v = Vote::open_read_only(&vote)?;
             let images = (!images.is_empty()).then_some(images.as_slice());
             let report = kiemphieu::audit::audit(&v, images)?;
             if json {
@@ -433,7 +503,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             minutes,
             draft,
         } => {
-            let v = Vote::open(&vote)?;
+            let v = Vote::open_read_only(&vote)?;
             let input = kiemphieu::review::tally_input(&v)?;
             let t = kiemphieu::tally::tally(&input);
             if json {
@@ -452,8 +522,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Result<u8> {
-    use kiemphieu::review::{Decision, RowDecision, SheetAction};
-    let mut v = Vote::open(vote)?;
+    use kiemphieu::review::{Decision, SheetAction, printable};
+    let mut v = match action {
+        ReviewAction::Decide { .. } => Vote::open(vote)?,
+        _ => Vote::open_read_only(vote)?,
+    };
     match action {
         ReviewAction::List => {
             let pending = kiemphieu::review::pending(&v)?;
@@ -464,10 +537,13 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
                 let reason = s.record.reason.map(|r| r.as_str()).unwrap_or("");
                 println!(
                     "sheet {:>5}  {:<20} {} (page {}): {why}",
-                    s.id, reason, s.record.file, s.record.page
+                    s.id,
+                    reason,
+                    printable(&s.record.file),
+                    s.record.page
                 );
                 if let Some(d) = &s.record.detail {
-                    println!("             {d}");
+                    println!("             {}", printable(d));
                 }
             }
             Ok(0)
@@ -508,6 +584,28 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
                 s.record.outcome.as_str(),
                 s.record.reason.map(|r| r.as_str()).unwrap_or("")
             );
+            let n = v.layout.rows.len();
+            let history = kiemphieu::review::history(&v, sheet)?;
+            println!(
+                "  in force: {}",
+                kiemphieu::review::describe(
+                    &kiemphieu::review::resolve(s, history.last(), n),
+                    &v.form.levels
+                )
+            );
+            for d in history {
+                let res = kiemphieu::review::resolve(s, Some(&d), n);
+                println!(
+                    "  decided by {} at {}: {}{}",
+                    printable(&d.reviewer),
+                    d.decided_at,
+                    kiemphieu::review::describe(&res, &v.form.levels),
+                    d.amends
+                        .as_deref()
+                        .map(|r| format!(" (amended: {})", printable(r)))
+                        .unwrap_or_default()
+                );
+            }
             for r in &s.record.rows {
                 println!(
                     "  row {:>2} {:<15} scores {:.3} {:.3} {:.3}  traces {:.1} {:.1} {:.1} mm  strike {:.2}",
@@ -531,16 +629,14 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
             sheet_action,
             serial,
             row,
+            amend,
+            reason,
         } => {
             let levels = v.form.levels.len();
-            let mut rows = std::collections::BTreeMap::new();
-            for r in &row {
-                let (subject, d): (usize, RowDecision) =
-                    kiemphieu::review::parse_row_decision(r, levels).map_err(anyhow::Error::msg)?;
-                rows.insert(subject, d);
-            }
+            let rows = kiemphieu::review::collect_row_decisions(&row, levels)
+                .map_err(anyhow::Error::msg)?;
             let sheet_action = sheet_action.map(|a| match a.as_str() {
-                "ignore" => SheetAction::Ignore,
+                "ignore" | "withdraw" => SheetAction::Ignore,
                 "invalid" | "reject" => SheetAction::Invalid,
                 _ => SheetAction::Accept,
             });
@@ -550,11 +646,59 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
                 rows,
                 ..Default::default()
             };
-            let res = kiemphieu::review::decide(&mut v, sheet, d, &by)?;
-            println!("sheet {sheet} decided by {by}: {res:?}");
+            let amend = if amend { reason.as_deref() } else { None };
+            let res = kiemphieu::review::decide(&mut v, sheet, d, &by, amend)?;
+            println!(
+                "sheet {sheet} {} by {by}: {}",
+                if amend.is_some() {
+                    "re-decided"
+                } else {
+                    "decided"
+                },
+                kiemphieu::review::describe(&res, &v.form.levels)
+            );
             Ok(0)
         }
     }
+}
+
+/// `void VOTE --all-unused`: asks on a terminal, refuses without one unless --yes.
+fn void_all_unused(v: &mut Vote, yes: bool) -> anyhow::Result<u8> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let unused = kiemphieu::void::serial_lines(v)?
+        .into_iter()
+        .filter(|l| l.state == kiemphieu::void::SerialUse::Unused)
+        .count();
+    if unused == 0 {
+        println!("no unused serial to void");
+        return Ok(0);
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "--all-unused voids {unused} serial(s) and asks first, but there is no terminal to ask on\nhint: check the list with `kiemphieu serials VOTE --unused`, then add --yes"
+            );
+        }
+        eprint!(
+            "void {unused} unused serial(s) of {}? every one of them becomes invalid if found in the box [y/N] ",
+            v.form.id
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "có" | "co") {
+            println!("nothing voided");
+            return Ok(0);
+        }
+    }
+    let voided = kiemphieu::void::void_all_unused(v)?;
+    let (printed, all_voided) = v.store.printed_and_voided()?;
+    println!(
+        "voided {} unused ballot(s); printed {printed}, voided {all_voided}, issued {}",
+        voided.len(),
+        printed - all_voided
+    );
+    Ok(0)
 }
 
 fn write_minutes(
@@ -819,7 +963,9 @@ fn scan_command(
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     }
-    let total = kiemphieu::scan::collect_files(paths)?.len();
+    let total = kiemphieu::scan::outside_vote(kiemphieu::scan::collect_files(paths)?, &v.dir)
+        .0
+        .len();
     let bar = (!json && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(total as u64);
         b.set_style(
@@ -870,6 +1016,13 @@ fn scan_command(
     }
     for p in &summary.problems {
         eprintln!("error: cannot scan {}: {}", p.file, p.reason);
+    }
+    if !summary.skipped_in_vote.is_empty() {
+        eprintln!(
+            "skipped {} file(s) inside the vote folder {}: its printed ballots and archive are never scanned",
+            summary.skipped_in_vote.len(),
+            v.dir.display()
+        );
     }
     warn_bilevel(&summary);
     if !json {

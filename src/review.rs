@@ -3,6 +3,11 @@
 //! Decisions are appended, never edited: the machine's reading stays in `sheets`, each decision is
 //! a row of `decisions` (the latest for a sheet is in force), and each is an event in the chain.
 //! [`resolve`] turns a sheet and its decision into what the tally counts.
+//!
+//! A decided sheet, or a sheet the machine counted, can be decided again only as an amendment:
+//! a named member and a reason, the earlier decision kept in the history. A decision also says
+//! which serial the sheet holds afterwards (a typed serial is claimed exactly like a scanned one;
+//! a sheet set aside gives its serial back), so that the audit can replay the claims in order.
 
 use std::collections::BTreeMap;
 
@@ -54,6 +59,15 @@ pub struct Decision {
     pub reviewer: String,
     #[serde(default)]
     pub decided_at: String,
+    /// Why an earlier decision (or the machine's count) was amended; `None` for a first decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amends: Option<String>,
+    /// The serial the sheet holds once this decision is in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<String>,
+    /// The serial the sheet gave back with this decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released: Option<String>,
 }
 
 /// What a recorded sheet amounts to for the tally.
@@ -77,6 +91,14 @@ pub enum ReviewError {
     NoSheet(i64),
     #[error("sheet {id} is {outcome}, not waiting for review")]
     NotInReview { id: i64, outcome: &'static str },
+    #[error(
+        "sheet {id} was counted by the machine\nhint: to withdraw it or correct a row, decide again with --amend --reason \"why\" (e.g. --sheet ignore for a test scan)"
+    )]
+    CountedByMachine { id: i64 },
+    #[error(
+        "sheet {id} is already decided: {earlier}\nhint: to change the decision, decide again with --amend --reason \"why\"; the earlier decision stays in the history"
+    )]
+    AlreadyDecided { id: i64, earlier: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -103,6 +125,35 @@ pub fn parse_row_decision(text: &str, levels: usize) -> Result<(usize, RowDecisi
         ));
     }
     Ok((subject, RowDecision::Level(level - 1)))
+}
+
+/// Collects typed row decisions, refusing two different readings of one row
+/// (`--row 3=3 --row 3=1`); the same reading twice is harmless.
+pub fn collect_row_decisions(
+    texts: &[String],
+    levels: usize,
+) -> Result<BTreeMap<usize, RowDecision>, String> {
+    let mut rows = BTreeMap::new();
+    for text in texts {
+        let (subject, d) = parse_row_decision(text, levels)?;
+        if let Some(before) = rows.insert(subject, d)
+            && before != d
+        {
+            return Err(format!(
+                "row {subject} is given two different readings ({} and {})\nhint: give each row once",
+                row_text(before),
+                row_text(d)
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+fn row_text(d: RowDecision) -> String {
+    match d {
+        RowDecision::Level(k) => format!("level {}", k + 1),
+        RowDecision::Invalid => "invalid".into(),
+    }
 }
 
 /// Every recorded decision in the order it was made: (sheet, body as stored, reviewer, when).
@@ -136,13 +187,35 @@ pub fn decisions(vote: &Vote) -> Result<BTreeMap<i64, Decision>, StoreError> {
     Ok(out)
 }
 
-/// Records a person's decision on a sheet waiting for review, after checking that it answers
-/// the sheet's question. A typed serial is checked against the registry like a scanned one.
+/// The decisions on one sheet, oldest first (the last is in force).
+pub fn history(vote: &Vote, sheet_id: i64) -> Result<Vec<Decision>, StoreError> {
+    let mut out = Vec::new();
+    for (id, body, reviewer, at) in decision_rows(vote)? {
+        if id != sheet_id {
+            continue;
+        }
+        let mut d: Decision = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+            path: vote.store.path().to_owned(),
+            reason: format!("decision on sheet {id}: {e}"),
+        })?;
+        d.reviewer = reviewer;
+        d.decided_at = at;
+        out.push(d);
+    }
+    Ok(out)
+}
+
+/// Records a person's decision on a sheet, after checking that it answers the sheet's question.
+/// A sheet waiting for review takes a first decision; a decided sheet, or one the machine
+/// counted, only an amendment (`amend`: the reason, not empty). A typed serial is checked and
+/// claimed like a scanned one: refused if another sheet holds it; a sheet set aside gives its
+/// serial back.
 pub fn decide(
     vote: &mut Vote,
     sheet_id: i64,
     mut d: Decision,
     reviewer: &str,
+    amend: Option<&str>,
 ) -> Result<Resolution, ReviewError> {
     if reviewer.trim().is_empty() {
         return Err(ReviewError::Invalid(
@@ -154,33 +227,75 @@ pub fn decide(
         .iter()
         .find(|s| s.id == sheet_id)
         .ok_or(ReviewError::NoSheet(sheet_id))?;
-    if stored.record.outcome != Outcome::Review {
-        return Err(ReviewError::NotInReview {
-            id: sheet_id,
-            outcome: stored.record.outcome.as_str(),
-        });
-    }
     let n = vote.layout.rows.len();
+    let earlier = decisions(vote)?.remove(&sheet_id);
+    match (stored.record.outcome, &earlier, amend) {
+        (Outcome::Review, None, None) => {}
+        (Outcome::Review, Some(e), None) => {
+            return Err(ReviewError::AlreadyDecided {
+                id: sheet_id,
+                earlier: format!(
+                    "{} (by {}, {})",
+                    describe(&resolve(stored, Some(e), n), &vote.form.levels),
+                    e.reviewer,
+                    e.decided_at
+                ),
+            });
+        }
+        (Outcome::Counted, _, None) => {
+            return Err(ReviewError::CountedByMachine { id: sheet_id });
+        }
+        (Outcome::Review, None, Some(_)) => {
+            return Err(ReviewError::Invalid(format!(
+                "sheet {sheet_id} has no decision to amend\nhint: decide it without --amend"
+            )));
+        }
+        (Outcome::Review | Outcome::Counted, _, Some(why)) => {
+            if why.trim().is_empty() {
+                return Err(ReviewError::Invalid(
+                    "an amendment needs its reason (--reason \"why\")".into(),
+                ));
+            }
+            d.amends = Some(why.trim().to_string());
+        }
+        (other, ..) => {
+            return Err(ReviewError::NotInReview {
+                id: sheet_id,
+                outcome: other.as_str(),
+            });
+        }
+    }
     if let Some((&s, _)) = d.rows.iter().find(|(s, _)| **s == 0 || **s > n) {
         return Err(ReviewError::Invalid(format!(
             "subject {s} does not exist (1 to {n})"
         )));
     }
+    let claims = vote.store.claims()?;
+    let held_by = |serial: &str| claims.get(serial).copied().filter(|id| *id != sheet_id);
+    let holds_now = claims
+        .iter()
+        .find(|(_, id)| **id == sheet_id)
+        .map(|(s, _)| s.clone());
+    d.serial_check = None;
     if let Some(text) = &d.serial {
         let serial = Serial::parse(text)
             .map_err(|e| ReviewError::Invalid(format!("serial {text:?}: {e}")))?;
+        if let Some(read) = &stored.record.serial
+            && read != serial.as_str()
+        {
+            return Err(ReviewError::Invalid(format!(
+                "sheet {sheet_id} carries serial {} in its QR code, not {}\nhint: type a serial only for a sheet whose QR code could not be read",
+                Serial::parse(read)
+                    .map(|s| s.grouped())
+                    .unwrap_or(read.clone()),
+                serial.grouped()
+            )));
+        }
         d.serial = Some(serial.to_string());
         d.serial_check = match vote.store.serial_status(serial.as_str())? {
             SerialStatus::Unknown => Some(Reason::NotIssued),
             SerialStatus::Voided => Some(Reason::Voided),
-            SerialStatus::Issued => {
-                let other = sheets.iter().any(|s| {
-                    s.id != sheet_id
-                        && s.record.serial.as_deref() == Some(serial.as_str())
-                        && matches!(s.record.outcome, Outcome::Counted | Outcome::Review)
-                });
-                other.then_some(Reason::DuplicateSerial)
-            }
+            SerialStatus::Issued => held_by(serial.as_str()).map(|_| Reason::DuplicateSerial),
         };
     }
     let resolution = resolve(stored, Some(&d), n);
@@ -189,16 +304,120 @@ pub fn decide(
             "the decision leaves sheet {sheet_id} undecided: {why}"
         )));
     }
+    // The serial the sheet holds once the decision is in force.
+    let wants = match (&resolution, &d.serial, d.serial_check) {
+        (Resolution::NotCollected, ..) => None,
+        (_, Some(typed), None) => Some(typed.clone()),
+        (_, Some(_), Some(_)) => None,
+        _ => holds_now.clone().or_else(|| {
+            // Set aside earlier and now taken back: its own serial, if it was checked.
+            let rec = &stored.record;
+            (crate::store::holds_serial(rec)
+                && !matches!(
+                    rec.reason,
+                    Some(Reason::QrUnreadable) | Some(Reason::RegistrationFailed)
+                ))
+            .then(|| rec.serial.clone())
+            .flatten()
+        }),
+    };
+    if let Some(serial) = &wants
+        && let Some(other) = held_by(serial)
+    {
+        return Err(ReviewError::Invalid(format!(
+            "serial {} is held by sheet {other}\nhint: decide sheet {other} first, or decide this one ignore (the same sheet) or invalid (a copy)",
+            Serial::parse(serial)
+                .map(|s| s.grouped())
+                .unwrap_or(serial.clone())
+        )));
+    }
+    if let Some(serial) = wants.as_ref().filter(|s| holds_now.as_ref() != Some(*s))
+        && vote.store.serial_status(serial)? == SerialStatus::Voided
+    {
+        return Err(ReviewError::Invalid(format!(
+            "serial {} was voided after sheet {sheet_id} was set aside: it cannot be counted again\nhint: decide it invalid, or leave it set aside",
+            Serial::parse(serial)
+                .map(|s| s.grouped())
+                .unwrap_or(serial.clone())
+        )));
+    }
+    d.claim = wants.clone();
+    d.released = holds_now.clone().filter(|h| Some(h) != wants.as_ref());
     let body = serde_json::to_string(&d).expect("decision serializes");
     let event = serde_json::json!({ "sheet": sheet_id, "decision": d, "reviewer": reviewer });
     let at = now_utc();
-    vote.store.with_event("review", &event, |tx| {
-        tx.execute(
-            "INSERT INTO decisions (sheet_id, body, reviewer, decided_at) VALUES (?1, ?2, ?3, ?4)",
-            params![sheet_id, body, reviewer, at],
-        )
-    })?;
+    vote.store
+        .with_event("review", &event, |tx| {
+            if let Some(old) = &d.released {
+                tx.execute(
+                    "DELETE FROM claims WHERE serial = ?1 AND sheet_id = ?2",
+                    params![old, sheet_id],
+                )?;
+            }
+            if let Some(new) = &wants
+                && holds_now.as_ref() != Some(new)
+            {
+                tx.execute(
+                    "INSERT INTO claims (serial, sheet_id, claimed_at) VALUES (?1, ?2, ?3)",
+                    params![new, sheet_id, at],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO decisions (sheet_id, body, reviewer, decided_at) VALUES (?1, ?2, ?3, ?4)",
+                params![sheet_id, body, reviewer, at],
+            )
+        })
+        .map_err(|e| match e {
+            StoreError::Sql {
+                source: rusqlite::Error::SqliteFailure(f, _),
+                ..
+            } if f.code == rusqlite::ErrorCode::ConstraintViolation => ReviewError::Invalid(format!(
+                "the serial of sheet {sheet_id} was claimed or voided by another command meanwhile; nothing was recorded\nhint: look at `review list` and decide again"
+            )),
+            e => ReviewError::Store(e),
+        })?;
     Ok(resolution)
+}
+
+/// A decision's outcome as a sentence for the committee, with the levels as printed.
+pub fn describe(resolution: &Resolution, levels: &[String]) -> String {
+    match resolution {
+        Resolution::Counted(rows) => {
+            let rows: Vec<String> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| match r {
+                    Some(k) => format!(
+                        "row {}: {}",
+                        i + 1,
+                        levels
+                            .get(*k)
+                            .cloned()
+                            .unwrap_or_else(|| format!("level {}", k + 1))
+                    ),
+                    None => format!("row {}: invalid", i + 1),
+                })
+                .collect();
+            format!("counted; {}", rows.join("; "))
+        }
+        Resolution::Rejected => "collected but invalid as a whole (every row invalid)".to_string(),
+        Resolution::NotCollected => "set aside: not collected, not counted".to_string(),
+        Resolution::Pending(why) => format!("still waiting: {why}"),
+    }
+}
+
+/// A file name as it can be printed on one line of a list: control characters (a newline, an
+/// escape sequence) are shown escaped, so that a name cannot forge lines or colours.
+pub fn printable(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' || c == '\u{202e}' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// What a recorded sheet counts as, given the decision in force (if any). `subjects` is the
@@ -238,7 +457,12 @@ pub fn resolve(stored: &StoredSheet, decision: Option<&Decision>, subjects: usiz
         }
     };
     match rec.outcome {
-        Outcome::Counted => machine_rows(&BTreeMap::new()),
+        // The machine counted it; an amendment may withdraw it, rule it invalid, or read rows.
+        Outcome::Counted => match decision.and_then(|d| d.sheet) {
+            Some(SheetAction::Ignore) => Resolution::NotCollected,
+            Some(SheetAction::Invalid) => Resolution::Rejected,
+            _ => machine_rows(&decision.map(|d| d.rows.clone()).unwrap_or_default()),
+        },
         Outcome::Rejected => Resolution::Rejected,
         Outcome::AlreadyScanned | Outcome::Blank | Outcome::Error => Resolution::NotCollected,
         Outcome::Review => {
@@ -401,4 +625,45 @@ pub fn tally_input_from(
         sheets,
         pending_review,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contradictory_row_readings_are_refused() {
+        let rows = |t: &[&str]| {
+            collect_row_decisions(&t.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 3)
+        };
+        let err = rows(&["3=3", "3=1"]).unwrap_err();
+        assert!(
+            err.contains("row 3 is given two different readings"),
+            "{err}"
+        );
+        assert!(rows(&["3=invalid", "3=2"]).is_err());
+        // The same reading twice is harmless; different rows are independent.
+        let ok = rows(&["3=2", "3=2", "1=invalid"]).unwrap();
+        assert_eq!(ok.get(&3), Some(&RowDecision::Level(1)));
+        assert_eq!(ok.get(&1), Some(&RowDecision::Invalid));
+    }
+
+    #[test]
+    fn review_decide_prints_a_sentence_not_debug_form() {
+        let levels = vec!["Cao".to_string(), "Vừa".to_string(), "Thấp".to_string()];
+        let s = describe(&Resolution::Counted(vec![Some(0), None, Some(2)]), &levels);
+        assert_eq!(s, "counted; row 1: Cao; row 2: invalid; row 3: Thấp");
+        assert!(!describe(&Resolution::Rejected, &levels).contains("Rejected"));
+        assert!(describe(&Resolution::NotCollected, &levels).starts_with("set aside"));
+    }
+
+    #[test]
+    fn a_file_name_with_control_characters_prints_on_one_line() {
+        let name = "scans/a\nsheet    99  forged\r\u{1b}[2Jx\u{202e}gnp.png";
+        let p = printable(name);
+        assert!(!p.chars().any(|c| c.is_control()), "{p:?}");
+        assert!(p.contains("a\\nsheet"), "{p}");
+        assert!(!p.contains('\u{202e}'));
+        assert_eq!(printable("Phiếu số 1.png"), "Phiếu số 1.png");
+    }
 }

@@ -15,7 +15,7 @@ use crate::interpret::decode::{DecodeFailure, decode_pages};
 use crate::interpret::{PageReading, interpret_page, marks};
 use crate::record::{Outcome, Reason, RowVerdict, SheetRecord};
 use crate::serial::parse_qr_payload;
-use crate::store::{SerialStatus, StoreError, sha256_hex};
+use crate::store::{Recorded, SerialStatus, StoreError, sha256_hex};
 use crate::vote::{Vote, write_atomic};
 
 /// File endings taken from folders (a file named on the command line is always tried).
@@ -48,6 +48,9 @@ pub struct ScanSummary {
     pub problems: Vec<FileProblem>,
     /// Pages recorded from black-and-white (1-bit) scans, where a faint mark can vanish.
     pub bilevel_pages: usize,
+    /// Files left out because they are inside the vote folder (its printed ballots, its
+    /// archive): never scanned, whatever folder was named.
+    pub skipped_in_vote: Vec<PathBuf>,
 }
 
 impl ScanSummary {
@@ -79,6 +82,19 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// Splits files into those outside the vote folder `vote_dir` and those inside it (compared after
+/// resolving links, so `..` or a symbolic link does not hide the vote folder).
+pub fn outside_vote(files: Vec<PathBuf>, vote_dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let Ok(vote) = vote_dir.canonicalize() else {
+        return (files, Vec::new());
+    };
+    files.into_iter().partition(|f| {
+        !f.canonicalize()
+            .or_else(|_| std::path::absolute(f))
+            .is_ok_and(|c| c.starts_with(&vote))
+    })
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScanError> {
@@ -153,8 +169,11 @@ pub fn scan(
     pixels: Pixels,
     mut on_sheet: impl FnMut(&ScannedSheet),
 ) -> Result<ScanSummary, ScanError> {
-    let files = collect_files(paths)?;
-    let mut summary = ScanSummary::default();
+    let (files, skipped_in_vote) = outside_vote(collect_files(paths)?, &vote.dir);
+    let mut summary = ScanSummary {
+        skipped_in_vote,
+        ..ScanSummary::default()
+    };
     // Enough files per chunk to keep every thread busy, few enough to bound memory: pages kept
     // for pictures are 8.7 MB each at 300 dpi, a file's bytes and reading about 1 MB.
     let per_thread = if pixels == Pixels::Keep { 2 } else { 8 };
@@ -306,7 +325,10 @@ fn commit_file(
                     reading: None,
                 });
             } else if archive(vote, summary) {
-                vote.store.insert_sheet(&rec, Some(&archive_rel))?;
+                let rec = match vote.store.insert_sheet(&rec, Some(&archive_rel))? {
+                    Recorded::New(_, rec) => rec,
+                    Recorded::Already => already_scanned(&name, 1, &file.sha256),
+                };
                 summary.add(&rec);
                 on_sheet(&ScannedSheet {
                     record: &rec,
@@ -352,9 +374,14 @@ fn commit_file(
         if !archive(vote, summary) {
             return Ok(());
         }
-        vote.store.insert_sheet(&rec, Some(&archive_rel))?;
+        // The claim on the serial is taken in the transaction that records the sheet, so a
+        // second command scanning the same serial meanwhile finds it claimed.
+        let rec = match vote.store.insert_sheet(&rec, Some(&archive_rel))? {
+            Recorded::New(_, rec) => rec,
+            Recorded::Already => already_scanned(&name, page, &file.sha256),
+        };
         summary.add(&rec);
-        if p.bilevel {
+        if p.bilevel && rec.outcome != Outcome::AlreadyScanned {
             summary.bilevel_pages += 1;
         }
         on_sheet(&ScannedSheet {

@@ -5,13 +5,17 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use crate::record::{Outcome, Reason, RowReading, SheetRecord};
 use crate::serial::Serial;
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// How long a writer waits for another writer (a second `scan`, a `watch`) before it says the vote
+/// is busy.
+const BUSY_TIMEOUT_MS: u32 = 30_000;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,6 +71,47 @@ CREATE TABLE events (
 );
 ";
 
+/// Schema 2: who holds each serial. A serial is claimed by at most one sheet (counted, ruled
+/// invalid, or waiting for a person), whether its QR code was scanned or a person typed it; the
+/// primary key makes a second claim impossible, whatever the code around it does. A void serial
+/// cannot be claimed, and a claimed serial cannot be voided.
+const CLAIMS_SCHEMA: &str = "
+CREATE TABLE claims (
+    serial TEXT NOT NULL PRIMARY KEY REFERENCES serials(serial),
+    sheet_id INTEGER NOT NULL UNIQUE REFERENCES sheets(id) ON DELETE CASCADE,
+    claimed_at TEXT NOT NULL
+);
+CREATE TRIGGER claims_refuse_void_serial BEFORE INSERT ON claims
+WHEN (SELECT voided_at FROM serials WHERE serial = NEW.serial) IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a void serial cannot be claimed'); END;
+CREATE TRIGGER serials_refuse_voiding_claimed BEFORE UPDATE OF voided_at ON serials
+WHEN NEW.voided_at IS NOT NULL AND EXISTS (SELECT 1 FROM claims WHERE serial = NEW.serial)
+BEGIN SELECT RAISE(ABORT, 'a claimed serial cannot be voided'); END;
+";
+
+/// Schema 1 → 2: the claims a schema-1 record implies, oldest sheet first (what `scan` then
+/// treated as "already read"), less the sheets a person set aside, plus the serials typed in
+/// review that no sheet holds.
+const MIGRATE_1_TO_2: &str = "
+INSERT OR IGNORE INTO claims (serial, sheet_id, claimed_at)
+SELECT s.serial, s.id, s.scanned_at FROM sheets s JOIN serials r ON r.serial = s.serial
+WHERE s.outcome IN ('counted', 'review') AND r.voided_at IS NULL
+  AND (s.reason IS NULL OR s.reason != 'duplicate_serial')
+ORDER BY s.id;
+DELETE FROM claims WHERE sheet_id IN (
+    SELECT d.sheet_id FROM decisions d
+    WHERE d.id = (SELECT MAX(id) FROM decisions WHERE sheet_id = d.sheet_id)
+      AND json_extract(d.body, '$.sheet') = 'ignore');
+INSERT OR IGNORE INTO claims (serial, sheet_id, claimed_at)
+SELECT json_extract(d.body, '$.serial'), d.sheet_id, d.decided_at FROM decisions d
+JOIN serials r ON r.serial = json_extract(d.body, '$.serial')
+WHERE d.id = (SELECT MAX(id) FROM decisions WHERE sheet_id = d.sheet_id)
+  AND r.voided_at IS NULL
+  AND json_extract(d.body, '$.serial_check') IS NULL
+  AND coalesce(json_extract(d.body, '$.sheet'), '') NOT IN ('ignore', 'invalid')
+ORDER BY d.id;
+";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database {path}: {source}")]
@@ -80,6 +125,24 @@ pub enum StoreError {
     SerialTaken { path: PathBuf, serial: String },
     #[error("database {path}: a stored record cannot be read: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "database {path} is busy: another kiemphieu command is writing to this vote\nhint: wait until it ends (a scan or watch of the same vote), then run this again"
+    )]
+    Busy { path: PathBuf },
+    #[error(
+        "database {path} has schema version {found} and cannot be upgraded in a read-only folder\nhint: run any kiemphieu command on the vote once where the folder can be written"
+    )]
+    ReadOnlyOld { path: PathBuf, found: i64 },
+}
+
+/// What recording a sheet did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    /// Recorded under this id, as given or as the registry made it when the claim was taken
+    /// (a serial claimed meanwhile: `review`/`duplicate_serial`; voided meanwhile: `rejected`).
+    New(i64, SheetRecord),
+    /// These bytes (this page of them) were recorded before, by another command perhaps.
+    Already,
 }
 
 /// What the registry knows of a serial.
@@ -115,8 +178,9 @@ impl Store {
         };
         store.pragmas()?;
         let p = store.path.clone();
-        let tx = store.conn.transaction().map_err(|e| sql(&p, e))?;
+        let tx = store.write()?;
         tx.execute_batch(SCHEMA).map_err(|e| sql(&p, e))?;
+        tx.execute_batch(CLAIMS_SCHEMA).map_err(|e| sql(&p, e))?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('vote', ?2)",
             params![SCHEMA_VERSION.to_string(), vote],
@@ -127,28 +191,77 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing database, checking its schema version.
+    /// Opens an existing database, checking its schema version; a schema-1 database is upgraded
+    /// in place (one transaction, logged as a `migrate` event).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let conn = Connection::open_with_flags(
             path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|source| sql(path, source))?;
-        let store = Store {
+        let mut store = Store {
             conn,
             path: path.to_owned(),
         };
         store.pragmas()?;
-        let found: i64 = store
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .map_err(|e| sql(path, e))?
-            .parse()
-            .unwrap_or(-1);
+        let found = store.schema_version()?;
+        if found == 1 {
+            store.migrate_1_to_2()?;
+        } else if found != SCHEMA_VERSION {
+            return Err(StoreError::Schema {
+                path: path.to_owned(),
+                found,
+            });
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only. When the folder cannot be written (a copy on
+    /// a read-only share, a DVD), the file is opened as immutable: nothing is written, not even
+    /// SQLite's shared-memory index.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        match Self::open_reading(path, false) {
+            Err(StoreError::Sql { .. }) => Self::open_reading(path, true),
+            other => other,
+        }
+    }
+
+    fn open_reading(path: &Path, immutable: bool) -> Result<Store, StoreError> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let wal = path.with_file_name(format!(
+            "{}-wal",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        if immutable && std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::Corrupt {
+                path: path.to_owned(),
+                reason: format!(
+                    "{} holds changes not yet merged into the database, and the folder cannot be written: read-only they would be missed\nhint: copy the vote folder where it can be written and run the command there",
+                    wal.display()
+                ),
+            });
+        }
+        let conn = if immutable {
+            let uri = format!("file:{}?immutable=1", uri_path(path));
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+        } else {
+            Connection::open_with_flags(path, flags)
+        }
+        .map_err(|source| sql(path, source))?;
+        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))
+            .map_err(|source| sql(path, source))?;
+        let store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        let found = store.schema_version()?;
+        if found == 1 {
+            return Err(StoreError::ReadOnlyOld {
+                path: path.to_owned(),
+                found,
+            });
+        }
         if found != SCHEMA_VERSION {
             return Err(StoreError::Schema {
                 path: path.to_owned(),
@@ -158,12 +271,63 @@ impl Store {
         Ok(store)
     }
 
+    fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(|e| sql(&self.path, e))?
+            .parse()
+            .unwrap_or(-1))
+    }
+
+    fn migrate_1_to_2(&mut self) -> Result<(), StoreError> {
+        let p = self.path.clone();
+        let tx = self.write()?;
+        // Another process may have upgraded it while this one waited for the lock.
+        let found: String = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| sql(&p, e))?;
+        if found == "1" {
+            tx.execute_batch(CLAIMS_SCHEMA).map_err(|e| sql(&p, e))?;
+            tx.execute_batch(MIGRATE_1_TO_2).map_err(|e| sql(&p, e))?;
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                [SCHEMA_VERSION.to_string()],
+            )
+            .map_err(|e| sql(&p, e))?;
+            append_event(
+                &tx,
+                "migrate",
+                &serde_json::json!({ "from": 1, "to": SCHEMA_VERSION }),
+            )
+            .map_err(|e| sql(&p, e))?;
+        }
+        tx.commit().map_err(|e| sql(&p, e))
+    }
+
+    /// A write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so that two
+    /// writers queue instead of failing half-way; after the busy timeout, [`StoreError::Busy`].
+    fn write(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        let p = self.path.clone();
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql(&p, e))
+    }
+
     fn pragmas(&self) -> Result<(), StoreError> {
         self.conn
-            .execute_batch(
-                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-                 PRAGMA foreign_keys = ON;",
-            )
+            .execute_batch(&format!(
+                "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+            ))
             .map_err(|e| sql(&self.path, e))
     }
 
@@ -171,13 +335,21 @@ impl Store {
         &self.path
     }
 
-    /// Registers a print batch and its serials in one transaction. Returns the batch number.
-    pub fn register_batch(&mut self, serials: &[Serial], pdf: &str) -> Result<i64, StoreError> {
+    /// Registers a print batch and its serials in one transaction. The batch number is taken in
+    /// the transaction and handed to `place`, which puts the batch's PDF in place (named after
+    /// it) and returns its path relative to the vote folder; if `place` fails nothing is
+    /// registered. Two `generate`s at once therefore never share a number or a PDF. Returns the
+    /// batch number.
+    pub fn register_batch<E: From<StoreError>>(
+        &mut self,
+        serials: &[Serial],
+        place: impl FnOnce(i64) -> Result<String, E>,
+    ) -> Result<i64, E> {
         let p = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&p, e))?;
+        let tx = self.write()?;
         tx.execute(
-            "INSERT INTO batches (created_at, count, pdf) VALUES (?1, ?2, ?3)",
-            params![now_utc(), serials.len() as i64, pdf],
+            "INSERT INTO batches (created_at, count, pdf) VALUES (?1, ?2, '')",
+            params![now_utc(), serials.len() as i64],
         )
         .map_err(|e| sql(&p, e))?;
         let batch = tx.last_insert_rowid();
@@ -201,6 +373,12 @@ impl Store {
                     })?;
             }
         }
+        let pdf = place(batch)?;
+        tx.execute(
+            "UPDATE batches SET pdf = ?1 WHERE id = ?2",
+            params![pdf, batch],
+        )
+        .map_err(|e| sql(&p, e))?;
         let body = serde_json::json!({ "batch": batch, "count": serials.len(), "pdf": pdf });
         append_event(&tx, "print", &body).map_err(|e| sql(&p, e))?;
         tx.commit().map_err(|e| sql(&p, e))?;
@@ -269,28 +447,50 @@ impl Store {
             .map_err(|e| sql(&self.path, e))
     }
 
-    /// The sheet already holding this serial (counted or awaiting review), if any.
+    /// The sheet holding this serial (counted, ruled invalid or awaiting review), if any.
     pub fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT file, page FROM sheets WHERE serial = ?1 AND outcome IN ('counted', 'review')
-                 ORDER BY id LIMIT 1",
-                [serial],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+        claimant(&self.conn, serial).map_err(|e| sql(&self.path, e))
+    }
+
+    /// Every claim: serial → the id of the sheet holding it.
+    pub fn claims(&self) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT serial, sheet_id FROM claims")
+            .map_err(|e| sql(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| sql(&self.path, e))?;
+        rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| sql(&self.path, e))
     }
 
-    /// Records one sheet atomically, with its event.
+    /// Records one sheet atomically, with its event and, for a sheet that holds its serial, the
+    /// claim on it. The registry is asked again under the write lock, so that what another
+    /// command recorded meanwhile counts: the same bytes → [`Recorded::Already`]; the serial
+    /// claimed meanwhile → `review`/`duplicate_serial`; voided meanwhile → `rejected`/`voided`.
     pub fn insert_sheet(
         &mut self,
         rec: &SheetRecord,
         archive: Option<&str>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Recorded, StoreError> {
         let p = self.path.clone();
+        let tx = self.write()?;
+        let known: bool = tx
+            .query_row(
+                "SELECT 1 FROM sheets WHERE sha256 = ?1 AND page = ?2",
+                params![rec.sha256, rec.page],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(|e| sql(&p, e))?
+            .is_some();
+        if known {
+            return Ok(Recorded::Already);
+        }
+        let mut rec = rec.clone();
+        let claim = settle_claim(&tx, &mut rec).map_err(|e| sql(&p, e))?;
         let rows = serde_json::to_string(&rec.rows).expect("rows serialize");
-        let tx = self.conn.transaction().map_err(|e| sql(&p, e))?;
         tx.execute(
             "INSERT INTO sheets (sha256, page, file, outcome, reason, serial, orientation, rows,
                                  detail, archive, scanned_at)
@@ -311,13 +511,20 @@ impl Store {
         )
         .map_err(|e| sql(&p, e))?;
         let id = tx.last_insert_rowid();
+        if let Some(serial) = &claim {
+            tx.execute(
+                "INSERT INTO claims (serial, sheet_id, claimed_at) VALUES (?1, ?2, ?3)",
+                params![serial, id, now_utc()],
+            )
+            .map_err(|e| sql(&p, e))?;
+        }
         let body = serde_json::json!({
             "sheet": id, "sha256": rec.sha256, "page": rec.page, "outcome": rec.outcome,
             "reason": rec.reason, "serial": rec.serial, "rows": rec.rows,
         });
         append_event(&tx, "scan", &body).map_err(|e| sql(&p, e))?;
         tx.commit().map_err(|e| sql(&p, e))?;
-        Ok(id)
+        Ok(Recorded::New(id, rec))
     }
 
     /// Every recorded sheet in the order it was recorded.
@@ -442,19 +649,44 @@ impl Store {
         Ok(Ok(n))
     }
 
-    /// Runs `f` inside one transaction that also appends an event.
+    /// Runs `f` inside one write transaction that also appends an event.
     pub fn with_event<T>(
         &mut self,
         kind: &str,
         body: &serde_json::Value,
         f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
+        self.with_event_from(kind, |tx| Ok((f(tx)?, body.clone())))
+    }
+
+    /// Runs `f` inside one write transaction; `f` also says what the appended event's body is
+    /// (for a change whose extent is known only under the lock, such as voiding every unused
+    /// serial).
+    pub fn with_event_from<T>(
+        &mut self,
+        kind: &str,
+        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<(T, serde_json::Value)>,
+    ) -> Result<T, StoreError> {
         let p = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql(&p, e))?;
-        let out = f(&tx).map_err(|e| sql(&p, e))?;
-        append_event(&tx, kind, body).map_err(|e| sql(&p, e))?;
+        let tx = self.write()?;
+        let (out, body) = f(&tx).map_err(|e| sql(&p, e))?;
+        append_event(&tx, kind, &body).map_err(|e| sql(&p, e))?;
         tx.commit().map_err(|e| sql(&p, e))?;
         Ok(out)
+    }
+
+    /// Starts a read transaction that lasts as long as this connection: every later read sees
+    /// the database as it is now (SQLite's WAL snapshot), whatever other commands commit. For
+    /// reading commands only; a write on this connection afterwards would fail.
+    pub fn hold_snapshot(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN DEFERRED")
+            .and_then(|()| {
+                self.conn
+                    .query_row("SELECT COUNT(*) FROM meta", [], |r| r.get::<_, i64>(0))
+            })
+            .map(|_| ())
+            .map_err(|e| sql(&self.path, e))
     }
 
     pub fn connection(&self) -> &Connection {
@@ -497,10 +729,115 @@ fn append_event(
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> StoreError {
+    let busy = matches!(
+        &source,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    );
+    if busy {
+        return StoreError::Busy {
+            path: path.to_owned(),
+        };
+    }
     StoreError::Sql {
         path: path.to_owned(),
         source,
     }
+}
+
+/// The file and page of the sheet holding `serial`, if any.
+pub(crate) fn claimant(conn: &Connection, serial: &str) -> rusqlite::Result<Option<(String, u32)>> {
+    conn.query_row(
+        "SELECT s.file, s.page FROM claims c JOIN sheets s ON s.id = c.sheet_id WHERE c.serial = ?1",
+        [serial],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
+
+/// Whether a sheet of this outcome and reason holds the serial it carries: counted, or waiting
+/// for a person for a reason other than the serial being another sheet's.
+pub fn holds_serial(rec: &SheetRecord) -> bool {
+    rec.serial.is_some()
+        && matches!(rec.outcome, Outcome::Counted | Outcome::Review)
+        && rec.reason != Some(Reason::DuplicateSerial)
+}
+
+/// Under the write lock: the serial `rec` may claim, after turning `rec` into what the registry
+/// says now if another command changed the serial since `rec` was judged.
+fn settle_claim(
+    tx: &rusqlite::Transaction,
+    rec: &mut SheetRecord,
+) -> rusqlite::Result<Option<String>> {
+    if !holds_serial(rec) {
+        return Ok(None);
+    }
+    let serial = rec.serial.clone().unwrap_or_default();
+    let grouped = Serial::parse(&serial)
+        .map(|s| s.grouped())
+        .unwrap_or_else(|_| serial.clone());
+    // A sheet that could not be registered was never checked against the registry: it holds
+    // its serial only if the serial is free, and otherwise stays what it is.
+    let checked = !matches!(
+        rec.reason,
+        Some(Reason::RegistrationFailed) | Some(Reason::QrUnreadable)
+    );
+    let voided: Option<bool> = tx
+        .query_row(
+            "SELECT voided_at IS NOT NULL FROM serials WHERE serial = ?1",
+            [&serial],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let claimed = claimant(tx, &serial)?;
+    let mut set = |o: Outcome, r: Reason, d: String| {
+        rec.outcome = o;
+        rec.reason = Some(r);
+        rec.detail = Some(d);
+    };
+    match (voided, claimed) {
+        (Some(false), None) => Ok(Some(serial)),
+        _ if !checked => Ok(None),
+        (None, _) => {
+            set(
+                Outcome::Rejected,
+                Reason::NotIssued,
+                format!("serial {grouped} was never printed for this vote"),
+            );
+            Ok(None)
+        }
+        (Some(true), _) => {
+            set(
+                Outcome::Rejected,
+                Reason::Voided,
+                format!("serial {grouped} was returned unused and voided"),
+            );
+            Ok(None)
+        }
+        (Some(false), Some((other, other_page))) => {
+            set(
+                Outcome::Review,
+                Reason::DuplicateSerial,
+                format!("serial {grouped} was already read from {other} (page {other_page})"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// A path as the path part of an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut out = String::new();
+    for b in abs.to_string_lossy().bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// Lower-case hex of bytes.
@@ -557,6 +894,44 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_writer_waits_its_turn_or_says_the_vote_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vote.db");
+        let mut first = Store::create(&path, "v").unwrap();
+        let mut second = Store::open(&path).unwrap();
+        let body = serde_json::json!({});
+        // The first writer holds the lock for a while, then commits: the second waits its turn.
+        std::thread::scope(|s| {
+            let (locked, wait) = std::sync::mpsc::channel();
+            let first = &mut first;
+            s.spawn(move || {
+                let tx = first.write().unwrap();
+                locked.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                tx.commit().unwrap();
+            });
+            wait.recv().unwrap();
+            second.with_event("meeting", &body, |_| Ok(())).unwrap();
+        });
+        // Held past the second's patience: a clear message, never a constraint failure.
+        second
+            .connection()
+            .busy_timeout(std::time::Duration::from_millis(50))
+            .unwrap();
+        let tx = first.write().unwrap();
+        let err = second.with_event("meeting", &body, |_| Ok(())).unwrap_err();
+        assert!(matches!(err, StoreError::Busy { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("is busy") && text.contains("\nhint: "),
+            "{text}"
+        );
+        drop(tx);
+        second.with_event("meeting", &body, |_| Ok(())).unwrap();
+        assert_eq!(second.events().unwrap().len(), 3);
+    }
 
     #[test]
     fn civil_dates_round_trip() {

@@ -139,6 +139,27 @@ impl Vote {
 
     /// Opens an existing vote folder.
     pub fn open(dir: &Path) -> Result<Vote, VoteError> {
+        Self::open_with(dir, Store::open)
+    }
+
+    /// Opens an existing vote folder for reading only (`tally`, `audit`, `review list`,
+    /// `serials`): it works on a folder that cannot be written, and writes nothing.
+    /// Everything it reads comes from one snapshot of the database, taken when it opens: a
+    /// scan committing meanwhile is not half seen.
+    pub fn open_read_only(dir: &Path) -> Result<Vote, VoteError> {
+        let vote = Self::open_with(dir, |db| match Store::open_read_only(db) {
+            // A folder made by an older version is upgraded once, where it can be written.
+            Err(old @ StoreError::ReadOnlyOld { .. }) => Store::open(db).map_err(|_| old),
+            other => other,
+        })?;
+        vote.store.hold_snapshot()?;
+        Ok(vote)
+    }
+
+    fn open_with(
+        dir: &Path,
+        open: impl FnOnce(&Path) -> Result<Store, StoreError>,
+    ) -> Result<Vote, VoteError> {
         let db = Self::db_path(dir);
         if !db.is_file() {
             return Err(VoteError::NotAVote {
@@ -146,7 +167,7 @@ impl Vote {
             });
         }
         let form = Form::load(&Self::form_path(dir))?;
-        let store = Store::open(&db)?;
+        let store = open(&db)?;
         let layout = form.layout();
         Ok(Vote {
             dir: dir.to_owned(),
@@ -201,39 +222,40 @@ impl Vote {
         let layout_json = serde_json::to_string_pretty(&self.layout).expect("layout serializes");
         write_atomic(&self.dir.join("layout.json"), layout_json.as_bytes())?;
 
-        let next = self
-            .store
-            .serials()?
-            .iter()
-            .map(|(_, b, ..)| *b)
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let name = format!("batch-{next:04}.pdf");
         let ballots = self.dir.join("ballots");
         std::fs::create_dir_all(&ballots).map_err(|source| VoteError::Write {
             path: ballots.clone(),
             source,
         })?;
-        let final_path = ballots.join(&name);
-        let partial = ballots.join(format!("{name}.partial"));
-        // The bytes reach the disk before the serials are registered (a full disk fails here,
-        // with nothing registered), and the file gets its final name only once they are.
+        // The bytes reach the disk under a name of this process's own before anything is
+        // registered (a full disk fails here, with nothing registered). The batch number is
+        // taken in the transaction that registers the serials, and the file gets its final name
+        // inside it: two `generate`s at once never share a number or a file, and a serial is
+        // registered only once its PDF is in place.
+        let partial = ballots.join(format!(".batch-{}.partial", unique_suffix()));
         write_synced(&partial, &pdf_bytes)?;
-        let batch = match self
-            .store
-            .register_batch(&serials, &format!("ballots/{name}"))
-        {
+        let mut final_path = PathBuf::new();
+        let registered = self.store.register_batch(&serials, |batch| {
+            let name = format!("batch-{batch:04}.pdf");
+            final_path = ballots.join(&name);
+            std::fs::rename(&partial, &final_path).map_err(|source| VoteError::Write {
+                path: final_path.clone(),
+                source,
+            })?;
+            Ok::<_, VoteError>(format!("ballots/{name}"))
+        });
+        let batch = match registered {
             Ok(b) => b,
             Err(e) => {
                 let _ = std::fs::remove_file(&partial);
-                return Err(e.into());
+                if final_path.as_os_str().is_empty() {
+                    return Err(e);
+                }
+                // Renamed, then the commit failed: the file holds serials nobody registered.
+                let _ = std::fs::remove_file(&final_path);
+                return Err(e);
             }
         };
-        std::fs::rename(&partial, &final_path).map_err(|source| VoteError::Write {
-            path: final_path.clone(),
-            source,
-        })?;
         Ok(PrintedBatch {
             batch,
             pdf: final_path,
@@ -255,15 +277,70 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), VoteError> {
     })
 }
 
-/// Writes a file so that it is either wholly there or not at all: a temporary file, synced, renamed.
+/// A suffix no other process (and no other call in this one) uses at the same time: the process
+/// id and a counter.
+pub fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Writes a file so that it is either wholly there or not at all: a temporary file of this
+/// process's own, synced, renamed. When writing fails (a full disk) the temporary file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VoteError> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    write_synced(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).map_err(|source| VoteError::Write {
-        path: path.to_owned(),
-        source,
-    })
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", unique_suffix()));
+    let written = write_synced(&tmp, bytes)
+        .map_err(|e| match e {
+            // Name the file being written, not its temporary name.
+            VoteError::Write { source, .. } => VoteError::Write {
+                path: path.to_owned(),
+                source,
+            },
+            e => e,
+        })
+        .and_then(|()| {
+            std::fs::rename(&tmp, path).map_err(|source| VoteError::Write {
+                path: path.to_owned(),
+                source,
+            })
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_atomic_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // The target is a folder that is not empty: the rename fails after the bytes were written.
+        let target = dir.path().join("taken");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("x"), b"x").unwrap();
+        let err = write_atomic(&target, b"bytes").unwrap_err();
+        assert!(err.to_string().contains("taken"), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("taken")]);
+    }
+
+    #[test]
+    fn temporary_names_differ_between_calls() {
+        assert_ne!(unique_suffix(), unique_suffix());
+        assert!(unique_suffix().starts_with(&format!("{}-", std::process::id())));
+    }
 }

@@ -263,7 +263,7 @@ fn refusals_say_why() {
         .expect_code(0);
     sb.run(["review", v, "decide", "1", "--by", "X", "--row", "1=1"])
         .expect_code(2)
-        .expect_stderr_has(&["sheet 1 is counted, not waiting for review"]);
+        .expect_stderr_has(&["sheet 1 was counted by the machine", "--amend --reason"]);
     sb.run(["review", v, "decide", "1", "--by", "X", "--row", "1=7"])
         .expect_code(2)
         .expect_stderr_has(&["level 7 does not exist"]);
