@@ -165,6 +165,14 @@ pub struct RowReading {
     /// cells at least 0.10 darker than the paper: no crease reaches that).
     #[serde(default, skip_serializing_if = "all_zero")]
     pub cores: [f64; 3],
+    /// Reading profile 2: the strike score over faint ink (a light pencil line), 0 when that
+    /// line is a crease running on across the margin.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub faint_strike: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 fn none_true(v: &[bool; 3]) -> bool {

@@ -80,8 +80,9 @@ mod tests {
         assert!(is_blank(&img, &lines));
         // Two faint rules (grey 170) across the middle: a ballot printed with little toner.
         for x in 100..520 {
-            img.put_pixel(x, 400, image::Luma([170]));
-            img.put_pixel(x, 450, image::Luma([170]));
+            for y in [400, 401, 450, 451] {
+                img.put_pixel(x, y, image::Luma([170]));
+            }
         }
         assert!(!is_blank(&img, &lines));
     }

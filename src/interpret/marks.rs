@@ -152,7 +152,7 @@ pub fn strike_score(
     cell: &RectMm,
     printed: &PrintedName,
     lines: &ScannerLines,
-    ink_level: f64,
+    ink: StrikeInk,
 ) -> Strike {
     let step = step_mm(reg, name.center()).max(0.15);
     let xs: Vec<f64> = (0..)
@@ -176,6 +176,27 @@ pub fn strike_score(
     // each candidate line costs one lookup a column.
     const BAND: i64 = 3;
     let (rows, cols) = (ys.len() as i64, xs.len());
+    // Profile 2 measures ink over the name cell's own paper (the median of what the ballot did
+    // not print), so that tinted paper or a lamp's fall-off is not taken for ink.
+    let paper = match ink {
+        StrikeInk::Absolute(_) => 0.0,
+        StrikeInk::OverPaper(_) => {
+            let mut v: Vec<f64> = ys
+                .iter()
+                .step_by(2)
+                .flat_map(|&y| xs.iter().step_by(2).map(move |&x| PointMm { x, y }))
+                .filter(|&p| !printed.printed(p) && !lines.hides(reg.transform.map(p)))
+                .map(|p| reg.darkness(img, p))
+                .collect();
+            if v.is_empty() {
+                0.0
+            } else {
+                let mid = v.len() / 2;
+                *v.select_nth_unstable_by(mid, f64::total_cmp).1
+            }
+        }
+    };
+    let ink_level = paper + ink.level();
     let mut added = vec![false; ys.len() * cols];
     let mut printed_at = vec![false; ys.len() * cols];
     // Grid rows mostly under a scanner line: a crossing line there could not be seen.
@@ -207,6 +228,7 @@ pub fn strike_score(
         return Strike {
             score: 0.0,
             hidden_line,
+            line: None,
         };
     }
     let band_rows = (rows + 2 * BAND) as usize;
@@ -225,6 +247,7 @@ pub fn strike_score(
     let width = name.w_mm;
     let floor = xs.len().div_ceil(4);
     let mut best = 0.0f64;
+    let mut best_line = None;
     for slope_deg in (-8..=8).map(|d| d as f64) {
         let slope = slope_deg.to_radians().tan();
         let mut y0 = body_top;
@@ -245,15 +268,77 @@ pub fn strike_score(
                     seen += 1;
                 }
             }
-            best = best.max(hits as f64 / seen.max(floor) as f64);
+            let share = hits as f64 / seen.max(floor) as f64;
+            if share > best {
+                best = share;
+                best_line = Some((y0, slope));
+            }
             y0 += 0.12;
         }
     }
     Strike {
         score: best,
         hidden_line,
+        line: best_line,
     }
 }
+
+/// What counts as ink a voter added in a name cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StrikeInk {
+    /// Profile 1: samples this dark on the sheet's scale (0 paper, 1 print).
+    Absolute(f64),
+    /// Profile 2: samples this much darker than the name cell's own paper.
+    OverPaper(f64),
+}
+
+impl StrikeInk {
+    fn level(self) -> f64 {
+        match self {
+            StrikeInk::Absolute(v) | StrikeInk::OverPaper(v) => v,
+        }
+    }
+}
+
+/// Whether a line found through a name (`line`: its height at the name's middle and its slope)
+/// runs on across the blank margin left of the table, as a crease of the folded ballot does and a
+/// voter's line does not: its mean darkness there, against the paper 2.5 mm above and below it.
+pub fn runs_across_margin(
+    img: &GrayImage,
+    reg: &Registration,
+    name: &RectMm,
+    line: (f64, f64),
+    margin: (f64, f64),
+    lines: &ScannerLines,
+) -> bool {
+    let (y_mid, slope) = line;
+    let x_mid = name.x_mm + name.w_mm / 2.0;
+    let mean_at = |dy: f64| {
+        let (mut sum, mut n) = (0.0, 0);
+        let mut x = margin.0;
+        while x <= margin.1 {
+            let p = PointMm {
+                x,
+                y: y_mid + dy + slope * (x - x_mid),
+            };
+            if !lines.hides(reg.transform.map(p)) {
+                sum += reg.darkness(img, p);
+                n += 1;
+            }
+            x += 0.2;
+        }
+        sum / n.max(1) as f64
+    };
+    // Slopes are tried a degree apart: over the margin the crease may sit a little off the line.
+    let on = (-10..=10)
+        .map(|k| mean_at(k as f64 * 0.12))
+        .fold(0.0f64, f64::max);
+    let off = 0.5 * (mean_at(-2.5) + mean_at(2.5));
+    on - off >= CREASE_CONTRAST
+}
+
+/// How much darker than the paper beside it a crease keeps, on average along the margin.
+const CREASE_CONTRAST: f64 = 0.035;
 
 /// Crossing-out evidence for a name.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -262,6 +347,8 @@ pub struct Strike {
     pub score: f64,
     /// A scanner line runs along the name where a crossing line would: it could hide one.
     pub hidden_line: bool,
+    /// That line: its height at the name's middle (mm) and its slope.
+    pub line: Option<(f64, f64)>,
 }
 
 /// `v.round()` as an integer (halves away from zero) without the libm call, which dominated
@@ -329,6 +416,7 @@ pub fn decide_row(
         runs_on: [false; 3],
         spans: [false; 3],
         cores: [0.0; 3],
+        faint_strike: 0.0,
     }
 }
 
@@ -343,6 +431,8 @@ pub fn read_rows(
 ) -> Vec<RowReading> {
     let profile = t.reading_profile();
     let none = ScannerLines::none();
+    // The blank page margin left of the table, where a crease runs on and a pen line does not.
+    let margin = (3.0, rows.first().map_or(14.0, |r| r.row_rect.x_mm - 1.5));
     rows.iter()
         .map(|row| {
             let printed = PrintedName::of_row(row);
@@ -351,9 +441,9 @@ pub fn read_rows(
             } else {
                 lines
             };
-            let ink_level = match profile {
-                ReadingProfile::V1 => STRIKE_INK_V1,
-                ReadingProfile::V2 => super::profile2::STRIKE_INK,
+            let ink = match profile {
+                ReadingProfile::V1 => StrikeInk::Absolute(STRIKE_INK_V1),
+                ReadingProfile::V2 => StrikeInk::OverPaper(super::profile2::STRIKE_INK),
             };
             let strike = strike_score(
                 img,
@@ -362,7 +452,7 @@ pub fn read_rows(
                 &row.row_rect,
                 &printed,
                 lines,
-                ink_level,
+                ink,
             );
             match profile {
                 ReadingProfile::V1 => {
@@ -389,7 +479,34 @@ pub fn read_rows(
                         score: round_score(strike.score),
                         ..strike
                     };
-                    super::profile2::decide_row(row.subject, boxes, strike, t)
+                    // A light pencil line through the name is under `STRIKE_INK`: it is looked
+                    // for again over fainter ink, and unless it is a crease running on across the
+                    // margin, a person reads the row.
+                    let faint = strike_score(
+                        img,
+                        reg,
+                        &row.name_rect,
+                        &row.row_rect,
+                        &printed,
+                        lines,
+                        StrikeInk::OverPaper(super::profile2::FAINT_STRIKE_INK),
+                    );
+                    let faint_score = match faint.line {
+                        Some(line)
+                            if runs_across_margin(
+                                img,
+                                reg,
+                                &row.name_rect,
+                                line,
+                                margin,
+                                lines,
+                            ) =>
+                        {
+                            0.0
+                        }
+                        _ => round_score(faint.score),
+                    };
+                    super::profile2::decide_row(row.subject, boxes, strike, faint_score, t)
                 }
             }
         })

@@ -36,6 +36,9 @@ pub const DOUBT_MM: f64 = 1.0;
 /// is ink a voter added: a 0.3 mm ballpoint line scanned at 150 dpi keeps about 0.3 at its
 /// core; a fold's crease stays under 0.15.
 pub const STRIKE_INK: f64 = 0.2;
+/// The same search again over ink this faint (a light pencil line): from `STRIKE_MARGINAL` a
+/// person reads the row, unless the line is a crease that runs on across the page's margin.
+pub const FAINT_STRIKE_INK: f64 = 0.07;
 /// A box hidden this much under a scanner line cannot be called empty.
 pub const HIDDEN_MAX: f64 = 0.3;
 
@@ -66,6 +69,7 @@ pub fn decide_row(
     subject: usize,
     boxes: [BoxStroke; 3],
     strike: Strike,
+    faint_strike: f64,
     t: &MarkThresholds,
 ) -> RowReading {
     let states = boxes.map(|b| box_state(&b, t));
@@ -75,7 +79,7 @@ pub fn decide_row(
         (RowVerdict::Ambiguous, None)
     } else if strike.score >= STRIKE_DEFINITE {
         (RowVerdict::CrossedOut, None)
-    } else if strike.score >= STRIKE_MARGINAL {
+    } else if strike.score >= STRIKE_MARGINAL || faint_strike >= STRIKE_MARGINAL {
         (RowVerdict::Ambiguous, None)
     } else if marked.len() >= 2 {
         (RowVerdict::MultipleMarks, None)
@@ -98,6 +102,7 @@ pub fn decide_row(
         runs_on: boxes.map(|b| b.runs_on),
         spans: boxes.map(|b| b.spans),
         cores: boxes.map(|b| b.core_mm),
+        faint_strike,
     }
 }
 
@@ -136,31 +141,43 @@ mod tests {
     #[test]
     fn a_small_ballpoint_tick_beside_two_clean_boxes_is_a_vote() {
         // 0.3 mm ballpoint, half the box: score 0.05, a 2.4 mm stroke, dark to its core.
-        let r = decide_row(1, [EMPTY, b(0.05, 2.4, 2.4), EMPTY], no_strike(), &t());
+        let r = decide_row(1, [EMPTY, b(0.05, 2.4, 2.4), EMPTY], no_strike(), 0.0, &t());
         assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
     }
 
     #[test]
     fn a_light_stroke_or_a_hair_is_not_a_vote() {
         // Wide but pale, no core (a light pencil): a person decides.
-        let r = decide_row(1, [b(0.008, 2.4, 0.0), EMPTY, EMPTY], no_strike(), &t());
+        let r = decide_row(
+            1,
+            [b(0.008, 2.4, 0.0), EMPTY, EMPTY],
+            no_strike(),
+            0.0,
+            &t(),
+        );
         assert_eq!(r.verdict, RowVerdict::Ambiguous);
         // A thin line (a hair, a slash seen end-on): in doubt, never a vote.
-        let r = decide_row(1, [b(0.012, 0.9, 0.9), EMPTY, EMPTY], no_strike(), &t());
+        let r = decide_row(
+            1,
+            [b(0.012, 0.9, 0.9), EMPTY, EMPTY],
+            no_strike(),
+            0.0,
+            &t(),
+        );
         assert_eq!(r.verdict, RowVerdict::Ambiguous);
         // A dark stroke running on past the margin (a hair across the box): never a vote.
         let hair = BoxStroke {
             runs_on: true,
             ..b(0.03, 3.0, 3.0)
         };
-        let r = decide_row(1, [hair, EMPTY, EMPTY], no_strike(), &t());
+        let r = decide_row(1, [hair, EMPTY, EMPTY], no_strike(), 0.0, &t());
         assert_eq!(r.verdict, RowVerdict::Ambiguous);
         // A crease across an empty box, beside a vote: the vote stands.
         let crease = BoxStroke {
             spans: true,
             ..b(0.015, 0.6, 0.0)
         };
-        let r = decide_row(1, [crease, b(0.3, 4.0, 4.0), EMPTY], no_strike(), &t());
+        let r = decide_row(1, [crease, b(0.3, 4.0, 4.0), EMPTY], no_strike(), 0.0, &t());
         assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
     }
 
@@ -170,6 +187,7 @@ mod tests {
             1,
             [b(0.05, 2.0, 2.0), b(0.3, 4.0, 4.0), EMPTY],
             no_strike(),
+            0.0,
             &t(),
         );
         assert_eq!(r.verdict, RowVerdict::MultipleMarks);
@@ -181,21 +199,29 @@ mod tests {
             hidden: 0.3,
             ..EMPTY
         };
-        let r = decide_row(1, [hidden, b(0.3, 4.0, 4.0), EMPTY], no_strike(), &t());
+        let r = decide_row(1, [hidden, b(0.3, 4.0, 4.0), EMPTY], no_strike(), 0.0, &t());
         assert_eq!(r.verdict, RowVerdict::Ambiguous);
         assert!(r.scanner_line);
         // A scanner line along the name: never crossed out, never counted.
         let along = Strike {
             score: 0.9,
             hidden_line: true,
+            line: None,
         };
-        let r = decide_row(1, [EMPTY, b(0.3, 4.0, 4.0), EMPTY], along, &t());
+        let r = decide_row(1, [EMPTY, b(0.3, 4.0, 4.0), EMPTY], along, 0.0, &t());
         assert_eq!(r.verdict, RowVerdict::Ambiguous);
     }
 
     #[test]
+    fn a_faint_line_through_the_name_goes_to_a_person() {
+        let r = decide_row(1, [EMPTY, b(0.3, 4.0, 4.0), EMPTY], no_strike(), 0.8, &t());
+        assert_eq!(r.verdict, RowVerdict::Ambiguous);
+        assert_eq!(r.faint_strike, 0.8);
+    }
+
+    #[test]
     fn nothing_is_no_mark() {
-        let r = decide_row(1, [EMPTY, EMPTY, EMPTY], no_strike(), &t());
+        let r = decide_row(1, [EMPTY, EMPTY, EMPTY], no_strike(), 0.0, &t());
         assert_eq!(r.verdict, RowVerdict::NoMark);
     }
 }
