@@ -140,13 +140,9 @@ fn main() {
             if dir.join("hostile").is_dir() {
                 paths.push(dir.join("hostile"));
             }
-            let summary = kiemphieu::scan::scan(
-                &mut vote,
-                &paths,
-                kiemphieu::scan::Pixels::Drop,
-                |_| {},
-            )
-            .unwrap();
+            let summary =
+                kiemphieu::scan::scan(&mut vote, &paths, kiemphieu::scan::Pixels::Drop, |_| {})
+                    .unwrap();
             let s = t.elapsed().as_secs_f64();
             println!(
                 "scan: {} sheets in {s:.2} s = {:.1} sheets/s (counted {}, review {}, errors {}, skipped {}), peak RSS {:.0} MB",
@@ -167,7 +163,6 @@ fn main() {
 /// of 14,000², a PDF of 999 blank pages, a PDF page holding a 60,000² 1-bit image, a FIFO and a
 /// link to /dev/zero.
 fn hostile(dir: &Path) {
-    use std::io::Write;
     // TIFF: 40 directories of 14,000 × 14,000 8-bit grey, one 16-byte strip each.
     let pages = 40usize;
     let mut t = b"II*\0".to_vec();
@@ -191,7 +186,11 @@ fn hostile(dir: &Path) {
             t.extend(1u32.to_le_bytes());
             t.extend(v.to_le_bytes());
         }
-        let next = if i + 1 < pages { (8 + (i + 1) * ifd) as u32 } else { 0 };
+        let next = if i + 1 < pages {
+            (8 + (i + 1) * ifd) as u32
+        } else {
+            0
+        };
         t.extend(next.to_le_bytes());
     }
     t.extend([0x80u8; 16]);
@@ -208,12 +207,20 @@ fn hostile(dir: &Path) {
         .to_vec();
     std::fs::write(
         dir.join("zz-60000.pdf"),
-        pdf(1, "q 595 0 0 842 0 0 cm /Im0 Do Q", "<< /XObject << /Im0 5 0 R >> >>", &[image]),
+        pdf(
+            1,
+            "q 595 0 0 842 0 0 cm /Im0 Do Q",
+            "<< /XObject << /Im0 5 0 R >> >>",
+            &[image],
+        ),
     )
     .unwrap();
     let fifo = dir.join("zz-pipe.jpg");
     let _ = std::fs::remove_file(&fifo);
-    std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     let zero = dir.join("zz-zero.png");
     let _ = std::fs::remove_file(&zero);
     std::os::unix::fs::symlink("/dev/zero", zero).unwrap();
@@ -234,7 +241,11 @@ fn pdf(pages: usize, content: &str, resources: &str, extra: &[Vec<u8>]) -> Vec<u
     let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
     obj(
         &mut out,
-        format!("<< /Type /Pages /Count {pages} /Kids [{}] >>", kids.join(" ")).as_bytes(),
+        format!(
+            "<< /Type /Pages /Count {pages} /Kids [{}] >>",
+            kids.join(" ")
+        )
+        .as_bytes(),
     );
     for i in 0..pages {
         obj(
@@ -247,7 +258,11 @@ fn pdf(pages: usize, content: &str, resources: &str, extra: &[Vec<u8>]) -> Vec<u
         );
         obj(
             &mut out,
-            format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()).as_bytes(),
+            format!(
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len()
+            )
+            .as_bytes(),
         );
     }
     for e in extra {

@@ -119,7 +119,8 @@ impl Registry for Replay<'_> {
 /// What `audit` reads of one file: every page's reading (or why that page cannot be decoded),
 /// or (difference kind, detail) when the bytes are gone or changed, or (None, detail) when they
 /// are intact but not an image at all.
-type FileReading = Result<Vec<(u32, Result<PageReading, DecodeFailure>)>, (Option<&'static str>, DecodeFailure)>;
+type FileReading =
+    Result<Vec<(u32, Result<PageReading, DecodeFailure>)>, (Option<&'static str>, DecodeFailure)>;
 
 /// Reads one stored file for the audit: the bytes, their hash, every page decoded and read one
 /// at a time under the decoder's memory budget. Only the readings are kept.
@@ -140,9 +141,17 @@ fn reread_file(
     };
     let bytes = match read_regular(path) {
         Err(_) if !path.exists() => {
-            return gone("image_missing", format!("{} does not exist", path.display()));
+            return gone(
+                "image_missing",
+                format!("{} does not exist", path.display()),
+            );
         }
-        Err(e) => return gone("image_altered", format!("cannot read {}: {e}", path.display())),
+        Err(e) => {
+            return gone(
+                "image_altered",
+                format!("cannot read {}: {e}", path.display()),
+            );
+        }
         Ok(b) => b,
     };
     let h = sha256_hex(&bytes);
@@ -201,7 +210,9 @@ pub fn parse_expected_head(s: &str) -> Result<String, String> {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     if let Some(c) = hex.chars().find(|c| !c.is_ascii_hexdigit()) {
-        return Err(format!("{s:?} is not a chain head: {c:?} is not a hex digit"));
+        return Err(format!(
+            "{s:?} is not a chain head: {c:?} is not a hex digit"
+        ));
     }
     if hex.len() < MIN_EXPECT_DIGITS {
         return Err(format!(
@@ -210,7 +221,10 @@ pub fn parse_expected_head(s: &str) -> Result<String, String> {
         ));
     }
     if hex.len() > 64 {
-        return Err(format!("{s:?} has {} hex digits, a chain head has 64", hex.len()));
+        return Err(format!(
+            "{s:?} has {} hex digits, a chain head has 64",
+            hex.len()
+        ));
     }
     Ok(hex)
 }
@@ -376,7 +390,11 @@ pub fn audit_expecting(
         let now = match read.get(&rec.sha256) {
             None => continue,
             Some(Err((Some(what), e))) => {
-                diffs.push(diff(what, format!("sha256 {}", rec.sha256), e.detail.clone()));
+                diffs.push(diff(
+                    what,
+                    format!("sha256 {}", rec.sha256),
+                    e.detail.clone(),
+                ));
                 continue;
             }
             Some(Err((None, e))) => {
@@ -391,13 +409,9 @@ pub fn audit_expecting(
                     ));
                     continue;
                 }
-                Some((_, Err(e))) => SheetRecord::error(
-                    &rec.file,
-                    rec.page,
-                    &rec.sha256,
-                    e.reason,
-                    e.detail.clone(),
-                ),
+                Some((_, Err(e))) => {
+                    SheetRecord::error(&rec.file, rec.page, &rec.sha256, e.reason, e.detail.clone())
+                }
                 Some((_, Ok(reading))) => judge(
                     &replay,
                     &vote.form.id,

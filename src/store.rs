@@ -127,7 +127,8 @@ impl Store {
             &tx,
             "init",
             &serde_json::json!({ "vote": vote, "form_sha256": form_sha256 }),
-        ).map_err(|e| sql(&p, e))?;
+        )
+        .map_err(|e| sql(&p, e))?;
         tx.commit().map_err(|e| sql(&p, e))?;
         Ok(store)
     }

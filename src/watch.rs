@@ -286,12 +286,24 @@ mod tests {
         let mut seen = HashMap::new();
         std::fs::write(&png, &bytes[..bytes.len() / 2]).unwrap();
         // First sight: waiting.
-        assert!(look(dir.path(), &mut seen, &cfg(), &mut Vec::new()).unwrap().is_empty());
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut Vec::new())
+                .unwrap()
+                .is_empty()
+        );
         // Unchanged but cut off: still waiting (the grace is long).
-        assert!(look(dir.path(), &mut seen, &cfg(), &mut Vec::new()).unwrap().is_empty());
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut Vec::new())
+                .unwrap()
+                .is_empty()
+        );
         std::fs::write(&png, &bytes).unwrap();
         // Changed: waiting again, then ready.
-        assert!(look(dir.path(), &mut seen, &cfg(), &mut Vec::new()).unwrap().is_empty());
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut Vec::new())
+                .unwrap()
+                .is_empty()
+        );
         let ready = look(dir.path(), &mut seen, &cfg(), &mut Vec::new()).unwrap();
         assert_eq!(ready.len(), 1);
         assert_eq!(ready[0].0, png);
@@ -304,8 +316,17 @@ mod tests {
         let mut c = cfg();
         c.grace = Duration::from_millis(0);
         let mut seen = HashMap::new();
-        assert!(look(dir.path(), &mut seen, &c, &mut Vec::new()).unwrap().is_empty());
-        assert_eq!(look(dir.path(), &mut seen, &c, &mut Vec::new()).unwrap().len(), 1);
+        assert!(
+            look(dir.path(), &mut seen, &c, &mut Vec::new())
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            look(dir.path(), &mut seen, &c, &mut Vec::new())
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -322,11 +343,24 @@ mod tests {
         std::fs::write(&tif, &bytes).unwrap();
         let mut seen = HashMap::new();
         let mut skipped = Vec::new();
-        assert!(look(dir.path(), &mut seen, &cfg(), &mut skipped).unwrap().is_empty());
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut skipped)
+                .unwrap()
+                .is_empty()
+        );
         // Settled by the settle time (0), but a TIFF may still grow: not yet.
-        assert!(look(dir.path(), &mut seen, &cfg(), &mut skipped).unwrap().is_empty());
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut skipped)
+                .unwrap()
+                .is_empty()
+        );
         std::thread::sleep(cfg().unmarked_settle);
-        assert_eq!(look(dir.path(), &mut seen, &cfg(), &mut skipped).unwrap().len(), 1);
+        assert_eq!(
+            look(dir.path(), &mut seen, &cfg(), &mut skipped)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -343,7 +377,11 @@ mod tests {
         let mut seen = HashMap::new();
         let mut skipped = Vec::new();
         for _ in 0..3 {
-            assert!(look(dir.path(), &mut seen, &cfg(), &mut skipped).unwrap().is_empty());
+            assert!(
+                look(dir.path(), &mut seen, &cfg(), &mut skipped)
+                    .unwrap()
+                    .is_empty()
+            );
         }
         assert_eq!(skipped.len(), 1);
         assert!(skipped[0].reason.contains("FIFO"), "{:?}", skipped[0]);

@@ -116,7 +116,10 @@ fn an_edited_serial_row_is_found_by_audit() {
     .unwrap();
     let (code, report) = audit(&sb, &vote_dir, &[]);
     assert_eq!(code, Some(1), "{report}");
-    assert!(whats(&report).contains(&"serials_edited".to_string()), "{report}");
+    assert!(
+        whats(&report).contains(&"serials_edited".to_string()),
+        "{report}"
+    );
 }
 
 #[test]
@@ -131,7 +134,10 @@ fn an_edited_form_file_is_found_by_audit() {
     std::fs::write(&form_path, serde_json::to_string_pretty(&form).unwrap()).unwrap();
     let (code, report) = audit(&sb, &vote_dir, &[]);
     assert_eq!(code, Some(1), "{report}");
-    assert!(whats(&report).contains(&"form_edited".to_string()), "{report}");
+    assert!(
+        whats(&report).contains(&"form_edited".to_string()),
+        "{report}"
+    );
 }
 
 #[test]
@@ -155,12 +161,18 @@ fn a_rebuilt_chain_audits_clean_but_not_against_the_paper_head() {
     rebuild_chain(&conn);
     let (code, report) = audit(&sb, &vote_dir, &["--expect", &head]);
     assert_eq!(code, Some(1), "{report}");
-    assert!(whats(&report).contains(&"chain_head".to_string()), "{report}");
+    assert!(
+        whats(&report).contains(&"chain_head".to_string()),
+        "{report}"
+    );
     // A prefix typed from paper, in capitals with a dash, is enough.
     let typed = format!("{}-{}", &head[..8], &head[8..20]).to_uppercase();
     let (code, report) = audit(&sb, &vote_dir, &["--expect", &typed]);
     assert_eq!(code, Some(1), "{report}");
-    assert!(whats(&report).contains(&"chain_head".to_string()), "{report}");
+    assert!(
+        whats(&report).contains(&"chain_head".to_string()),
+        "{report}"
+    );
 }
 
 #[test]
@@ -197,7 +209,10 @@ fn a_head_that_later_events_follow_still_passes_with_a_note() {
     let (code, report) = audit(&sb, &vote_dir, &["--expect", &head[..16]]);
     assert_eq!(code, Some(0), "{report}");
     let notes = report["notes"].to_string();
-    assert!(notes.contains("1 event(s) were recorded after it"), "{report}");
+    assert!(
+        notes.contains("1 event(s) were recorded after it"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -38,8 +38,11 @@ fn vote_and_ballots(sb: &Sandbox, n: usize) -> (PathBuf, Vec<image::GrayImage>) 
     (vote_dir, pages)
 }
 
-/// What `decode_each` passed on: per page, its size or why it failed.
-fn pages_of(bytes: &[u8]) -> Result<Vec<(u32, Result<(u32, u32), DecodeFailure>)>, DecodeFailure> {
+/// One page as `decode_each` passed it on: its number, and its size or why it failed.
+type PageSeen = (u32, Result<(u32, u32), DecodeFailure>);
+
+/// What `decode_each` passed on.
+fn pages_of(bytes: &[u8]) -> Result<Vec<PageSeen>, DecodeFailure> {
     let mut out = Vec::new();
     decode_each(bytes, |n, p| {
         out.push((n, p.map(|p| p.image.dimensions())));
@@ -124,7 +127,7 @@ fn pdf_with(pages: usize, content: &str, resources: &str, extra: &[Vec<u8>]) -> 
     let mut offsets = Vec::new();
     let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
         offsets.push(out.len());
-        write!(out, "{} 0 obj\n", offsets.len()).unwrap();
+        writeln!(out, "{} 0 obj", offsets.len()).unwrap();
         out.extend_from_slice(body);
         out.extend_from_slice(b"\nendobj\n");
     };
@@ -188,7 +191,11 @@ fn claiming_png(w: u32, h: u32) -> Vec<u8> {
     ihdr.extend(h.to_be_bytes());
     ihdr.extend([8, 0, 0, 0, 0]);
     chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut png, b"IEND", &[]);
     png
 }
@@ -213,8 +220,9 @@ fn a_tiff_with_a_cut_off_third_page_yields_two_read_pages_and_one_page_error() {
     let sb = Sandbox::new();
     let (vote_dir, ballots) = vote_and_ballots(&sb, 3);
     let tiff = encode(&ballots, 150, ScanFormat::TiffGray).unwrap();
-    // Cut inside the third page: its data (or its directory) is gone.
-    let cut = &tiff[..tiff.len() - ballots[2].as_raw().len() / 2];
+    // Cut inside the third page (pages are written in order, each about a third of the file):
+    // its data or its directory is gone.
+    let cut = &tiff[..tiff.len() - tiff.len() / 6];
     let box_dir = sb.join("box");
     std::fs::create_dir_all(&box_dir).unwrap();
     std::fs::write(box_dir.join("three.tif"), cut).unwrap();
@@ -278,7 +286,9 @@ fn the_votes_own_ballot_pdf_scanned_gives_only_no_scanned_image_errors() {
 #[test]
 fn a_truncated_four_page_pdf_reports_every_declared_page() {
     let pages: Vec<image::GrayImage> = (0..4)
-        .map(|i| image::GrayImage::from_fn(300, 420, |x, y| image::Luma([((x + y + i) % 256) as u8])))
+        .map(|i| {
+            image::GrayImage::from_fn(300, 420, |x, y| image::Luma([((x + y + i) % 256) as u8]))
+        })
         .collect();
     let pdf = encode(&pages, 100, ScanFormat::PdfFlate).unwrap();
     // Objects: catalog, page tree, then page, contents and image per page. Cut inside the
@@ -316,7 +326,11 @@ fn a_pdf_of_999_blank_pages_is_999_page_errors_without_rendering() {
         assert_eq!(p.as_ref().unwrap_err().reason, Reason::NoScannedImage);
     }
     // Nothing is rendered: a page's pixels would take seconds at 300 dpi.
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -348,9 +362,10 @@ fn hostile_files_are_refused_and_the_other_files_of_the_batch_are_recorded() {
     // 40 pages of 14,000 × 14,000 claimed in a few KB.
     std::fs::write(dir.join("b-forty.tif"), claiming_tiff(40, 14_000, 14_000)).unwrap();
     std::fs::write(dir.join("c-huge.png"), claiming_png(14_000, 14_000)).unwrap();
-    let image = b"<< /Type /XObject /Subtype /Image /Width 60000 /Height 60000 /ColorSpace /DeviceGray \
+    let image =
+        b"<< /Type /XObject /Subtype /Image /Width 60000 /Height 60000 /ColorSpace /DeviceGray \
         /BitsPerComponent 1 /Length 4 >>\nstream\n\0\0\0\0\nendstream"
-        .to_vec();
+            .to_vec();
     std::fs::write(
         dir.join("d-bomb.pdf"),
         pdf_with(
@@ -469,10 +484,19 @@ fn scan_json_into_a_closed_pipe_stops_quietly() {
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     for i in 0..400 {
-        std::fs::write(dir.join(format!("copy-{i:03}-{}.png", "x".repeat(150))), &png).unwrap();
+        std::fs::write(
+            dir.join(format!("copy-{i:03}-{}.png", "x".repeat(150))),
+            &png,
+        )
+        .unwrap();
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
-        .args(["scan", vote_dir.to_str().unwrap(), dir.to_str().unwrap(), "--json"])
+        .args([
+            "scan",
+            vote_dir.to_str().unwrap(),
+            dir.to_str().unwrap(),
+            "--json",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -205,6 +205,11 @@ fn decode_single(bytes: &[u8]) -> Result<DecodedPage, DecodeFailure> {
             return Ok(page);
         }
     }
+    // The size the header claims, checked before the decoder is even asked (it may fail on a
+    // file that holds nothing but a header).
+    if let Some((w, h)) = header_size(bytes) {
+        check_size(1, w, h)?;
+    }
     // The header's size and colour type, read before any pixel is.
     let (w, h, channels) = {
         let decoder = ImageReader::with_format(Cursor::new(bytes), format)
@@ -214,7 +219,10 @@ fn decode_single(bytes: &[u8]) -> Result<DecodedPage, DecodeFailure> {
                     Reason::ImageTooLarge,
                     format!("the image is too large to decode ({l})"),
                 ),
-                e => bad(Reason::NotAnImage, format!("the image cannot be decoded: {e}")),
+                e => bad(
+                    Reason::NotAnImage,
+                    format!("the image cannot be decoded: {e}"),
+                ),
             })?;
         let (w, h) = image::ImageDecoder::dimensions(&decoder);
         let bytes_pp = image::ImageDecoder::color_type(&decoder).bytes_per_pixel() as u64;
@@ -246,6 +254,25 @@ fn decode_single(bytes: &[u8]) -> Result<DecodedPage, DecodeFailure> {
     Ok(DecodedPage { image, permit })
 }
 
+/// The size a PNG or BMP header claims, read from its fixed place.
+fn header_size(bytes: &[u8]) -> Option<(u64, u64)> {
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes")) as u64;
+    let le = |i: usize| i32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() >= 24 && &bytes[12..16] == b"IHDR" {
+        return Some((be(16), be(20)));
+    }
+    if bytes.starts_with(b"BM") && bytes.len() >= 26 {
+        if le(14) == 12 {
+            // The old OS/2 header: 16-bit sizes.
+            let w = u16::from_le_bytes([bytes[18], bytes[19]]) as u64;
+            let h = u16::from_le_bytes([bytes[20], bytes[21]]) as u64;
+            return Some((w, h));
+        }
+        return Some((le(18).unsigned_abs() as u64, le(22).unsigned_abs() as u64));
+    }
+    None
+}
+
 /// A JPEG decoded straight to grey: the decoder skips chroma upsampling and colour conversion,
 /// about half the work of a colour scan. `None` when this decoder cannot take the file (the
 /// general path then decodes it, or says why not).
@@ -272,8 +299,9 @@ fn jpeg_luma(bytes: &[u8]) -> Result<Option<DecodedPage>, DecodeFailure> {
     // The gray output, and the decoder's own rows and component planes.
     let permit = Permit::acquire(w as u64 * h as u64 * 2);
     match d.decode() {
-        Ok(px) if px.len() == (w * h) as usize => Ok(GrayImage::from_raw(w, h, px)
-            .map(|image| DecodedPage { image, permit })),
+        Ok(px) if px.len() == (w * h) as usize => {
+            Ok(GrayImage::from_raw(w, h, px).map(|image| DecodedPage { image, permit }))
+        }
         _ => Ok(None),
     }
 }
@@ -349,12 +377,8 @@ type OnPage<'f> = dyn FnMut(u32, Result<DecodedPage, DecodeFailure>) + 'f;
 fn decode_pdf(bytes: &[u8], on_page: &mut OnPage) -> Result<(), DecodeFailure> {
     use hayro::hayro_syntax::Pdf;
     let declared = declared_pdf_pages(bytes);
-    let pdf = Pdf::new(bytes.to_vec()).map_err(|e| {
-        fail(
-            Reason::NotAnImage,
-            format!("the PDF cannot be read: {e:?}"),
-        )
-    })?;
+    let pdf = Pdf::new(bytes.to_vec())
+        .map_err(|e| fail(Reason::NotAnImage, format!("the PDF cannot be read: {e:?}")))?;
     let pages = pdf.pages();
     let found = pages.len();
     // A damaged file's pages are found by searching its objects; the page tree still says how
@@ -690,9 +714,7 @@ fn decode_tiff(bytes: &[u8], on_page: &mut OnPage) -> Result<(), DecodeFailure> 
                         })
                         .collect()
                 }
-                (ColorType::RGB(8), DecodingResult::U8(v)) => {
-                    v.chunks_exact(3).map(luma).collect()
-                }
+                (ColorType::RGB(8), DecodingResult::U8(v)) => v.chunks_exact(3).map(luma).collect(),
                 (ColorType::RGBA(8), DecodingResult::U8(v)) => {
                     v.chunks_exact(4).map(luma).collect()
                 }
