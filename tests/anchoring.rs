@@ -246,3 +246,46 @@ fn an_older_vote_without_anchors_audits_clean_with_a_note() {
     assert!(notes.contains("form.json"), "{report}");
     assert!(notes.contains("serial lists"), "{report}");
 }
+
+#[test]
+fn an_audit_during_a_scan_reads_one_snapshot_and_finds_no_false_difference() {
+    let sb = Sandbox::new();
+    let (vote_dir, scans) = vote_with_box(
+        &sb,
+        &SimOptions {
+            seed: 11,
+            count: 12,
+            faults: FaultLevel::None,
+            ..SimOptions::default()
+        },
+    );
+    let mut scan = std::process::Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
+        .args([
+            "scan",
+            vote_dir.to_str().unwrap(),
+            scans.to_str().unwrap(),
+            "--threads",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let vote = Vote::open(&vote_dir).unwrap();
+    let mut audits = 0;
+    let mut seen_partial = false;
+    while scan.try_wait().unwrap().is_none() {
+        let report = kiemphieu::audit::audit(&vote, None).unwrap();
+        assert!(report.clean(), "{}", report.to_text());
+        seen_partial |= report.sheets_checked > 0 && report.sheets_checked < 12;
+        audits += 1;
+    }
+    assert!(scan.wait().unwrap().success());
+    let report = kiemphieu::audit::audit(&vote, None).unwrap();
+    assert!(report.clean(), "{}", report.to_text());
+    assert_eq!(report.sheets_checked, 12);
+    assert!(
+        audits > 0 && seen_partial,
+        "{audits} audits ran during the scan"
+    );
+}
