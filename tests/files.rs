@@ -306,6 +306,15 @@ fn a_truncated_four_page_pdf_reports_every_declared_page() {
         let e = p.as_ref().expect_err("a page that is cut off is an error");
         assert!(e.detail.contains(&format!("page {n}")), "{e:?}");
     }
+    // Cut just after the page tree: no page can be found, and all four are still reported.
+    let tree = find_all(&pdf, b"/Count 4")[0];
+    let got = pages_of(&pdf[..tree + 60]).unwrap();
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(
+        got.iter()
+            .all(|(_, p)| p.as_ref().is_err_and(|e| e.reason == Reason::ReadFailed)),
+        "{got:?}"
+    );
 }
 
 fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {

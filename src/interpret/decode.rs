@@ -376,9 +376,36 @@ type OnPage<'f> = dyn FnMut(u32, Result<DecodedPage, DecodeFailure>) + 'f;
 
 fn decode_pdf(bytes: &[u8], on_page: &mut OnPage) -> Result<(), DecodeFailure> {
     use hayro::hayro_syntax::Pdf;
-    let declared = declared_pdf_pages(bytes);
-    let pdf = Pdf::new(bytes.to_vec())
-        .map_err(|e| fail(Reason::NotAnImage, format!("the PDF cannot be read: {e:?}")))?;
+    // A cut-off file (no `%%EOF` at its end) may have lost pages that its page tree still
+    // counts. A whole file's count is the reader's: an incremental update can leave an older,
+    // larger count behind.
+    let declared = if looks_complete(bytes) {
+        None
+    } else {
+        declared_pdf_pages(bytes)
+    };
+    let pdf = match Pdf::new(bytes.to_vec()) {
+        Ok(pdf) => pdf,
+        // Cut off before any page can be found: each page it declares is reported.
+        Err(e) if declared.is_some_and(|n| (1..=MAX_PAGES).contains(&n)) => {
+            for number in 1..=declared.unwrap_or(0) as u32 {
+                on_page(
+                    number,
+                    Err(fail(
+                        Reason::ReadFailed,
+                        format!("page {number}: the PDF is cut off or damaged ({e:?})"),
+                    )),
+                );
+            }
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(fail(
+                Reason::NotAnImage,
+                format!("the PDF cannot be read: {e:?}"),
+            ));
+        }
+    };
     let pages = pdf.pages();
     let found = pages.len();
     // A damaged file's pages are found by searching its objects; the page tree still says how
