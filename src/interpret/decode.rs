@@ -20,9 +20,10 @@ pub const MAX_SIDE_PX: u32 = 15_000;
 /// The most pixels one page may have: a Legal-size scan at 600 dpi (5,100 × 8,400) with room to
 /// spare. An A4 ballot at 600 dpi is 34.8 million.
 pub const MAX_PAGE_PIXELS: u64 = 48_000_000;
-/// The largest file read (a 300-page PDF of 300-dpi JPEG sheets is about 300 MB; a ballot box is
-/// scanned in many files).
-pub const MAX_FILE_BYTES: u64 = 512 << 20;
+/// The largest file read: about 250 sheets in a 300-dpi JPEG PDF, or 25 pages of uncompressed
+/// 300-dpi TIFF. A ballot box is scanned in many files; the bytes of a file are held until its
+/// pages are committed.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
 /// The bytes of decoded pixels that all threads together may hold at once.
 pub const MEMORY_BUDGET: u64 = 160 << 20;
 
