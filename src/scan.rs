@@ -80,6 +80,8 @@ pub struct Listing {
     /// A FIFO, a device (or a link to one), a socket: never opened, since reading one can
     /// block for ever or never end.
     pub skipped: Vec<FileProblem>,
+    /// The folders walked, by their real path.
+    walked: std::collections::HashSet<PathBuf>,
 }
 
 /// Expands files and folders (recursively) into a sorted list of regular files, each named as
@@ -88,7 +90,10 @@ pub fn list_files(paths: &[PathBuf]) -> Result<Listing, ScanError> {
     let mut out = Listing::default();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out)?;
+            let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            if out.walked.insert(real) {
+                walk(p, &mut out)?;
+            }
         } else {
             take_if_regular(p.clone(), &mut out);
         }
@@ -145,10 +150,12 @@ fn walk(dir: &Path, out: &mut Listing) -> Result<(), ScanError> {
         if hidden {
             continue;
         }
-        // A link to a folder is not followed (it may loop); a link to a file is read.
-        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir {
-            walk(&p, out)?;
+        if p.is_dir() {
+            // A folder reached again through a link (a loop) is walked once.
+            let real = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+            if out.walked.insert(real) {
+                walk(&p, out)?;
+            }
         } else if is_image_name(&p) {
             take_if_regular(p, out);
         }

@@ -593,3 +593,16 @@ fn write_in_place(path: &Path, bytes: &[u8]) {
     f.write_all(bytes).unwrap();
     f.set_len(bytes.len() as u64).unwrap();
 }
+
+#[test]
+fn a_link_loop_in_the_scan_folder_is_walked_once() {
+    let sb = Sandbox::new();
+    let dir = sb.join("box/inner");
+    std::fs::create_dir_all(&dir).unwrap();
+    image::GrayImage::new(50, 50)
+        .save(dir.join("a.png"))
+        .unwrap();
+    std::os::unix::fs::symlink(sb.join("box"), dir.join("loop")).unwrap();
+    let listing = kiemphieu::scan::list_files(&[sb.join("box")]).unwrap();
+    assert_eq!(listing.files, vec![dir.join("a.png")]);
+}
