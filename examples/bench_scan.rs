@@ -4,6 +4,8 @@
 //! cargo run --release --example bench_scan -- prepare DIR N   # a vote + N 300-dpi JPEG sheets
 //! cargo run --release --example bench_scan -- decode DIR      # decode every sheet, nothing else
 //! cargo run --release --example bench_scan -- scan DIR        # the full scan into a fresh copy of the vote
+//! cargo run --release --example bench_scan -- audit DIR       # audit that copy (run scan first)
+//! cargo run --release --example bench_scan -- hostile DIR     # hostile files in DIR/hostile, scanned too (benches/memory.sh)
 //! ```
 //! Each run prints its wall time, sheets per second and peak resident memory (VmHWM).
 
@@ -105,6 +107,25 @@ fn main() {
                 peak_rss_mb()
             );
         }
+        "audit" => {
+            let vote = Vote::open(&dir.join("vote-scan")).expect("run scan first");
+            let t = Instant::now();
+            let report = kiemphieu::audit::audit(&vote, None).unwrap();
+            let s = t.elapsed().as_secs_f64();
+            println!(
+                "audit: {} sheets in {s:.2} s = {:.1} sheets/s ({} difference(s)), peak RSS {:.0} MB",
+                report.sheets_checked,
+                report.sheets_checked as f64 / s,
+                report.differences.len(),
+                peak_rss_mb()
+            );
+        }
+        "hostile" => {
+            let h = dir.join("hostile");
+            std::fs::create_dir_all(&h).unwrap();
+            hostile(&h);
+            println!("hostile files in {} (scanned with the sheets)", h.display());
+        }
         "scan" => {
             let files = jpegs(&dir);
             let fresh = dir.join("vote-scan");
@@ -115,23 +136,148 @@ fn main() {
             }
             let mut vote = Vote::open(&fresh).unwrap();
             let t = Instant::now();
-            let summary = kiemphieu::scan::scan(
-                &mut vote,
-                &[dir.join("jpeg")],
-                kiemphieu::scan::Pixels::Drop,
-                |_| {},
-            )
-            .unwrap();
+            let mut paths = vec![dir.join("jpeg")];
+            if dir.join("hostile").is_dir() {
+                paths.push(dir.join("hostile"));
+            }
+            let summary =
+                kiemphieu::scan::scan(&mut vote, &paths, kiemphieu::scan::Pixels::Drop, |_| {})
+                    .unwrap();
             let s = t.elapsed().as_secs_f64();
             println!(
-                "scan: {} sheets in {s:.2} s = {:.1} sheets/s (counted {}, review {}), peak RSS {:.0} MB",
+                "scan: {} sheets in {s:.2} s = {:.1} sheets/s (counted {}, review {}, errors {}, skipped {}), peak RSS {:.0} MB",
                 files.len(),
                 files.len() as f64 / s,
                 summary.count(kiemphieu::record::Outcome::Counted),
                 summary.count(kiemphieu::record::Outcome::Review),
+                summary.count(kiemphieu::record::Outcome::Error),
+                summary.skipped.len(),
                 peak_rss_mb()
             );
         }
         other => panic!("unknown mode {other}"),
     }
+}
+
+/// Files that cost too much or hang, each a few KB: 40 pages of 14,000² claimed in a TIFF, a PNG
+/// of 14,000², a PDF of 999 blank pages, a PDF page holding a 60,000² 1-bit image, a FIFO and a
+/// link to /dev/zero.
+fn hostile(dir: &Path) {
+    // TIFF: 40 directories of 14,000 × 14,000 8-bit grey, one 16-byte strip each.
+    let pages = 40usize;
+    let mut t = b"II*\0".to_vec();
+    t.extend(8u32.to_le_bytes());
+    let ifd = 2 + 8 * 12 + 4;
+    let data_at = (8 + pages * ifd) as u32;
+    for i in 0..pages {
+        t.extend(8u16.to_le_bytes());
+        for (tag, typ, v) in [
+            (256u16, 4u16, 14_000u32),
+            (257, 4, 14_000),
+            (258, 3, 8),
+            (259, 3, 1),
+            (262, 3, 1),
+            (273, 4, data_at),
+            (278, 4, 14_000),
+            (279, 4, 16),
+        ] {
+            t.extend(tag.to_le_bytes());
+            t.extend(typ.to_le_bytes());
+            t.extend(1u32.to_le_bytes());
+            t.extend(v.to_le_bytes());
+        }
+        let next = if i + 1 < pages {
+            (8 + (i + 1) * ifd) as u32
+        } else {
+            0
+        };
+        t.extend(next.to_le_bytes());
+    }
+    t.extend([0x80u8; 16]);
+    std::fs::write(dir.join("zz-forty-pages.tif"), t).unwrap();
+    // PNG: a real 14,000² grey image, all white (786 KB of PNG).
+    image::GrayImage::from_pixel(14_000, 14_000, image::Luma([255]))
+        .save(dir.join("zz-huge.png"))
+        .unwrap();
+    // PDFs.
+    std::fs::write(dir.join("zz-999-blank.pdf"), pdf(999, "", "<< >>", &[])).unwrap();
+    let image = b"<< /Type /XObject /Subtype /Image /Width 60000 /Height 60000 /ColorSpace /DeviceGray \
+        /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 60000 /Rows 60000 >> \
+        /Length 4 >>\nstream\n\0\0\0\0\nendstream"
+        .to_vec();
+    std::fs::write(
+        dir.join("zz-60000.pdf"),
+        pdf(
+            1,
+            "q 595 0 0 842 0 0 cm /Im0 Do Q",
+            "<< /XObject << /Im0 5 0 R >> >>",
+            &[image],
+        ),
+    )
+    .unwrap();
+    let fifo = dir.join("zz-pipe.jpg");
+    let _ = std::fs::remove_file(&fifo);
+    std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    let zero = dir.join("zz-zero.png");
+    let _ = std::fs::remove_file(&zero);
+    std::os::unix::fs::symlink("/dev/zero", zero).unwrap();
+}
+
+/// A PDF of `pages` A4 pages, each drawing `content` with `resources`; `extra` objects follow.
+fn pdf(pages: usize, content: &str, resources: &str, extra: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out: Vec<u8> = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
+        offsets.push(out.len());
+        writeln!(out, "{} 0 obj", offsets.len()).unwrap();
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
+    obj(
+        &mut out,
+        format!(
+            "<< /Type /Pages /Count {pages} /Kids [{}] >>",
+            kids.join(" ")
+        )
+        .as_bytes(),
+    );
+    for i in 0..pages {
+        obj(
+            &mut out,
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources {resources} /Contents {} 0 R >>",
+                4 + 2 * i
+            )
+            .as_bytes(),
+        );
+        obj(
+            &mut out,
+            format!(
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len()
+            )
+            .as_bytes(),
+        );
+    }
+    for e in extra {
+        obj(&mut out, e);
+    }
+    let xref_at = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).unwrap();
+    for o in &offsets {
+        writeln!(out, "{o:010} 00000 n ").unwrap();
+    }
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
+        offsets.len() + 1
+    )
+    .unwrap();
+    out
 }

@@ -4,15 +4,16 @@
 //! The registry's answers are replayed in record order (a serial is "already claimed" only by a
 //! sheet recorded before), so a faithful record re-reads to exactly itself.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::interpret::decode::decode_pages;
-use crate::interpret::interpret_page;
-use crate::record::SheetRecord;
-use crate::scan::{collect_files, judge};
+use crate::interpret::decode::{DecodeFailure, DecodedPage, decode_each};
+use crate::interpret::{PageReading, interpret_page};
+use crate::record::{Reason, SheetRecord};
+use crate::scan::{collect_files, judge, read_regular};
 use crate::store::{StoreError, sha256_hex};
 use crate::vote::Vote;
 
@@ -26,9 +27,9 @@ pub struct Difference {
     /// Subject number, for a row difference.
     pub row: Option<usize>,
     /// What differs: outcome, reason, serial, orientation, verdict, choice, image_missing,
-    /// image_altered, extra_image, event_chain, tally; and, from the log (`ledger`):
-    /// record_edited, record_deleted, decision_edited, void_edited, serials_edited,
-    /// meeting_edited.
+    /// image_altered, extra_image, event_chain, chain_head, tally; and, from the log
+    /// (`ledger`): record_edited, record_deleted, decision_edited, void_edited, serials_edited,
+    /// meeting_edited, form_edited.
     pub what: String,
     pub recorded: String,
     pub now: String,
@@ -42,7 +43,13 @@ pub struct AuditReport {
     pub vote: String,
     pub sheets_checked: usize,
     pub events_checked: usize,
+    /// The hash of the last event (hex): the figure printed in the minutes.
+    pub chain_head: String,
     pub differences: Vec<Difference>,
+    /// What the audit could not check, or checked with a caveat (an older vote folder whose
+    /// form file and serial lists were not anchored in the log, a chain that went on after the
+    /// expected head). Not differences: they do not change the exit status.
+    pub notes: Vec<String>,
 }
 
 impl AuditReport {
@@ -58,6 +65,10 @@ impl AuditReport {
             self.events_checked,
             self.differences.len()
         );
+        s.push_str(&format!("  chain head {}\n", self.chain_head));
+        for n in &self.notes {
+            s.push_str(&format!("  note: {n}\n"));
+        }
         for d in &self.differences {
             let mut place = String::new();
             if let Some(id) = d.sheet {
@@ -90,10 +101,139 @@ pub enum AuditError {
     Scan(#[from] crate::scan::ScanError),
 }
 
+/// What `audit` reads of one file: every page's reading (or why that page cannot be decoded),
+/// or (difference kind, detail) when the bytes are gone or changed, or (None, detail) when they
+/// are intact but not an image at all.
+type FileReading =
+    Result<Vec<(u32, Result<PageReading, DecodeFailure>)>, (Option<&'static str>, DecodeFailure)>;
+
+/// Reads one stored file for the audit: the bytes, their hash, every page decoded and read one
+/// at a time under the decoder's memory budget. Only the readings are kept.
+fn reread_file(
+    path: &Path,
+    sha256: &str,
+    layout: &crate::layout::BallotLayout,
+    marks: &crate::form::MarkThresholds,
+) -> FileReading {
+    let gone = |what: &'static str, detail: String| -> FileReading {
+        Err((
+            Some(what),
+            DecodeFailure {
+                reason: Reason::ReadFailed,
+                detail,
+            },
+        ))
+    };
+    let bytes = match read_regular(path) {
+        Err(_) if !path.exists() => {
+            return gone(
+                "image_missing",
+                format!("{} does not exist", path.display()),
+            );
+        }
+        Err(e) => {
+            return gone(
+                "image_altered",
+                format!("cannot read {}: {e}", path.display()),
+            );
+        }
+        Ok(b) => b,
+    };
+    let h = sha256_hex(&bytes);
+    if h != sha256 {
+        return gone(
+            "image_altered",
+            format!("{} now has sha256 {h}", path.display()),
+        );
+    }
+    let mut pages = Vec::new();
+    decode_each(&bytes, |number, page| {
+        pages.push((
+            number,
+            page.map(|DecodedPage { image, permit }| {
+                let reading = interpret_page(&image, layout, marks);
+                drop(permit);
+                reading
+            }),
+        ));
+    })
+    .map_err(|e| (None, e))?;
+    Ok(pages)
+}
+
+/// Ends the audit's read transaction however the audit ends.
+struct Snapshot<'a>(&'a rusqlite::Connection);
+
+impl Snapshot<'_> {
+    fn begin(vote: &Vote) -> Result<Snapshot<'_>, StoreError> {
+        let conn = vote.store.connection();
+        conn.execute_batch("BEGIN DEFERRED")
+            .map_err(|source| StoreError::Sql {
+                path: vote.store.path().to_owned(),
+                source,
+            })?;
+        Ok(Snapshot(conn))
+    }
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
+    }
+}
+
+/// The smallest prefix of a chain head that `--expect` takes: 16 hex digits (64 bits) cannot be
+/// hit by recomputing a forged chain.
+pub const MIN_EXPECT_DIGITS: usize = 16;
+
+/// Checks a chain head typed from the minutes: hex digits (spaces and dashes ignored, any case),
+/// at least [`MIN_EXPECT_DIGITS`] and at most 64. Returns it in lower case.
+pub fn parse_expected_head(s: &str) -> Result<String, String> {
+    let hex: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if let Some(c) = hex.chars().find(|c| !c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "{s:?} is not a chain head: {c:?} is not a hex digit"
+        ));
+    }
+    if hex.len() < MIN_EXPECT_DIGITS {
+        return Err(format!(
+            "{s:?} has {} hex digits; at least {MIN_EXPECT_DIGITS} are needed",
+            hex.len()
+        ));
+    }
+    if hex.len() > 64 {
+        return Err(format!(
+            "{s:?} has {} hex digits, a chain head has 64",
+            hex.len()
+        ));
+    }
+    Ok(hex)
+}
+
 /// Audits a vote. `images`: the auditor's own copy of the scans (files or folders), matched to
 /// the record by SHA-256; by default the vote's archive.
 pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, AuditError> {
+    audit_expecting(vote, images, None)
+}
+
+/// Audits a vote, and checks that its event chain passes through `expect`: a chain head (or a
+/// prefix of one, see [`parse_expected_head`]) as printed in the signed minutes.
+///
+/// The whole audit reads one snapshot of the database (one read transaction), so that a scan
+/// committing meanwhile cannot make the tables and the tally disagree. Files are re-read in
+/// parallel, page by page, under the decoder's memory budget; only the readings are kept.
+pub fn audit_expecting(
+    vote: &Vote,
+    images: Option<&[PathBuf]>,
+    expect: Option<&str>,
+) -> Result<AuditReport, AuditError> {
+    let _snapshot = Snapshot::begin(vote)?;
     let mut diffs = Vec::new();
+    let mut notes = Vec::new();
     let events_checked = match vote.store.verify_events()? {
         Ok(n) => n,
         Err(id) => {
@@ -112,8 +252,32 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
             0
         }
     };
+    let (chain_head, events) = vote.store.chain_head()?;
+    if let Some(expect) = expect {
+        match vote.store.event_with_hash_prefix(expect)? {
+            Some(n) if n < events => notes.push(format!(
+                "the chain passes through {expect} at event {n} of {events}: {} event(s) were recorded after it",
+                events - n
+            )),
+            Some(_) => notes.push(format!("the chain ends at {expect}, as expected")),
+            None => diffs.push(Difference {
+                sheet: None,
+                file: None,
+                page: None,
+                row: None,
+                what: "chain_head".into(),
+                recorded: format!("expected {expect}"),
+                now: format!(
+                    "no event of the chain has this hash (head now {chain_head}, {events} events): the record was changed or rebuilt since"
+                ),
+                scores: None,
+            }),
+        }
+    }
     // The tables against what the log says was written to them.
-    diffs.extend(crate::ledger::check(vote)?);
+    let (ledger_diffs, ledger_notes) = crate::ledger::check_anchored(vote)?;
+    diffs.extend(ledger_diffs);
+    notes.extend(ledger_notes);
     let sheets = vote.store.sheets()?;
     // Where each hash's bytes are to be read from.
     let by_hash: HashMap<String, PathBuf> = match images {
@@ -128,33 +292,49 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
         Some(paths) => {
             let mut m = HashMap::new();
             let recorded: HashSet<&str> = sheets.iter().map(|s| s.record.sha256.as_str()).collect();
-            for f in collect_files(paths)? {
-                if let Ok(bytes) = std::fs::read(&f) {
-                    let h = sha256_hex(&bytes);
-                    if !recorded.contains(h.as_str()) {
-                        diffs.push(Difference {
-                            sheet: None,
-                            file: Some(f.display().to_string()),
-                            page: None,
-                            row: None,
-                            what: "extra_image".into(),
-                            recorded: "not in the record".into(),
-                            now: format!("sha256 {h}"),
-                            scores: None,
-                        });
-                    }
-                    m.insert(h, f);
+            let hashed: Vec<(PathBuf, Option<String>)> = collect_files(paths)?
+                .into_par_iter()
+                .map(|f| {
+                    let h = read_regular(&f).ok().map(|b| sha256_hex(&b));
+                    (f, h)
+                })
+                .collect();
+            for (f, h) in hashed {
+                let Some(h) = h else { continue };
+                if !recorded.contains(h.as_str()) {
+                    diffs.push(Difference {
+                        sheet: None,
+                        file: Some(f.display().to_string()),
+                        page: None,
+                        row: None,
+                        what: "extra_image".into(),
+                        recorded: "not in the record".into(),
+                        now: format!("sha256 {h}"),
+                        scores: None,
+                    });
                 }
+                m.insert(h, f);
             }
             m
         }
     };
+    // Files in the order the record first names them, re-read a chunk at a time.
+    let mut order: Vec<&str> = Vec::new();
+    {
+        let mut seen = HashSet::new();
+        for s in &sheets {
+            let h = s.record.sha256.as_str();
+            if by_hash.contains_key(h) && seen.insert(h) {
+                order.push(h);
+            }
+        }
+    }
+    let chunk = (rayon::current_num_threads() * 4).max(4);
+    let (layout, marks) = (vote.layout.clone(), vote.form.marks);
+    let mut read: HashMap<String, FileReading> = HashMap::new();
+    let mut next = 0;
     // The registry as it stood when each sheet was recorded (claims, releases, voids in order).
     let mut replay = crate::registry::RegistryReplay::new(vote)?;
-    // Per hash: the decoded pages, or (difference kind, detail) when the bytes are gone or changed,
-    // or the reading error when they are intact but undecodable (then the record must say so too).
-    type Pages = Result<Vec<image::GrayImage>, (Option<&'static str>, String)>;
-    let mut decoded: BTreeMap<String, Pages> = BTreeMap::new();
     let mut rereads: Vec<(i64, SheetRecord)> = Vec::new();
     for s in &sheets {
         replay.advance_to(s.id);
@@ -169,52 +349,42 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
             now,
             scores: None,
         };
-        let Some(path) = by_hash.get(&rec.sha256) else {
+        if !by_hash.contains_key(&rec.sha256) {
             diffs.push(diff(
                 "image_missing",
                 format!("sha256 {}", rec.sha256),
                 "no image with this hash".into(),
             ));
             continue;
-        };
-        if !decoded.contains_key(&rec.sha256) {
-            let pages = match std::fs::read(path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err((
-                    Some("image_missing"),
-                    format!("{} does not exist", path.display()),
-                )),
-                Err(e) => Err((
-                    Some("image_altered"),
-                    format!("cannot read {}: {e}", path.display()),
-                )),
-                Ok(bytes) => {
-                    let h = sha256_hex(&bytes);
-                    if h != rec.sha256 {
-                        Err((
-                            Some("image_altered"),
-                            format!("{} now has sha256 {h}", path.display()),
-                        ))
-                    } else {
-                        decode_pages(&bytes)
-                            .map_err(|e| (None, format!("undecodable: {}", e.detail)))
-                    }
-                }
-            };
-            decoded.insert(rec.sha256.clone(), pages);
         }
-        let now = match decoded.get(&rec.sha256).expect("just inserted") {
-            Err((Some(what), e)) => {
-                diffs.push(diff(what, format!("sha256 {}", rec.sha256), e.clone()));
+        if !read.contains_key(&rec.sha256) {
+            // The next chunk of files, read in parallel; their pages' readings are kept, their
+            // pixels dropped page by page.
+            let group: Vec<&str> = order[next..(next + chunk).min(order.len())].to_vec();
+            next += group.len();
+            let got: Vec<(String, FileReading)> = group
+                .par_iter()
+                .map(|h| {
+                    let path = &by_hash[*h];
+                    (h.to_string(), reread_file(path, h, &layout, &marks))
+                })
+                .collect();
+            read.extend(got);
+        }
+        let now = match read.get(&rec.sha256) {
+            None => continue,
+            Some(Err((Some(what), e))) => {
+                diffs.push(diff(
+                    what,
+                    format!("sha256 {}", rec.sha256),
+                    e.detail.clone(),
+                ));
                 continue;
             }
-            Err((None, e)) => SheetRecord::error(
-                &rec.file,
-                rec.page,
-                &rec.sha256,
-                rec.reason.unwrap_or(crate::record::Reason::NotAnImage),
-                e.clone(),
-            ),
-            Ok(pages) => match pages.get(rec.page as usize - 1) {
+            Some(Err((None, e))) => {
+                SheetRecord::error(&rec.file, rec.page, &rec.sha256, e.reason, e.detail.clone())
+            }
+            Some(Ok(pages)) => match pages.iter().find(|(n, _)| *n == rec.page) {
                 None => {
                     diffs.push(diff(
                         "image_missing",
@@ -223,17 +393,17 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
                     ));
                     continue;
                 }
-                Some(img) => {
-                    let reading = interpret_page(img, &vote.layout, &vote.form.marks);
-                    judge(
-                        &replay,
-                        &vote.form.id,
-                        &rec.file,
-                        rec.page,
-                        &rec.sha256,
-                        &reading,
-                    )?
+                Some((_, Err(e))) => {
+                    SheetRecord::error(&rec.file, rec.page, &rec.sha256, e.reason, e.detail.clone())
                 }
+                Some((_, Ok(reading))) => judge(
+                    &replay,
+                    &vote.form.id,
+                    &rec.file,
+                    rec.page,
+                    &rec.sha256,
+                    reading,
+                )?,
             },
         };
         replay.judged(&now);
@@ -266,7 +436,9 @@ pub fn audit(vote: &Vote, images: Option<&[PathBuf]>) -> Result<AuditReport, Aud
         vote: vote.form.id.clone(),
         sheets_checked: sheets.len(),
         events_checked,
+        chain_head,
         differences: diffs,
+        notes,
     })
 }
 

@@ -8,11 +8,96 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::audit::Difference;
-use crate::store::StoreError;
+use crate::store::{StoreError, serials_digest, sha256_hex};
 use crate::vote::Vote;
 
 /// The differences between the tables and what the log says was written to them.
 pub fn check(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
+    Ok(check_anchored(vote)?.0)
+}
+
+/// The differences between the record and its log, with notes on what could not be checked:
+/// the tables against the events, the frozen form file against the hash in the `init` event,
+/// and every printed batch's serial list against the hash in its `print` event. A vote folder
+/// made before these hashes were logged has none to check against: a note says so.
+pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), StoreError> {
+    let mut diffs = check_tables(vote)?;
+    let mut notes = Vec::new();
+    let events = vote.store.events()?;
+    let parse = |body: &str| serde_json::from_str::<Value>(body).unwrap_or(Value::Null);
+    let anchor = |what: &str, logged: String, now: String| Difference {
+        sheet: None,
+        file: None,
+        page: None,
+        row: None,
+        what: what.into(),
+        recorded: format!("log: {logged}"),
+        now,
+        scores: None,
+    };
+
+    // The form file, as frozen at init.
+    let init = events
+        .iter()
+        .find(|(_, kind, _)| kind == "init")
+        .map(|(_, _, b)| parse(b));
+    let form_path = Vote::form_path(&vote.dir);
+    match init.as_ref().and_then(|b| b["form_sha256"].as_str()) {
+        None => notes.push(
+            "this vote was created before form.json was anchored in the log: its edits cannot be seen".into(),
+        ),
+        Some(logged) => {
+            let now = match std::fs::read(&form_path) {
+                Ok(bytes) => sha256_hex(&bytes),
+                Err(e) => format!("unreadable ({e})"),
+            };
+            if now != logged {
+                diffs.push(anchor(
+                    "form_edited",
+                    format!("form.json sha256 {logged}"),
+                    format!("{} sha256 {now}", form_path.display()),
+                ));
+            }
+        }
+    }
+
+    // Each batch's serial list, as printed.
+    let serials = vote.store.serials()?;
+    let mut unanchored = 0;
+    for (_, kind, body) in &events {
+        if kind != "print" {
+            continue;
+        }
+        let b = parse(body);
+        let (Some(batch), Some(logged)) = (b["batch"].as_i64(), b["serials_sha256"].as_str())
+        else {
+            unanchored += 1;
+            continue;
+        };
+        let now = serials_digest(
+            serials
+                .iter()
+                .filter(|(_, bt, ..)| *bt == batch)
+                .map(|(s, ..)| s.as_str()),
+        );
+        if now != logged {
+            diffs.push(anchor(
+                "serials_edited",
+                format!("batch {batch} serial list sha256 {logged}"),
+                format!("table: batch {batch} serial list sha256 {now}"),
+            ));
+        }
+    }
+    if unanchored > 0 {
+        notes.push(format!(
+            "{unanchored} print batch(es) were recorded before serial lists were anchored in the log: only their counts are checked"
+        ));
+    }
+    Ok((diffs, notes))
+}
+
+/// The tables against the events that wrote them.
+fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     let events = vote.store.events()?;
     let mut diffs = Vec::new();
     let diff = |sheet: Option<i64>, what: &str, logged: String, table: String| Difference {

@@ -174,6 +174,10 @@ enum Command {
         images: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// The chain head printed in the signed minutes (at least 16 hex digits): exit 1 when
+        /// the record's chain does not pass through it.
+        #[arg(long, value_name = "HEX")]
+        expect: Option<String>,
     },
 }
 
@@ -235,6 +239,7 @@ const EXIT_ATTENTION: u8 = 1;
 const EXIT_CANNOT_RUN: u8 = 2;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -311,6 +316,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 // A file that still looks cut off this long after its last change is broken.
                 grace: std::time::Duration::from_millis(settle_ms.saturating_mul(20).max(5000)),
                 polling_only: poll_only,
+                // A TIFF does not mark its end: a scanner may still be adding pages to it.
+                unmarked_settle: std::time::Duration::from_millis(
+                    settle_ms.saturating_mul(5).max(5000),
+                ),
             };
             watch_command(&mut v, &folder, &cfg, json)
         }
@@ -485,10 +494,19 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             action: None,
             images,
             json,
+            expect,
         } => {
+            let expect = match expect.as_deref().map(kiemphieu::audit::parse_expected_head) {
+                Some(Err(e)) => anyhow::bail!(
+                    "--expect {e}\nhint: type the chain head as printed in the minutes (at least {} hex digits)",
+                    kiemphieu::audit::MIN_EXPECT_DIGITS
+                ),
+                Some(Ok(h)) => Some(h),
+                None => None,
+            };
             let v = Vote::open_read_only(&vote)?;
             let images = (!images.is_empty()).then_some(images.as_slice());
-            let report = kiemphieu::audit::audit(&v, images)?;
+            let report = kiemphieu::audit::audit_expecting(&v, images, expect.as_deref())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -869,13 +887,36 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// Output into a closed pipe (`scan --json | head -1`) ends the program quietly, as it ends any
+/// Unix tool, instead of a panic: Rust ignores SIGPIPE by default, which makes `println!` panic.
+/// Every change is one transaction, so stopping between two writes loses nothing recorded.
+fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to its default, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
     if let Some(n) = threads {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let n = if n > cores {
+            eprintln!("note: --threads {n} is more than the {cores} core(s) here: using {cores}");
+            cores
+        } else {
+            n.max(1)
+        };
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()?;
     }
     Ok(())
+}
+
+fn print_skipped(skipped: &[kiemphieu::scan::FileProblem]) {
+    for s in skipped {
+        eprintln!("warning: {}: {}", s.file, s.reason);
+    }
 }
 
 fn watch_command(
@@ -934,6 +975,7 @@ fn watch_command(
     for p in &summary.problems {
         eprintln!("error: cannot scan {}: {}", p.file, p.reason);
     }
+    print_skipped(&summary.skipped);
     warn_bilevel(&summary);
     eprintln!("stopped");
     Ok(if summary.needs_attention() {
@@ -1024,6 +1066,7 @@ fn scan_command(
             v.dir.display()
         );
     }
+    print_skipped(&summary.skipped);
     warn_bilevel(&summary);
     if !json {
         use kiemphieu::record::Outcome;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use image::GrayImage;
 use rayon::prelude::*;
 
-use crate::interpret::decode::{DecodeFailure, decode_pages};
+use crate::interpret::decode::{DecodeFailure, DecodedPage, MAX_FILE_BYTES, decode_each};
 use crate::interpret::{PageReading, interpret_page, marks};
 use crate::record::{Outcome, Reason, RowVerdict, SheetRecord};
 use crate::serial::parse_qr_payload;
@@ -51,6 +51,8 @@ pub struct ScanSummary {
     /// Files left out because they are inside the vote folder (its printed ballots, its
     /// archive): never scanned, whatever folder was named.
     pub skipped_in_vote: Vec<PathBuf>,
+    /// What was found in the folders but not read (not a regular file), with why.
+    pub skipped: Vec<FileProblem>,
 }
 
 impl ScanSummary {
@@ -71,16 +73,37 @@ impl ScanSummary {
 
 /// Expands files and folders (recursively) into a sorted list of files, each named as given.
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
-    let mut out = Vec::new();
+    Ok(list_files(paths)?.files)
+}
+
+/// The files to read, and what was left out because it is not a regular file.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub files: Vec<PathBuf>,
+    /// A FIFO, a device (or a link to one), a socket: never opened, since reading one can
+    /// block for ever or never end.
+    pub skipped: Vec<FileProblem>,
+    /// The folders walked, by their real path.
+    walked: std::collections::HashSet<PathBuf>,
+}
+
+/// Expands files and folders (recursively) into a sorted list of regular files, each named as
+/// given; anything else is listed as skipped, with why.
+pub fn list_files(paths: &[PathBuf]) -> Result<Listing, ScanError> {
+    let mut out = Listing::default();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out)?;
+            let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            if out.walked.insert(real) {
+                walk(p, &mut out)?;
+            }
         } else {
-            out.push(p.clone());
+            take_if_regular(p.clone(), &mut out);
         }
     }
-    out.sort();
-    out.dedup();
+    out.files.sort();
+    out.files.dedup();
+    out.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(out)
 }
 
@@ -97,7 +120,35 @@ pub fn outside_vote(files: Vec<PathBuf>, vote_dir: &Path) -> (Vec<PathBuf>, Vec<
     })
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScanError> {
+/// Keeps a path when it is (or links to) a regular file. A path that does not exist is kept, so
+/// that reading it says so.
+fn take_if_regular(p: PathBuf, out: &mut Listing) {
+    match std::fs::metadata(&p) {
+        Ok(m) if !m.is_file() => out.skipped.push(FileProblem {
+            file: p.display().to_string(),
+            reason: format!("not a regular file ({}): skipped", file_kind(&m)),
+        }),
+        _ => out.files.push(p),
+    }
+}
+
+fn file_kind(m: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
+}
+
+fn walk(dir: &Path, out: &mut Listing) -> Result<(), ScanError> {
     let entries = std::fs::read_dir(dir).map_err(|source| ScanError::List {
         path: dir.to_owned(),
         source,
@@ -116,12 +167,51 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ScanError> {
             continue;
         }
         if p.is_dir() {
-            walk(&p, out)?;
+            // A folder reached again through a link (a loop) is walked once.
+            let real = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+            if out.walked.insert(real) {
+                walk(&p, out)?;
+            }
         } else if is_image_name(&p) {
-            out.push(p);
+            take_if_regular(p, out);
         }
     }
     Ok(())
+}
+
+/// Reads a regular file, at most [`MAX_FILE_BYTES`]: opened without blocking, and checked to be a
+/// regular file once open, so that a FIFO or a device put in place of a listed file is refused
+/// instead of hanging the batch.
+pub fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| e.to_string())?;
+    let m = f.metadata().map_err(|e| e.to_string())?;
+    if !m.is_file() {
+        return Err(format!("not a regular file ({})", file_kind(&m)));
+    }
+    if m.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {} MB (at most {} MB)",
+            m.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let mut bytes = Vec::with_capacity(m.len() as usize);
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file grew beyond {} MB while it was read",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 pub fn is_image_name(p: &Path) -> bool {
@@ -133,8 +223,10 @@ pub fn is_image_name(p: &Path) -> bool {
 /// One page after the parallel stage. The pixels are kept only for a caller that draws pictures:
 /// a 300-dpi page is 8.7 MB, and a chunk of them waiting to be committed is most of the memory.
 struct ReadPage {
+    number: u32,
+    /// The reading, or why this page could not be decoded.
+    reading: Result<PageReading, DecodeFailure>,
     image: Option<GrayImage>,
-    reading: PageReading,
     bilevel: bool,
 }
 
@@ -160,6 +252,30 @@ pub enum Pixels {
     Drop,
 }
 
+/// The most bytes of files one chunk holds (besides its first file): with the chunk being
+/// committed and the chunk being read, what a scan holds of the files it reads stays bounded
+/// whatever their size.
+pub const CHUNK_BYTES: u64 = 64 << 20;
+
+/// Cuts the file list into chunks of at most `per_chunk` files and about [`CHUNK_BYTES`].
+fn chunks(files: &[PathBuf], per_chunk: usize) -> Vec<&[PathBuf]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, f) in files.iter().enumerate() {
+        let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        if i > start && (i - start >= per_chunk || bytes + size > CHUNK_BYTES) {
+            out.push(&files[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < files.len() {
+        out.push(&files[start..]);
+    }
+    out
+}
+
 /// Scans files and folders into the vote's record. `on_sheet` sees every page's record as it is
 /// committed (including `already_scanned` and `error`), with the page image when `pixels` is
 /// `Keep`.
@@ -169,13 +285,16 @@ pub fn scan(
     pixels: Pixels,
     mut on_sheet: impl FnMut(&ScannedSheet),
 ) -> Result<ScanSummary, ScanError> {
-    let (files, skipped_in_vote) = outside_vote(collect_files(paths)?, &vote.dir);
+    let listing = list_files(paths)?;
+    let (files, skipped_in_vote) = outside_vote(listing.files, &vote.dir);
     let mut summary = ScanSummary {
+        skipped: listing.skipped,
         skipped_in_vote,
         ..ScanSummary::default()
     };
     // Enough files per chunk to keep every thread busy, few enough to bound memory: pages kept
-    // for pictures are 8.7 MB each at 300 dpi, a file's bytes and reading about 1 MB.
+    // for pictures are 8.7 MB each at 300 dpi, a file's bytes and reading about 1 MB. The
+    // pixels being decoded are bounded for the whole process by the decoder's memory budget.
     let per_thread = if pixels == Pixels::Keep { 2 } else { 8 };
     let chunk = (rayon::current_num_threads() * per_thread).max(per_thread);
     // Reading runs one chunk ahead of committing: while the pages of one chunk are archived and
@@ -189,7 +308,7 @@ pub fn scan(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ReadFile>, ScanError>>(1);
     std::thread::scope(|s| {
         s.spawn(move || {
-            for group in files.chunks(chunk) {
+            for group in chunks(&files, chunk) {
                 let read = read_group(group, &reader_store, &layout, &thresholds, pixels);
                 let failed = read.is_err();
                 if tx.send(read).is_err() || failed {
@@ -208,7 +327,8 @@ pub fn scan(
 }
 
 /// Reads, hashes, decodes and interprets one chunk of files in parallel: one pass per file, so
-/// that no thread waits for the slowest file of the chunk more than once.
+/// that no thread waits for the slowest file of the chunk more than once. Pages are decoded one
+/// at a time, each under its share of the memory budget, and dropped once read.
 fn read_group(
     group: &[PathBuf],
     store: &std::sync::Mutex<crate::store::Store>,
@@ -219,7 +339,7 @@ fn read_group(
     group
         .par_iter()
         .map(|path| {
-            let bytes = std::fs::read(path).map_err(|e| e.to_string());
+            let bytes = read_regular(path);
             let sha256 = bytes.as_ref().map(|b| sha256_hex(b)).unwrap_or_default();
             // A single-image file whose first page is recorded needs no decoding.
             let done = bytes.is_ok()
@@ -230,16 +350,7 @@ fn read_group(
                     .has_sheet(&sha256, 1)?;
             let pages = match (&bytes, done) {
                 (Ok(_), true) => Ok(Vec::new()),
-                (Ok(b), false) => decode_pages(b).map(|pages| {
-                    pages
-                        .into_iter()
-                        .map(|img| ReadPage {
-                            reading: interpret_page(&img, layout, thresholds),
-                            bilevel: crate::interpret::decode::is_bilevel(&img),
-                            image: (pixels == Pixels::Keep).then_some(img),
-                        })
-                        .collect()
-                }),
+                (Ok(b), false) => read_pages(b, layout, thresholds, pixels),
                 (Err(_), _) => Ok(Vec::new()),
             };
             Ok(ReadFile {
@@ -250,6 +361,39 @@ fn read_group(
             })
         })
         .collect()
+}
+
+/// Decodes and interprets every page of a file, one page at a time.
+fn read_pages(
+    bytes: &[u8],
+    layout: &crate::layout::BallotLayout,
+    thresholds: &crate::form::MarkThresholds,
+    pixels: Pixels,
+) -> Result<Vec<ReadPage>, DecodeFailure> {
+    let mut pages = Vec::new();
+    decode_each(bytes, |number, page| {
+        pages.push(match page {
+            Ok(DecodedPage { image, permit }) => {
+                let reading = interpret_page(&image, layout, thresholds);
+                let bilevel = crate::interpret::decode::is_bilevel(&image);
+                // The share of the budget goes back here, on the thread that took it.
+                drop(permit);
+                ReadPage {
+                    number,
+                    reading: Ok(reading),
+                    image: (pixels == Pixels::Keep).then_some(image),
+                    bilevel,
+                }
+            }
+            Err(e) => ReadPage {
+                number,
+                reading: Err(e),
+                image: None,
+                bilevel: false,
+            },
+        });
+    })?;
+    Ok(pages)
 }
 
 fn is_multi_page(p: &Path) -> bool {
@@ -350,27 +494,31 @@ fn commit_file(
         });
         return Ok(());
     }
-    for (i, p) in pages.iter().enumerate() {
-        let (img, reading) = (p.image.as_ref(), &p.reading);
-        let page = i as u32 + 1;
+    for p in &pages {
+        let (img, page) = (p.image.as_ref(), p.number);
+        let reading = p.reading.as_ref().ok();
         if vote.store.has_sheet(&file.sha256, page)? {
             let rec = already_scanned(&name, page, &file.sha256);
             summary.add(&rec);
             on_sheet(&ScannedSheet {
                 record: &rec,
                 image: img,
-                reading: Some(reading),
+                reading,
             });
             continue;
         }
-        let rec = judge(
-            &vote.store,
-            &vote.form.id,
-            &name,
-            page,
-            &file.sha256,
-            reading,
-        )?;
+        let rec = match &p.reading {
+            Ok(reading) => judge(
+                &vote.store,
+                &vote.form.id,
+                &name,
+                page,
+                &file.sha256,
+                reading,
+            )?,
+            // This page alone could not be decoded: an error for it, and the next page is read.
+            Err(f) => SheetRecord::error(&name, page, &file.sha256, f.reason, f.detail.clone()),
+        };
         if !archive(vote, summary) {
             return Ok(());
         }
@@ -387,7 +535,7 @@ fn commit_file(
         on_sheet(&ScannedSheet {
             record: &rec,
             image: img,
-            reading: Some(reading),
+            reading,
         });
     }
     Ok(())

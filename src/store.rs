@@ -169,8 +169,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Creates a new database with the current schema; fails if the file exists.
-    pub fn create(path: &Path, vote: &str) -> Result<Store, StoreError> {
+    /// Creates a new database with the current schema; fails if the file exists. The `init`
+    /// event anchors the frozen form file by its SHA-256, which `audit` checks.
+    pub fn create(path: &Path, vote: &str, form_sha256: &str) -> Result<Store, StoreError> {
         let conn = Connection::open(path).map_err(|source| sql(path, source))?;
         let mut store = Store {
             conn,
@@ -186,7 +187,12 @@ impl Store {
             params![SCHEMA_VERSION.to_string(), vote],
         )
         .map_err(|e| sql(&p, e))?;
-        append_event(&tx, "init", &serde_json::json!({ "vote": vote })).map_err(|e| sql(&p, e))?;
+        append_event(
+            &tx,
+            "init",
+            &serde_json::json!({ "vote": vote, "form_sha256": form_sha256 }),
+        )
+        .map_err(|e| sql(&p, e))?;
         tx.commit().map_err(|e| sql(&p, e))?;
         Ok(store)
     }
@@ -379,7 +385,10 @@ impl Store {
             params![pdf, batch],
         )
         .map_err(|e| sql(&p, e))?;
-        let body = serde_json::json!({ "batch": batch, "count": serials.len(), "pdf": pdf });
+        let body = serde_json::json!({
+            "batch": batch, "count": serials.len(), "pdf": pdf,
+            "serials_sha256": serials_digest(serials.iter().map(|s| s.as_str())),
+        });
         append_event(&tx, "print", &body).map_err(|e| sql(&p, e))?;
         tx.commit().map_err(|e| sql(&p, e))?;
         Ok(batch)
@@ -692,6 +701,50 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+
+    /// The head of the event chain: the hash of the last event (hex) and the number of events.
+    /// Printed in the minutes and in `tally --json` (`chain_head`); `audit --expect` checks that
+    /// the chain still passes through it.
+    pub fn chain_head(&self) -> Result<(String, usize), StoreError> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT hash FROM events ORDER BY id DESC LIMIT 1), COUNT(*) FROM events",
+                [],
+                |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .map(|(h, n)| (h.unwrap_or_else(|| GENESIS.to_string()), n as usize))
+            .map_err(|e| sql(&self.path, e))
+    }
+
+    /// The position (from 1) of the first event whose hash begins with `prefix` (lower-case
+    /// hex), if any.
+    pub fn event_with_hash_prefix(&self, prefix: &str) -> Result<Option<usize>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT hash FROM events ORDER BY id")
+            .map_err(|e| sql(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| sql(&self.path, e))?;
+        for (i, h) in rows.enumerate() {
+            let h = h.map_err(|e| sql(&self.path, e))?;
+            if h.starts_with(prefix) {
+                return Ok(Some(i + 1));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The SHA-256 of a batch's serial list, in print order, one serial and a line feed each: what
+/// the `print` event anchors, so that an edited serial row shows in `audit`.
+pub fn serials_digest<'a>(serials: impl IntoIterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    for s in serials {
+        h.update(s.as_bytes());
+        h.update(b"\n");
+    }
+    hex(&h.finalize())
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -899,7 +952,7 @@ mod tests {
     fn a_second_writer_waits_its_turn_or_says_the_vote_is_busy() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("vote.db");
-        let mut first = Store::create(&path, "v").unwrap();
+        let mut first = Store::create(&path, "v", "").unwrap();
         let mut second = Store::open(&path).unwrap();
         let body = serde_json::json!({});
         // The first writer holds the lock for a while, then commits: the second waits its turn.

@@ -127,7 +127,11 @@ impl Vote {
             .get_or_insert(ReadingProfile::CURRENT.number());
         let frozen = serde_json::to_string_pretty(&form).expect("form serializes");
         write_atomic(&Self::form_path(dir), frozen.as_bytes())?;
-        let store = Store::create(&Self::db_path(dir), &form.id)?;
+        let store = Store::create(
+            &Self::db_path(dir),
+            &form.id,
+            &crate::store::sha256_hex(frozen.as_bytes()),
+        )?;
         let layout = form.layout();
         Ok(Vote {
             dir: dir.to_owned(),

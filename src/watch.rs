@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::interpret::decode::looks_complete;
+use crate::interpret::decode::{has_no_end_marker, looks_complete};
 use crate::record::Outcome;
-use crate::scan::{ScanError, ScanSummary, ScannedSheet, collect_files, scan};
+use crate::scan::{FileProblem, ScanError, ScanSummary, ScannedSheet, list_files, scan};
 use crate::vote::Vote;
 
 /// How the folder is watched.
@@ -32,6 +32,9 @@ pub struct WatchConfig {
     pub grace: Duration,
     /// List the folder only; do not ask the operating system for events.
     pub polling_only: bool,
+    /// How long a file whose format does not mark its end (a TIFF, which a scanner may extend
+    /// page by page) must stay unchanged before it is read.
+    pub unmarked_settle: Duration,
 }
 
 impl Default for WatchConfig {
@@ -41,6 +44,7 @@ impl Default for WatchConfig {
             poll: Duration::from_millis(500),
             grace: Duration::from_secs(30),
             polling_only: false,
+            unmarked_settle: Duration::from_secs(5),
         }
     }
 }
@@ -54,6 +58,8 @@ pub struct WatchStatus {
     pub errors: usize,
     /// Files seen but not yet read (still being written, or settling).
     pub waiting: usize,
+    /// Entries of the folder that are not regular files (a FIFO, a device), never read.
+    pub skipped: usize,
     /// Whether file-system events are in use (otherwise the folder is polled).
     pub events: bool,
 }
@@ -70,10 +76,14 @@ impl WatchStatus {
     }
 
     pub fn line(&self) -> String {
-        format!(
+        let mut line = format!(
             "counted {} · rejected {} · review {} · errors {} · waiting {}",
             self.counted, self.rejected, self.review, self.errors, self.waiting
-        )
+        );
+        if self.skipped > 0 {
+            line.push_str(&format!(" · skipped {} (not regular files)", self.skipped));
+        }
+        line
     }
 }
 
@@ -132,8 +142,9 @@ pub fn watch(
     // Enough files a round to keep every thread busy; Ctrl-C waits for at most one round.
     let round = (rayon::current_num_threads() * 2).max(2);
     while !stop.load(Ordering::SeqCst) {
-        let ready = look(folder, &mut seen, cfg)?;
+        let ready = look(folder, &mut seen, cfg, &mut summary.skipped)?;
         status.waiting = waiting(&seen);
+        status.skipped = summary.skipped.len();
         for group in ready.chunks(round) {
             if stop.load(Ordering::SeqCst) {
                 break;
@@ -167,13 +178,21 @@ fn waiting(seen: &HashMap<PathBuf, Seen>) -> usize {
 }
 
 /// Lists the folder and returns the files ready to read, in path order, with their stamps.
+/// Entries that are not regular files are added to `skipped` the first time they are seen.
 fn look(
     folder: &Path,
     seen: &mut HashMap<PathBuf, Seen>,
     cfg: &WatchConfig,
+    skipped: &mut Vec<FileProblem>,
 ) -> Result<Vec<(PathBuf, Stamp)>, ScanError> {
     let now = Instant::now();
-    let files = collect_files(&[folder.to_owned()])?;
+    let listing = list_files(&[folder.to_owned()])?;
+    for s in listing.skipped {
+        if !skipped.iter().any(|k| k.file == s.file) {
+            skipped.push(s);
+        }
+    }
+    let files = listing.files;
     // Forget files that went away (renamed by the scanner, or removed by the committee).
     let present: std::collections::HashSet<&PathBuf> = files.iter().collect();
     seen.retain(|p, _| present.contains(p));
@@ -188,7 +207,7 @@ fn look(
             Some(Seen::Done(s)) if *s == stamp => {}
             Some(Seen::Waiting { stamp: s, since }) if *s == stamp => {
                 let still = now.duration_since(*since);
-                if still >= cfg.settle && (still >= cfg.grace || complete(&p)) {
+                if still >= cfg.settle && (still >= cfg.grace || complete(&p, cfg, still)) {
                     ready.push((p, stamp));
                 }
             }
@@ -200,9 +219,16 @@ fn look(
     Ok(ready)
 }
 
-/// Whether the file's bytes end the way its format ends (unreadable now: not yet).
-fn complete(p: &Path) -> bool {
-    std::fs::read(p).is_ok_and(|b| looks_complete(&b))
+/// Whether the file's bytes end the way its format ends (unreadable now: not yet). A TIFF does
+/// not mark its end, and a scanner writes a multi-page one page by page: it is taken as whole
+/// only once it has stayed unchanged for `unmarked_settle`; reading it at each size would record
+/// its first pages again with every page added.
+fn complete(p: &Path, cfg: &WatchConfig, still: Duration) -> bool {
+    match crate::scan::read_regular(p) {
+        Err(_) => false,
+        Ok(b) if has_no_end_marker(&b) => still >= cfg.unmarked_settle,
+        Ok(b) => looks_complete(&b),
+    }
 }
 
 /// Asks the operating system to signal changes under `folder`; None where it cannot.
@@ -224,6 +250,11 @@ fn merge(into: &mut ScanSummary, part: ScanSummary) {
         *into.by_reason.entry(k).or_default() += n;
     }
     into.problems.extend(part.problems);
+    for s in part.skipped {
+        if !into.skipped.iter().any(|k| k.file == s.file) {
+            into.skipped.push(s);
+        }
+    }
     into.bilevel_pages += part.bilevel_pages;
 }
 
@@ -237,6 +268,7 @@ mod tests {
             poll: Duration::from_millis(10),
             grace: Duration::from_secs(3600),
             polling_only: true,
+            unmarked_settle: Duration::from_millis(200),
         }
     }
 
@@ -254,13 +286,25 @@ mod tests {
         let mut seen = HashMap::new();
         std::fs::write(&png, &bytes[..bytes.len() / 2]).unwrap();
         // First sight: waiting.
-        assert!(look(dir.path(), &mut seen, &cfg()).unwrap().is_empty());
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut Vec::new())
+                .unwrap()
+                .is_empty()
+        );
         // Unchanged but cut off: still waiting (the grace is long).
-        assert!(look(dir.path(), &mut seen, &cfg()).unwrap().is_empty());
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut Vec::new())
+                .unwrap()
+                .is_empty()
+        );
         std::fs::write(&png, &bytes).unwrap();
         // Changed: waiting again, then ready.
-        assert!(look(dir.path(), &mut seen, &cfg()).unwrap().is_empty());
-        let ready = look(dir.path(), &mut seen, &cfg()).unwrap();
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut Vec::new())
+                .unwrap()
+                .is_empty()
+        );
+        let ready = look(dir.path(), &mut seen, &cfg(), &mut Vec::new()).unwrap();
         assert_eq!(ready.len(), 1);
         assert_eq!(ready[0].0, png);
     }
@@ -272,8 +316,75 @@ mod tests {
         let mut c = cfg();
         c.grace = Duration::from_millis(0);
         let mut seen = HashMap::new();
-        assert!(look(dir.path(), &mut seen, &c).unwrap().is_empty());
-        assert_eq!(look(dir.path(), &mut seen, &c).unwrap().len(), 1);
+        assert!(
+            look(dir.path(), &mut seen, &c, &mut Vec::new())
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            look(dir.path(), &mut seen, &c, &mut Vec::new())
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_tiff_is_ready_only_once_it_has_stayed_unchanged_for_the_unmarked_settle_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let tif = dir.path().join("box.tif");
+        let page = image::GrayImage::new(8, 8);
+        let mut bytes = Vec::new();
+        page.write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Tiff,
+        )
+        .unwrap();
+        std::fs::write(&tif, &bytes).unwrap();
+        let mut seen = HashMap::new();
+        let mut skipped = Vec::new();
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut skipped)
+                .unwrap()
+                .is_empty()
+        );
+        // Settled by the settle time (0), but a TIFF may still grow: not yet.
+        assert!(
+            look(dir.path(), &mut seen, &cfg(), &mut skipped)
+                .unwrap()
+                .is_empty()
+        );
+        std::thread::sleep(cfg().unmarked_settle);
+        assert_eq!(
+            look(dir.path(), &mut seen, &cfg(), &mut skipped)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_fifo_in_the_watch_folder_is_reported_once_and_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.png");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut seen = HashMap::new();
+        let mut skipped = Vec::new();
+        for _ in 0..3 {
+            assert!(
+                look(dir.path(), &mut seen, &cfg(), &mut skipped)
+                    .unwrap()
+                    .is_empty()
+            );
+        }
+        assert_eq!(skipped.len(), 1);
+        assert!(skipped[0].reason.contains("FIFO"), "{:?}", skipped[0]);
     }
 
     #[test]
@@ -284,6 +395,7 @@ mod tests {
             review: 2,
             errors: 0,
             waiting: 4,
+            skipped: 0,
             events: true,
         };
         assert_eq!(

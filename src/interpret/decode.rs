@@ -1,8 +1,15 @@
 //! From a scanner's file to gray pages: PNG, JPEG, BMP, multi-page TIFF (8-bit gray, RGB, 1-bit
 //! CCITT G4) and scanner PDFs (every page a sheet), with limits so that a hostile or broken file
 //! gets a clear reason instead of exhausting memory.
+//!
+//! Files are decoded page by page ([`decode_each`]): a page that cannot be decoded is an error for
+//! that page alone, and the pages around it are still read. Every page's size is checked from its
+//! header (a PDF page: the size it renders to at 300 dpi, and every image drawn on it) before any
+//! pixel is allocated, and every page holds a share of one memory budget for the whole process
+//! ([`MEMORY_BUDGET`]) while it is decoded and read, whatever the thread count.
 
 use std::io::Cursor;
+use std::sync::{Condvar, Mutex};
 
 use image::{GrayImage, ImageReader, Limits};
 
@@ -10,36 +17,183 @@ use crate::record::Reason;
 
 /// The largest side, in pixels, that a scanned page may have (A4 at 1200 dpi is 14,032).
 pub const MAX_SIDE_PX: u32 = 15_000;
+/// The most pixels one page may have: a Legal-size scan at 600 dpi (5,100 × 8,400) with room to
+/// spare. An A4 ballot at 600 dpi is 34.8 million.
+pub const MAX_PAGE_PIXELS: u64 = 48_000_000;
+/// The largest file read: about 250 sheets in a 300-dpi JPEG PDF, or 25 pages of uncompressed
+/// 300-dpi TIFF. A ballot box is scanned in many files; the bytes of a file are held until its
+/// pages are committed.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// The bytes of decoded pixels that all threads together may hold at once.
+pub const MEMORY_BUDGET: u64 = 160 << 20;
 
-/// Why a file yields no page.
+/// Why a file (or one page of it) yields no image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodeFailure {
     pub reason: Reason,
     pub detail: String,
 }
 
-/// Decodes every page of an image file to gray.
-pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
-    let bad = |reason, detail: String| DecodeFailure { reason, detail };
+fn fail(reason: Reason, detail: impl Into<String>) -> DecodeFailure {
+    DecodeFailure {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+/// The memory budget: bytes of pixels reserved by the pages being decoded and read.
+struct Budget {
+    used: Mutex<u64>,
+    freed: Condvar,
+}
+
+static BUDGET: Budget = Budget {
+    used: Mutex::new(0),
+    freed: Condvar::new(),
+};
+
+thread_local! {
+    /// Whether this thread holds a share already: a second one (a nested task stolen by a
+    /// waiting thread) is granted at once, so that a thread never waits for itself.
+    static HOLDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A share of the memory budget, given back when dropped.
+pub struct Permit {
+    bytes: u64,
+    outer: bool,
+}
+
+impl Permit {
+    /// Waits until `bytes` fit in the budget beside the shares already out. A request larger
+    /// than the whole budget waits until it is alone.
+    pub fn acquire(bytes: u64) -> Permit {
+        let bytes = bytes.min(MEMORY_BUDGET);
+        let nested = HOLDING.with(|h| h.get());
+        let mut used = BUDGET.used.lock().unwrap_or_else(|p| p.into_inner());
+        if !nested {
+            while *used > 0 && *used + bytes > MEMORY_BUDGET {
+                used = BUDGET.freed.wait(used).unwrap_or_else(|p| p.into_inner());
+            }
+        }
+        *used += bytes;
+        HOLDING.with(|h| h.set(true));
+        Permit {
+            bytes,
+            outer: !nested,
+        }
+    }
+
+    /// The bytes of the budget in use now (for tests and benches).
+    pub fn in_use() -> u64 {
+        *BUDGET.used.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut used = BUDGET.used.lock().unwrap_or_else(|p| p.into_inner());
+        *used = used.saturating_sub(self.bytes);
+        if self.outer {
+            HOLDING.with(|h| h.set(false));
+        }
+        BUDGET.freed.notify_all();
+    }
+}
+
+/// One decoded page, with its share of the memory budget: drop both once the page is read.
+pub struct DecodedPage {
+    pub image: GrayImage,
+    pub permit: Permit,
+}
+
+/// Checks a page's size before anything is allocated for it.
+fn check_size(page: u32, w: u64, h: u64) -> Result<(), DecodeFailure> {
+    if w == 0 || h == 0 {
+        return Err(fail(
+            Reason::NotAnImage,
+            format!("page {page}: the image is {w}×{h} pixels"),
+        ));
+    }
+    if w > MAX_SIDE_PX as u64 || h > MAX_SIDE_PX as u64 {
+        return Err(fail(
+            Reason::ImageTooLarge,
+            format!("page {page} is {w}×{h} pixels (at most {MAX_SIDE_PX} a side)"),
+        ));
+    }
+    if w * h > MAX_PAGE_PIXELS {
+        return Err(fail(
+            Reason::ImageTooLarge,
+            format!(
+                "page {page} is {w}×{h} pixels, {:.0} million (at most {} million a page)",
+                (w * h) as f64 / 1e6,
+                MAX_PAGE_PIXELS / 1_000_000
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes every page of an image file to gray, one page at a time: `on_page` gets each page's
+/// number (from 1) and its image, or why that page cannot be read, and the next page is decoded
+/// only after it returns. `Err` when the file as a whole is not an image (nothing was passed on).
+pub fn decode_each(
+    bytes: &[u8],
+    mut on_page: impl FnMut(u32, Result<DecodedPage, DecodeFailure>),
+) -> Result<(), DecodeFailure> {
     if bytes.is_empty() {
-        return Err(bad(Reason::NotAnImage, "the file is empty".into()));
+        return Err(fail(Reason::NotAnImage, "the file is empty"));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(
+            Reason::ImageTooLarge,
+            format!(
+                "the file is {} MB (at most {} MB)",
+                bytes.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
     }
     if bytes.starts_with(b"%PDF-") {
-        return decode_pdf(bytes);
+        return decode_pdf(bytes, &mut on_page);
     }
     if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
-        return decode_tiff(bytes);
+        return decode_tiff(bytes, &mut on_page);
     }
+    let page = decode_single(bytes)?;
+    on_page(1, Ok(page));
+    Ok(())
+}
+
+/// Decodes every page of an image file to gray, all at once: for a caller that wants every page
+/// (one ballot to show, a sample to print). The first page that cannot be read fails the file.
+pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
+    let mut pages = Vec::new();
+    let mut first_failure = None;
+    decode_each(bytes, |_, page| match page {
+        Ok(p) => pages.push(p.image),
+        Err(e) => {
+            first_failure.get_or_insert(e);
+        }
+    })?;
+    match first_failure {
+        Some(e) => Err(e),
+        None => Ok(pages),
+    }
+}
+
+fn decode_single(bytes: &[u8]) -> Result<DecodedPage, DecodeFailure> {
+    let bad = |reason, detail: String| DecodeFailure { reason, detail };
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| bad(Reason::ReadFailed, e.to_string()))?;
-    if reader.format().is_none() {
+    let Some(format) = reader.format() else {
         return Err(bad(
             Reason::NotAnImage,
             "not a PNG, JPEG, TIFF or BMP file".into(),
         ));
-    }
-    if reader.format() == Some(image::ImageFormat::Jpeg) {
+    };
+    if format == image::ImageFormat::Jpeg {
         // The JPEG decoder pads a cut-off file with gray; a half-transferred scan must not be
         // read as a sheet with its lower rows blank.
         if !jpeg_is_complete(bytes) {
@@ -49,14 +203,40 @@ pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
             ));
         }
         if let Some(page) = jpeg_luma(bytes)? {
-            return Ok(vec![page]);
+            return Ok(page);
         }
     }
+    // The size the header claims, checked before the decoder is even asked (it may fail on a
+    // file that holds nothing but a header).
+    if let Some((w, h)) = header_size(bytes) {
+        check_size(1, w, h)?;
+    }
+    // The header's size and colour type, read before any pixel is.
+    let (w, h, channels) = {
+        let decoder = ImageReader::with_format(Cursor::new(bytes), format)
+            .into_decoder()
+            .map_err(|e| match e {
+                image::ImageError::Limits(l) => bad(
+                    Reason::ImageTooLarge,
+                    format!("the image is too large to decode ({l})"),
+                ),
+                e => bad(
+                    Reason::NotAnImage,
+                    format!("the image cannot be decoded: {e}"),
+                ),
+            })?;
+        let (w, h) = image::ImageDecoder::dimensions(&decoder);
+        let bytes_pp = image::ImageDecoder::color_type(&decoder).bytes_per_pixel() as u64;
+        (w as u64, h as u64, bytes_pp)
+    };
+    check_size(1, w, h)?;
+    // The decoded image in its own colour type, then its gray copy.
+    let permit = Permit::acquire(w * h * (channels + 1));
     let mut reader = reader;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE_PX);
     limits.max_image_height = Some(MAX_SIDE_PX);
-    limits.max_alloc = Some(1 << 30);
+    limits.max_alloc = Some(MAX_PAGE_PIXELS * 8);
     reader.limits(limits);
     let img = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(l) => bad(
@@ -68,13 +248,36 @@ pub fn decode_pages(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
             format!("the image cannot be decoded: {e}"),
         ),
     })?;
-    Ok(vec![img.to_luma8()])
+    let image = match img {
+        image::DynamicImage::ImageLuma8(g) => g,
+        other => other.to_luma8(),
+    };
+    Ok(DecodedPage { image, permit })
+}
+
+/// The size a PNG or BMP header claims, read from its fixed place.
+fn header_size(bytes: &[u8]) -> Option<(u64, u64)> {
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes")) as u64;
+    let le = |i: usize| i32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() >= 24 && &bytes[12..16] == b"IHDR" {
+        return Some((be(16), be(20)));
+    }
+    if bytes.starts_with(b"BM") && bytes.len() >= 26 {
+        if le(14) == 12 {
+            // The old OS/2 header: 16-bit sizes.
+            let w = u16::from_le_bytes([bytes[18], bytes[19]]) as u64;
+            let h = u16::from_le_bytes([bytes[20], bytes[21]]) as u64;
+            return Some((w, h));
+        }
+        return Some((le(18).unsigned_abs() as u64, le(22).unsigned_abs() as u64));
+    }
+    None
 }
 
 /// A JPEG decoded straight to grey: the decoder skips chroma upsampling and colour conversion,
 /// about half the work of a colour scan. `None` when this decoder cannot take the file (the
 /// general path then decodes it, or says why not).
-fn jpeg_luma(bytes: &[u8]) -> Result<Option<GrayImage>, DecodeFailure> {
+fn jpeg_luma(bytes: &[u8]) -> Result<Option<DecodedPage>, DecodeFailure> {
     use zune_core::bytestream::ZCursor;
     use zune_core::colorspace::ColorSpace;
     use zune_core::options::DecoderOptions;
@@ -90,17 +293,16 @@ fn jpeg_luma(bytes: &[u8]) -> Result<Option<GrayImage>, DecodeFailure> {
         return Ok(None);
     };
     let (w, h) = (info.width as u32, info.height as u32);
-    if w > MAX_SIDE_PX || h > MAX_SIDE_PX {
-        return Err(DecodeFailure {
-            reason: Reason::ImageTooLarge,
-            detail: format!("the image is {w}×{h} pixels (at most {MAX_SIDE_PX} a side)"),
-        });
-    }
+    check_size(1, w as u64, h as u64)?;
     if d.output_colorspace() != Some(ColorSpace::Luma) {
         return Ok(None);
     }
+    // The gray output, and the decoder's own rows and component planes.
+    let permit = Permit::acquire(w as u64 * h as u64 * 2);
     match d.decode() {
-        Ok(px) if px.len() == (w * h) as usize => Ok(GrayImage::from_raw(w, h, px)),
+        Ok(px) if px.len() == (w * h) as usize => {
+            Ok(GrayImage::from_raw(w, h, px).map(|image| DecodedPage { image, permit }))
+        }
         _ => Ok(None),
     }
 }
@@ -139,6 +341,12 @@ pub fn looks_complete(bytes: &[u8]) -> bool {
     true
 }
 
+/// Whether a file's format has no mark of its end, so that a file still being written (a TIFF
+/// that a scanner extends page by page) looks whole at every size.
+pub fn has_no_end_marker(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*")
+}
+
 /// Whether a page was scanned in black and white (1 bit): no grey at all, not even at the edges
 /// of printed letters (a grey scan, or a clean rendering, has anti-aliased edges). Such a scan
 /// cannot keep a faint pencil mark, which the scan summary warns about.
@@ -162,131 +370,433 @@ pub fn is_bilevel(img: &GrayImage) -> bool {
 pub const MAX_PAGES: usize = 1000;
 /// Scanner PDFs are rendered at this resolution.
 pub const PDF_DPI: f64 = 300.0;
+/// A PDF page is a scan when one image covers at least this share of it.
+const SCANNED_SHARE: f64 = 0.5;
 
-fn decode_pdf(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
-    let bad = |detail: String| DecodeFailure {
-        reason: Reason::NotAnImage,
-        detail,
+type OnPage<'f> = dyn FnMut(u32, Result<DecodedPage, DecodeFailure>) + 'f;
+
+fn decode_pdf(bytes: &[u8], on_page: &mut OnPage) -> Result<(), DecodeFailure> {
+    use hayro::hayro_syntax::Pdf;
+    // A cut-off file (no `%%EOF` at its end) may have lost pages that its page tree still
+    // counts. A whole file's count is the reader's: an incremental update can leave an older,
+    // larger count behind.
+    let declared = if looks_complete(bytes) {
+        None
+    } else {
+        declared_pdf_pages(bytes)
     };
-    let pdf = crate::raster::PrintedPdf::load(bytes.to_vec()).map_err(|e| bad(e.to_string()))?;
-    let n = pdf.page_count();
+    let pdf = match Pdf::new(bytes.to_vec()) {
+        Ok(pdf) => pdf,
+        // Cut off before any page can be found: each page it declares is reported.
+        Err(e) if declared.is_some_and(|n| (1..=MAX_PAGES).contains(&n)) => {
+            for number in 1..=declared.unwrap_or(0) as u32 {
+                on_page(
+                    number,
+                    Err(fail(
+                        Reason::ReadFailed,
+                        format!("page {number}: the PDF is cut off or damaged ({e:?})"),
+                    )),
+                );
+            }
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(fail(
+                Reason::NotAnImage,
+                format!("the PDF cannot be read: {e:?}"),
+            ));
+        }
+    };
+    let pages = pdf.pages();
+    let found = pages.len();
+    // A damaged file's pages are found by searching its objects; the page tree still says how
+    // many it holds, and none of those goes unreported.
+    let n = found.max(declared.unwrap_or(0));
     if n == 0 {
-        return Err(bad("the PDF has no pages".into()));
+        return Err(fail(Reason::NotAnImage, "the PDF has no pages"));
     }
     if n > MAX_PAGES {
-        return Err(DecodeFailure {
-            reason: Reason::ImageTooLarge,
-            detail: format!("the PDF has {n} pages (at most {MAX_PAGES})"),
-        });
+        return Err(fail(
+            Reason::ImageTooLarge,
+            format!("the PDF has {n} pages (at most {MAX_PAGES})"),
+        ));
     }
-    (0..n)
-        .map(|i| {
-            let (w_mm, h_mm) = pdf.page_size_mm(i).map_err(|e| bad(e.to_string()))?;
-            let side_px = w_mm.max(h_mm) / 25.4 * PDF_DPI;
-            if side_px > MAX_SIDE_PX as f64 {
-                return Err(DecodeFailure {
-                    reason: Reason::ImageTooLarge,
-                    detail: format!(
-                        "page {} is {w_mm:.0} × {h_mm:.0} mm, too large for a ballot",
-                        i + 1
+    for i in 0..n {
+        let number = i as u32 + 1;
+        let Some(page) = pages.get(i) else {
+            on_page(
+                number,
+                Err(fail(
+                    Reason::ReadFailed,
+                    format!(
+                        "page {number}: the PDF declares {n} pages but only {found} can be found (the file is cut off or damaged)"
                     ),
-                });
-            }
-            pdf.render(i, PDF_DPI)
-                .map(|rgb| image::DynamicImage::ImageRgb8(rgb).to_luma8())
-                .map_err(|e| bad(e.to_string()))
-        })
-        .collect()
+                )),
+            );
+            continue;
+        };
+        on_page(number, render_pdf_page(page, number));
+    }
+    Ok(())
 }
 
-fn decode_tiff(bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeFailure> {
+/// The largest `/Count` of a page-tree node, read from the raw bytes: how many pages the file
+/// says it holds, even when the objects of some are missing.
+fn declared_pdf_pages(bytes: &[u8]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    let mut at = 0;
+    while let Some(k) = find(&bytes[at..], b"/Count") {
+        let start = at + k + 6;
+        at = start;
+        // Only a page-tree node (a dictionary that says /Type /Pages) counts pages.
+        let from = bytes[..start].iter().rposition(|&b| b == b'<').unwrap_or(0);
+        let to = (start + 256).min(bytes.len());
+        let dict = &bytes[from.saturating_sub(256)..to];
+        if find(dict, b"/Pages").is_none() {
+            continue;
+        }
+        let digits: Vec<u8> = bytes[start..]
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .take_while(|b| b.is_ascii_digit())
+            .copied()
+            .take(7)
+            .collect();
+        if let Some(n) = std::str::from_utf8(&digits)
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+        {
+            best = Some(best.map_or(n, |b| b.max(n)));
+        }
+    }
+    best
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// An image drawn on a PDF page: its pixels, and the share of the page it covers.
+#[derive(Debug, Clone, Copy)]
+struct PlacedImage {
+    width: u64,
+    height: u64,
+    area: f64,
+}
+
+fn render_pdf_page(
+    page: &hayro::hayro_syntax::page::Page,
+    number: u32,
+) -> Result<DecodedPage, DecodeFailure> {
+    let (w_pt, h_pt) = page.render_dimensions();
+    let (w_pt, h_pt) = (w_pt as f64, h_pt as f64);
+    let (w_mm, h_mm) = (w_pt * 25.4 / 72.0, h_pt * 25.4 / 72.0);
+    let (w_px, h_px) = (
+        (w_pt / 72.0 * PDF_DPI).ceil().max(0.0) as u64,
+        (h_pt / 72.0 * PDF_DPI).ceil().max(0.0) as u64,
+    );
+    if w_px > MAX_SIDE_PX as u64 || h_px > MAX_SIDE_PX as u64 {
+        return Err(fail(
+            Reason::ImageTooLarge,
+            format!("page {number} is {w_mm:.0} × {h_mm:.0} mm, too large for a ballot"),
+        ));
+    }
+    check_size(number, w_px, h_px)?;
+    let images = page_images(page);
+    for im in &images {
+        if im.width > MAX_SIDE_PX as u64
+            || im.height > MAX_SIDE_PX as u64
+            || im.width * im.height > MAX_PAGE_PIXELS
+        {
+            return Err(fail(
+                Reason::ImageTooLarge,
+                format!(
+                    "page {number} holds an image of {}×{} pixels (at most {MAX_SIDE_PX} a side, {} million in all)",
+                    im.width,
+                    im.height,
+                    MAX_PAGE_PIXELS / 1_000_000
+                ),
+            ));
+        }
+    }
+    let page_area = w_pt * h_pt;
+    let scanned = images
+        .iter()
+        .any(|im| page_area > 0.0 && im.area >= SCANNED_SHARE * page_area);
+    if !scanned {
+        return Err(fail(
+            Reason::NoScannedImage,
+            format!(
+                "page {number} holds no scanned image (text or drawing made by a PDF writer, such as a printed ballot file)"
+            ),
+        ));
+    }
+    // The page's pixmap (RGBA) and its gray copy, and every image decoded in its colours.
+    let image_px: u64 = images.iter().map(|im| im.width * im.height).sum();
+    let permit = Permit::acquire(w_px * h_px * 5 + image_px * 4);
+    let image = render_gray(page, w_pt, h_pt);
+    Ok(DecodedPage { image, permit })
+}
+
+/// Renders a page at [`PDF_DPI`] on white paper, straight to gray.
+fn render_gray(page: &hayro::hayro_syntax::page::Page, _w_pt: f64, _h_pt: f64) -> GrayImage {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::vello_cpu::color::palette::css::WHITE;
+    use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
+    let scale = (PDF_DPI / 72.0) as f32;
+    let pixmap = render(
+        page,
+        &RenderCache::new(),
+        &InterpreterSettings::default(),
+        &RenderSettings::default(),
+        &PixmapSettings {
+            x_scale: scale,
+            y_scale: scale,
+            bg_color: WHITE,
+        },
+    );
+    let (w, h) = (pixmap.width() as u32, pixmap.height() as u32);
+    let rgba = pixmap.take_rgba8(hayro::vello_cpu::peniko::ImageAlphaType::Alpha);
+    let gray: Vec<u8> = rgba.chunks_exact(4).map(luma).collect();
+    GrayImage::from_raw(w, h, gray).expect("pixmap size")
+}
+
+/// Every image a page draws (directly, inline, or inside form XObjects), with the area (in
+/// square points) that it covers.
+fn page_images(page: &hayro::hayro_syntax::page::Page) -> Vec<PlacedImage> {
+    let mut out = Vec::new();
+    let mut ops = page.typed_operations();
+    walk_content(&mut ops, page.resources(), IDENTITY, 0, &mut out);
+    out
+}
+
+type Matrix = [f64; 6];
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// `m` applied first, then `n` (PDF's row-vector convention: `m × n`).
+fn concat(m: Matrix, n: Matrix) -> Matrix {
+    [
+        m[0] * n[0] + m[1] * n[2],
+        m[0] * n[1] + m[1] * n[3],
+        m[2] * n[0] + m[3] * n[2],
+        m[2] * n[1] + m[3] * n[3],
+        m[4] * n[0] + m[5] * n[2] + n[4],
+        m[4] * n[1] + m[5] * n[3] + n[5],
+    ]
+}
+
+/// The area of the unit square under `m`.
+fn unit_area(m: Matrix) -> f64 {
+    (m[0] * m[3] - m[1] * m[2]).abs()
+}
+
+fn image_size(dict: &hayro::hayro_syntax::object::Dict) -> (u64, u64) {
+    let get = |a: &str, b: &str| {
+        dict.get::<f64>(a)
+            .or_else(|| dict.get::<f64>(b))
+            .unwrap_or(0.0)
+            .max(0.0) as u64
+    };
+    (get("Width", "W"), get("Height", "H"))
+}
+
+fn walk_content(
+    ops: &mut hayro::hayro_syntax::content::TypedIter,
+    resources: &hayro::hayro_syntax::page::Resources,
+    base: Matrix,
+    depth: usize,
+    out: &mut Vec<PlacedImage>,
+) {
+    use hayro::hayro_syntax::content::ops::TypedInstruction as Op;
+    use hayro::hayro_syntax::object::{Dict, Name};
+    let mut ctm = base;
+    let mut stack: Vec<Matrix> = Vec::new();
+    // A hostile content stream could hold millions of operators; images come early in a scan.
+    let mut budget = 1_000_000usize;
+    while let Some(op) = ops.next() {
+        budget -= 1;
+        if budget == 0 || out.len() > 10_000 {
+            break;
+        }
+        match op {
+            Op::SaveState(_) => stack.push(ctm),
+            Op::RestoreState(_) => ctm = stack.pop().unwrap_or(base),
+            Op::Transform(t) => {
+                let m = [
+                    t.0.as_f64(),
+                    t.1.as_f64(),
+                    t.2.as_f64(),
+                    t.3.as_f64(),
+                    t.4.as_f64(),
+                    t.5.as_f64(),
+                ];
+                ctm = concat(m, ctm);
+            }
+            Op::InlineImage(s) => {
+                let (width, height) = image_size(s.0.dict());
+                out.push(PlacedImage {
+                    width,
+                    height,
+                    area: unit_area(ctm),
+                });
+            }
+            Op::XObject(x) => {
+                let Some(stream) = resources.get_x_object(x.0) else {
+                    continue;
+                };
+                let dict = stream.dict();
+                let subtype = dict.get::<Name>("Subtype");
+                match subtype.as_deref() {
+                    Some(b"Image") => {
+                        let (width, height) = image_size(dict);
+                        out.push(PlacedImage {
+                            width,
+                            height,
+                            area: unit_area(ctm),
+                        });
+                    }
+                    Some(b"Form") if depth < 8 => {
+                        let m = dict.get::<[f64; 6]>("Matrix").unwrap_or(IDENTITY);
+                        let Ok(content) = stream.decoded() else {
+                            continue;
+                        };
+                        let own = dict
+                            .get::<Dict>("Resources")
+                            .map(hayro::hayro_syntax::page::Resources::new);
+                        let res = own.as_ref().unwrap_or(resources);
+                        let mut inner = hayro::hayro_syntax::content::TypedIter::new(&content);
+                        walk_content(&mut inner, res, concat(m, ctm), depth + 1, out);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn decode_tiff(bytes: &[u8], on_page: &mut OnPage) -> Result<(), DecodeFailure> {
     use tiff::ColorType;
     use tiff::decoder::{Decoder, DecodingResult};
-    let bad = |detail: String| DecodeFailure {
-        reason: Reason::NotAnImage,
-        detail,
-    };
+    let bad = |detail: String| fail(Reason::NotAnImage, detail);
+    let mut limits = tiff::decoder::Limits::default();
+    limits.decoding_buffer_size = (MAX_PAGE_PIXELS * 4) as usize;
     let mut dec = Decoder::new(Cursor::new(bytes))
-        .map_err(|e| bad(format!("the TIFF cannot be read: {e}")))?;
-    let mut pages = Vec::new();
+        .map_err(|e| bad(format!("the TIFF cannot be read: {e}")))?
+        .with_limits(limits);
+    let mut number: u32 = 1;
     loop {
-        let (w, h) = dec
-            .dimensions()
-            .map_err(|e| bad(format!("page {}: {e}", pages.len() + 1)))?;
-        if w > MAX_SIDE_PX || h > MAX_SIDE_PX {
-            return Err(DecodeFailure {
-                reason: Reason::ImageTooLarge,
-                detail: format!(
-                    "page {} is {w}×{h} pixels (at most {MAX_SIDE_PX} a side)",
-                    pages.len() + 1
-                ),
-            });
-        }
-        let ct = dec.colortype().map_err(|e| bad(e.to_string()))?;
-        let data = dec
-            .read_image()
-            .map_err(|e| bad(format!("page {}: {e}", pages.len() + 1)))?;
-        let (w, h) = (w as usize, h as usize);
-        let gray: Vec<u8> = match (ct, data) {
-            (ColorType::Gray(8), DecodingResult::U8(v)) => v,
-            (ColorType::Gray(16), DecodingResult::U16(v)) => {
-                v.iter().map(|&p| (p >> 8) as u8).collect()
-            }
-            (ColorType::Gray(1), DecodingResult::U8(v)) => {
-                // Packed rows, most significant bit first; the decoder already maps WhiteIsZero
-                // so that 1 is white.
-                let stride = w.div_ceil(8);
-                (0..h)
-                    .flat_map(|y| {
-                        let row = &v[y * stride..(y + 1) * stride];
-                        (0..w).map(move |x| {
-                            if row[x / 8] & (0x80 >> (x % 8)) != 0 {
-                                255
-                            } else {
-                                0
-                            }
+        let page = (|| -> Result<DecodedPage, DecodeFailure> {
+            let (w, h) = dec
+                .dimensions()
+                .map_err(|e| bad(format!("page {number}: {e}")))?;
+            check_size(number, w as u64, h as u64)?;
+            let ct = dec
+                .colortype()
+                .map_err(|e| bad(format!("page {number}: {e}")))?;
+            let bytes_pp: u64 = match ct {
+                ColorType::Gray(1) => 1,
+                ColorType::Gray(8) => 1,
+                ColorType::Gray(16) => 2,
+                ColorType::RGB(8) => 3,
+                ColorType::RGBA(8) => 4,
+                ct => {
+                    return Err(bad(format!(
+                        "page {number}: TIFF colour type {ct:?} is not supported"
+                    )));
+                }
+            };
+            let permit = Permit::acquire(w as u64 * h as u64 * (bytes_pp + 1));
+            let data = dec.read_image().map_err(|e| {
+                fail(
+                    Reason::ReadFailed,
+                    format!("page {number} cannot be decoded: {e}"),
+                )
+            })?;
+            let (w, h) = (w as usize, h as usize);
+            let gray: Vec<u8> = match (ct, data) {
+                (ColorType::Gray(8), DecodingResult::U8(v)) => v,
+                (ColorType::Gray(16), DecodingResult::U16(v)) => {
+                    v.iter().map(|&p| (p >> 8) as u8).collect()
+                }
+                (ColorType::Gray(1), DecodingResult::U8(v)) => {
+                    // Packed rows, most significant bit first; the decoder already maps
+                    // WhiteIsZero so that 1 is white.
+                    let stride = w.div_ceil(8);
+                    if v.len() < stride * h {
+                        return Err(fail(
+                            Reason::ReadFailed,
+                            format!("page {number}: the TIFF data is short"),
+                        ));
+                    }
+                    (0..h)
+                        .flat_map(|y| {
+                            let row = &v[y * stride..(y + 1) * stride];
+                            (0..w).map(move |x| {
+                                if row[x / 8] & (0x80 >> (x % 8)) != 0 {
+                                    255
+                                } else {
+                                    0
+                                }
+                            })
                         })
-                    })
-                    .collect()
+                        .collect()
+                }
+                (ColorType::RGB(8), DecodingResult::U8(v)) => v.chunks_exact(3).map(luma).collect(),
+                (ColorType::RGBA(8), DecodingResult::U8(v)) => {
+                    v.chunks_exact(4).map(luma).collect()
+                }
+                (ct, _) => {
+                    return Err(bad(format!(
+                        "page {number}: TIFF colour type {ct:?} is not supported"
+                    )));
+                }
+            };
+            if gray.len() < w * h {
+                return Err(fail(
+                    Reason::ReadFailed,
+                    format!("page {number}: the TIFF data is short"),
+                ));
             }
-            (ColorType::RGB(8), DecodingResult::U8(v)) => v.chunks_exact(3).map(luma).collect(),
-            (ColorType::RGBA(8), DecodingResult::U8(v)) => v.chunks_exact(4).map(luma).collect(),
-            (ct, _) => {
-                return Err(bad(format!(
-                    "page {}: TIFF colour type {ct:?} is not supported",
-                    pages.len() + 1
-                )));
-            }
-        };
-        if gray.len() < w * h {
-            return Err(bad(format!(
-                "page {}: the TIFF data is short",
-                pages.len() + 1
-            )));
-        }
-        pages.push(
-            GrayImage::from_raw(w as u32, h as u32, gray[..w * h].to_vec()).expect("size checked"),
-        );
+            let mut gray = gray;
+            gray.truncate(w * h);
+            let image = GrayImage::from_raw(w as u32, h as u32, gray).expect("size checked");
+            Ok(DecodedPage { image, permit })
+        })();
+        on_page(number, page);
         if !dec.more_images() {
             break;
         }
-        if pages.len() >= MAX_PAGES {
-            return Err(DecodeFailure {
-                reason: Reason::ImageTooLarge,
-                detail: format!("more than {MAX_PAGES} pages"),
-            });
+        if number as usize >= MAX_PAGES {
+            on_page(
+                number + 1,
+                Err(fail(
+                    Reason::ImageTooLarge,
+                    format!("the TIFF has more than {MAX_PAGES} pages; the rest are not read"),
+                )),
+            );
+            break;
         }
-        dec.next_image()
-            .map_err(|e| bad(format!("page {}: {e}", pages.len() + 1)))?;
+        number += 1;
+        if let Err(e) = dec.next_image() {
+            // The chain of pages is broken here: what follows cannot be found.
+            on_page(
+                number,
+                Err(fail(
+                    Reason::ReadFailed,
+                    format!("page {number} cannot be found: {e}"),
+                )),
+            );
+            break;
+        }
     }
-    Ok(pages)
+    Ok(())
 }
 
 /// ITU-R BT.601 luma, as the image crate computes it.
 fn luma(p: &[u8]) -> u8 {
     ((p[0] as u32 * 2126 + p[1] as u32 * 7152 + p[2] as u32 * 722) / 10_000) as u8
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +846,41 @@ mod tests {
         assert!(is_bilevel(&bw));
         let grey = GrayImage::from_fn(50, 50, |x, y| image::Luma([((x + y) * 2) as u8]));
         assert!(!is_bilevel(&grey));
+    }
+
+    #[test]
+    fn the_memory_budget_holds_for_all_threads_together() {
+        // Eight threads each ask for 60% of the budget: they take turns, never more at once.
+        let share = MEMORY_BUDGET * 6 / 10;
+        let peak = std::sync::atomic::AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    let p = Permit::acquire(share);
+                    peak.fetch_max(Permit::in_use(), std::sync::atomic::Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    drop(p);
+                });
+            }
+        });
+        let peak = peak.into_inner();
+        assert!(peak >= share, "{peak}");
+        assert!(peak <= MEMORY_BUDGET, "{peak} > {MEMORY_BUDGET}");
+    }
+
+    #[test]
+    fn a_page_larger_than_the_budget_waits_until_it_is_alone() {
+        let p = Permit::acquire(MEMORY_BUDGET * 3);
+        assert!(Permit::in_use() <= MEMORY_BUDGET);
+        drop(p);
+    }
+
+    #[test]
+    fn a_header_claiming_too_many_pixels_is_refused_before_decoding() {
+        let err = check_size(2, 14_000, 14_000).unwrap_err();
+        assert_eq!(err.reason, Reason::ImageTooLarge);
+        assert!(err.detail.contains("page 2"), "{}", err.detail);
+        assert!(check_size(1, 2480, 3508).is_ok());
     }
 
     #[test]
