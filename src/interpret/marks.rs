@@ -153,6 +153,7 @@ pub fn strike_score(
     printed: &PrintedName,
     lines: &ScannerLines,
     ink: StrikeInk,
+    crease: Option<(f64, f64)>,
 ) -> Strike {
     let step = step_mm(reg, name.center()).max(0.15);
     let xs: Vec<f64> = (0..)
@@ -205,7 +206,10 @@ pub fn strike_score(
         let mut hidden = 0;
         for (i, &x) in xs.iter().enumerate() {
             let p = PointMm { x, y };
-            if lines.hides(reg.transform.map(p)) {
+            let on_crease = crease.is_some_and(|(y_mid, slope)| {
+                (y - (y_mid + slope * (x - name.x_mm - name.w_mm / 2.0))).abs() <= CREASE_HALF_MM
+            });
+            if on_crease || lines.hides(reg.transform.map(p)) {
                 // Unknown: neither ink nor paper, like the ballot's own print.
                 printed_at[r * cols + i] = true;
                 hidden += 1;
@@ -300,45 +304,54 @@ impl StrikeInk {
     }
 }
 
-/// Whether a line found through a name (`line`: its height at the name's middle and its slope)
-/// runs on across the blank margin left of the table, as a crease of the folded ballot does and a
-/// voter's line does not: its mean darkness there, against the paper 2.5 mm above and below it.
-pub fn runs_across_margin(
+/// A crease of the folded ballot through a name's row: a faint straight line, within 2° of the
+/// page's axis, that runs on across the blank margin left of the table. Found by its mean
+/// darkness along the margin against the paper 2.5 mm above and below it. Returns the line (its
+/// height at the name's middle and its slope).
+pub fn crease_through(
     img: &GrayImage,
     reg: &Registration,
     name: &RectMm,
-    line: (f64, f64),
     margin: (f64, f64),
     lines: &ScannerLines,
-) -> bool {
-    let (y_mid, slope) = line;
+) -> Option<(f64, f64)> {
     let x_mid = name.x_mm + name.w_mm / 2.0;
-    let mean_at = |dy: f64| {
+    let mean_at = |y_mid: f64, slope: f64| {
         let (mut sum, mut n) = (0.0, 0);
         let mut x = margin.0;
         while x <= margin.1 {
             let p = PointMm {
                 x,
-                y: y_mid + dy + slope * (x - x_mid),
+                y: y_mid + slope * (x - x_mid),
             };
             if !lines.hides(reg.transform.map(p)) {
                 sum += reg.darkness(img, p);
                 n += 1;
             }
-            x += 0.2;
+            x += 0.25;
         }
         sum / n.max(1) as f64
     };
-    // Slopes are tried a degree apart: over the margin the crease may sit a little off the line.
-    let on = (-10..=10)
-        .map(|k| mean_at(k as f64 * 0.12))
-        .fold(0.0f64, f64::max);
-    let off = 0.5 * (mean_at(-2.5) + mean_at(2.5));
-    on - off >= CREASE_CONTRAST
+    let mut best: Option<(f64, (f64, f64))> = None;
+    let mut y = name.y_mm - 0.5;
+    while y <= name.bottom() + 0.5 {
+        for k in -4..=4 {
+            let slope = (k as f64 * 0.5f64).to_radians().tan();
+            let contrast =
+                mean_at(y, slope) - 0.5 * (mean_at(y - 2.5, slope) + mean_at(y + 2.5, slope));
+            if contrast >= CREASE_CONTRAST && best.is_none_or(|(c, _)| contrast > c) {
+                best = Some((contrast, (y, slope)));
+            }
+        }
+        y += 0.12;
+    }
+    best.map(|(_, line)| line)
 }
 
 /// How much darker than the paper beside it a crease keeps, on average along the margin.
 const CREASE_CONTRAST: f64 = 0.035;
+/// Half the width of the band along a crease where a faint line cannot be told from it.
+const CREASE_HALF_MM: f64 = 0.6;
 
 /// Crossing-out evidence for a name.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -453,6 +466,7 @@ pub fn read_rows(
                 &printed,
                 lines,
                 ink,
+                None,
             );
             match profile {
                 ReadingProfile::V1 => {
@@ -482,30 +496,26 @@ pub fn read_rows(
                     // A light pencil line through the name is under `STRIKE_INK`: it is looked
                     // for again over fainter ink, and unless it is a crease running on across the
                     // margin, a person reads the row.
-                    let faint = strike_score(
-                        img,
-                        reg,
-                        &row.name_rect,
-                        &row.row_rect,
-                        &printed,
-                        lines,
-                        StrikeInk::OverPaper(super::profile2::FAINT_STRIKE_INK),
-                    );
-                    let faint_score = match faint.line {
-                        Some(line)
-                            if runs_across_margin(
-                                img,
-                                reg,
-                                &row.name_rect,
-                                line,
-                                margin,
-                                lines,
-                            ) =>
-                        {
-                            0.0
-                        }
-                        _ => round_score(faint.score),
+                    let faint = |crease| {
+                        strike_score(
+                            img,
+                            reg,
+                            &row.name_rect,
+                            &row.row_rect,
+                            &printed,
+                            lines,
+                            StrikeInk::OverPaper(super::profile2::FAINT_STRIKE_INK),
+                            crease,
+                        )
                     };
+                    let mut faint_strike = faint(None);
+                    if faint_strike.score >= STRIKE_MARGINAL
+                        && let Some(crease) =
+                            crease_through(img, reg, &row.name_rect, margin, lines)
+                    {
+                        faint_strike = faint(Some(crease));
+                    }
+                    let faint_score = round_score(faint_strike.score);
                     super::profile2::decide_row(row.subject, boxes, strike, faint_score, t)
                 }
             }

@@ -36,9 +36,10 @@ pub const DOUBT_MM: f64 = 1.0;
 /// is ink a voter added: a 0.3 mm ballpoint line scanned at 150 dpi keeps about 0.3 at its
 /// core; a fold's crease stays under 0.15.
 pub const STRIKE_INK: f64 = 0.2;
-/// The same search again over ink this faint (a light pencil line): from `STRIKE_MARGINAL` a
-/// person reads the row, unless the line is a crease that runs on across the page's margin.
-pub const FAINT_STRIKE_INK: f64 = 0.07;
+/// The same search again over ink this faint (a light pencil line, whose grainy strokes reach
+/// 0.1–0.4): from `STRIKE_MARGINAL` a person reads the row. Where a crease of the fold runs
+/// through the row (it runs on across the page's margin), its band is left out of that search.
+pub const FAINT_STRIKE_INK: f64 = 0.1;
 /// A box hidden this much under a scanner line cannot be called empty.
 pub const HIDDEN_MAX: f64 = 0.3;
 
