@@ -76,9 +76,9 @@ enum Command {
     Meeting {
         vote: PathBuf,
         #[arg(long)]
-        convened: u64,
+        convened: Option<u64>,
         #[arg(long)]
-        present: u64,
+        present: Option<u64>,
         /// The committee's head (Trưởng ban kiểm phiếu).
         #[arg(long)]
         chair: Option<String>,
@@ -228,6 +228,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Init { vote, form } => {
             let v = Vote::init(&vote, &form)?;
+            for w in v.form.warnings() {
+                eprintln!("warning: form file {}: {w}", form.display());
+            }
             println!(
                 "created vote {} in {} ({} subjects)",
                 v.form.id,
@@ -316,21 +319,35 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             member,
         } => {
             let mut v = Vote::open(&vote)?;
-            let mut committee: Vec<(String, String)> = chair
-                .into_iter()
-                .map(|c| (c, "Trưởng ban".to_string()))
-                .collect();
-            committee.extend(member.into_iter().map(|m| (m, "Thành viên".to_string())));
-            let m = kiemphieu::review::Meeting {
+            let recorded = kiemphieu::review::meeting(&v)?;
+            let change = kiemphieu::meeting::MeetingChange {
                 convened,
                 present,
-                committee,
+                chair,
+                members: member,
             };
+            let m = kiemphieu::meeting::amend(recorded.as_ref(), &change).map_err(|e| {
+                anyhow::anyhow!("cannot record the meeting of {}: {e}", vote.display())
+            })?;
+            let (convened, present) = (m.convened, m.present);
             kiemphieu::review::record_meeting(&mut v, &m)?;
             println!(
                 "meeting recorded: {present} of {convened} present; quorum (2/3) {}",
                 if m.quorum_met() { "met" } else { "NOT met" }
             );
+            for (name, role) in &m.committee {
+                println!("  {role}: {name}");
+            }
+            if !m
+                .committee
+                .iter()
+                .any(|(_, r)| r == kiemphieu::meeting::CHAIR)
+            {
+                eprintln!(
+                    "warning: no chair recorded; the minutes cannot be final without one\nhint: kiemphieu meeting {} --chair NAME --member NAME",
+                    vote.display()
+                );
+            }
             Ok(0)
         }
         Command::Review { vote, action } => review_command(&vote, action),
@@ -433,8 +450,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             draft,
         } => {
             let v = Vote::open(&vote)?;
-            let input = kiemphieu::review::tally_input(&v)?;
-            let t = kiemphieu::tally::tally(&input);
+            let t = tally_with_chain_head(&v)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&t)?);
             } else if csv {
@@ -556,6 +572,15 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
     }
 }
 
+/// The tally, with the head of the event chain it was made at.
+fn tally_with_chain_head(v: &Vote) -> anyhow::Result<kiemphieu::tally::Tally> {
+    let mut t = kiemphieu::tally::tally(&kiemphieu::review::tally_input(v)?);
+    let (head, events) = kiemphieu::tally::chain_head(&v.store)?;
+    t.chain_head = Some(head);
+    t.chain_events = Some(events);
+    Ok(t)
+}
+
 fn write_minutes(
     v: &Vote,
     t: &kiemphieu::tally::Tally,
@@ -565,15 +590,9 @@ fn write_minutes(
     let committee = kiemphieu::review::meeting(v)?
         .map(|m| m.committee)
         .unwrap_or_default();
-    let now = kiemphieu::store::now_utc();
-    // "2023-07-10T09:30:00Z" → "10/07/2023 09:30 UTC"
-    let generated_at = format!(
-        "{}/{}/{} {} UTC",
-        &now[8..10],
-        &now[5..7],
-        &now[0..4],
-        &now[11..16]
-    );
+    // In the vote's time zone (UTC+7 unless the form says otherwise).
+    let generated_at =
+        kiemphieu::minutes::local_time(&kiemphieu::store::now_utc(), v.form.utc_offset_minutes());
     let input = kiemphieu::minutes::MinutesInput {
         form: &v.form,
         tally: t,
@@ -701,7 +720,7 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
         println!("   sheet {:>3} {}: {why}", s.id, s.record.file);
     }
     println!("8. tally");
-    let t = kiemphieu::tally::tally(&kiemphieu::review::tally_input(&v)?);
+    let t = tally_with_chain_head(&v)?;
     print!("{}", t.to_text());
     let minutes = out.join("bien-ban-kiem-phieu.pdf");
     write_minutes(&v, &t, &minutes, !t.is_final)?;
