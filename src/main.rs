@@ -461,7 +461,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             if let Some(path) = minutes {
                 write_minutes(&v, &t, &path, draft)?;
             }
-            Ok(0)
+            // Figures that do not add up need the committee's attention.
+            Ok(if t.identity_holds { 0 } else { EXIT_ATTENTION })
         }
     }
 }
@@ -472,17 +473,33 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
     match action {
         ReviewAction::List => {
             let pending = kiemphieu::review::pending(&v)?;
+            let to_look_at = kiemphieu::review::tally_input(&v)?
+                .pages
+                .map(|p| p.unreadable_files)
+                .unwrap_or_default();
             if pending.is_empty() {
                 println!("no sheet waits for review");
+            }
+            if !to_look_at.is_empty() {
+                println!(
+                    "files to look at: {} page(s) could not be read; if one is a ballot, rescan it",
+                    to_look_at.len()
+                );
+                for f in &to_look_at {
+                    println!("  {} (page {}): {}", one_line(&f.file), f.page, f.reason);
+                }
             }
             for (s, why) in pending {
                 let reason = s.record.reason.map(|r| r.as_str()).unwrap_or("");
                 println!(
                     "sheet {:>5}  {:<20} {} (page {}): {why}",
-                    s.id, reason, s.record.file, s.record.page
+                    s.id,
+                    reason,
+                    one_line(&s.record.file),
+                    s.record.page
                 );
                 if let Some(d) = &s.record.detail {
-                    println!("             {d}");
+                    println!("             {}", one_line(d));
                 }
             }
             Ok(0)
@@ -602,6 +619,13 @@ fn write_minutes(
     };
     let pdf = match kiemphieu::minutes::render_minutes(&input) {
         Ok(pdf) => pdf,
+        Err(kiemphieu::minutes::MinutesError::Incomplete { missing }) => {
+            let list: String = missing.iter().map(|m| format!("\n  - {m}")).collect();
+            anyhow::bail!(
+                "cannot write final minutes to {}; missing:{list}\nhint: record what is missing (kiemphieu meeting, kiemphieu review), or write a draft with --draft",
+                path.display()
+            )
+        }
         Err(e) => match e.hint() {
             Some(h) => anyhow::bail!(
                 "cannot write the minutes {}: {e}\nhint: {h}",
@@ -723,14 +747,17 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
     let t = tally_with_chain_head(&v)?;
     print!("{}", t.to_text());
     let minutes = out.join("bien-ban-kiem-phieu.pdf");
-    write_minutes(&v, &t, &minutes, !t.is_final)?;
+    let draft = !t.is_final || !t.identity_holds;
+    write_minutes(&v, &t, &minutes, draft)?;
     println!(
         "9. minutes   {}{}",
         minutes.display(),
-        if t.is_final {
-            ""
-        } else {
+        if !t.is_final {
             " (DỰ THẢO: sheets await review)"
+        } else if !t.identity_holds {
+            " (DỰ THẢO: the figures do not add up)"
+        } else {
+            ""
         }
     );
     let report = kiemphieu::audit::audit(&v, None)?;
@@ -766,12 +793,20 @@ fn watch_command(
         .map_err(|e| anyhow::anyhow!("cannot catch Ctrl-C: {e}"))?;
     let terminal = std::io::stderr().is_terminal();
     let mut first = true;
+    let mut unreadable: Vec<(String, u32, String)> = Vec::new();
     let summary = kiemphieu::watch::watch(
         v,
         folder,
         cfg,
         &stop,
         |sheet| {
+            if sheet.record.outcome == kiemphieu::record::Outcome::Error {
+                unreadable.push((
+                    sheet.record.file.clone(),
+                    sheet.record.page,
+                    unreadable_reason(sheet.record),
+                ));
+            }
             if json {
                 println!(
                     "{}",
@@ -808,12 +843,67 @@ fn watch_command(
         eprintln!("error: cannot scan {}: {}", p.file, p.reason);
     }
     warn_bilevel(&summary);
-    eprintln!("stopped");
+    {
+        use kiemphieu::record::Outcome;
+        eprintln!(
+            "stopped: counted {}, rejected {}, review {}, already scanned {}, blank {}, errors {}",
+            summary.count(Outcome::Counted),
+            summary.count(Outcome::Rejected),
+            summary.count(Outcome::Review),
+            summary.count(Outcome::AlreadyScanned),
+            summary.count(Outcome::Blank),
+            summary.count(Outcome::Error) + summary.problems.len()
+        );
+    }
+    if !json {
+        print_unreadable(&unreadable, &summary);
+    }
     Ok(if summary.needs_attention() {
         EXIT_ATTENTION
     } else {
         0
     })
+}
+
+/// The reason a page could not be read, with the decoder's words when there are some.
+fn unreadable_reason(rec: &kiemphieu::record::SheetRecord) -> String {
+    let code = rec.reason.map_or("error", |r| r.as_str());
+    match &rec.detail {
+        Some(d) => format!("{code}: {d}"),
+        None => code.to_string(),
+    }
+}
+
+/// Names every file (or page) that could not be read, so that no ballot drops out unseen.
+fn print_unreadable(unreadable: &[(String, u32, String)], summary: &kiemphieu::scan::ScanSummary) {
+    if unreadable.is_empty() && summary.problems.is_empty() {
+        return;
+    }
+    println!("files that could not be read (look at each; rescan the sheet if it is a ballot):");
+    for (file, page, why) in unreadable {
+        println!("  {} (page {page}): {}", one_line(file), one_line(why));
+    }
+    for p in &summary.problems {
+        println!(
+            "  {}: {} (not recorded)",
+            one_line(&p.file),
+            one_line(&p.reason)
+        );
+    }
+}
+
+/// A name or a message on one line: control characters (a newline in a file name) shown
+/// escaped, so that they cannot forge lines of the output.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn warn_bilevel(summary: &kiemphieu::scan::ScanSummary) {
@@ -832,6 +922,15 @@ fn scan_command(
     annotate: Option<&std::path::Path>,
 ) -> anyhow::Result<kiemphieu::scan::ScanSummary> {
     use std::io::IsTerminal;
+    // A path given on the command line that is not there is a mistyped argument: nothing runs.
+    for p in paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            anyhow::bail!(
+                "cannot scan {}: no such file or folder\nhint: check the path; give the folder the scanner writes into",
+                p.display()
+            );
+        }
+    }
     if let Some(dir) = annotate {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
@@ -847,6 +946,7 @@ fn scan_command(
     });
     let layout = v.layout.clone();
     let mut annotate_errors = Vec::new();
+    let mut unreadable: Vec<(String, u32, String)> = Vec::new();
     let pixels = if annotate.is_some() {
         kiemphieu::scan::Pixels::Keep
     } else {
@@ -856,6 +956,9 @@ fn scan_command(
         let rec = sheet.record;
         if json {
             println!("{}", serde_json::to_string(rec).expect("record serializes"));
+        }
+        if rec.outcome == kiemphieu::record::Outcome::Error {
+            unreadable.push((rec.file.clone(), rec.page, unreadable_reason(rec)));
         }
         if let Some(b) = &bar {
             if rec.page == 1 {
@@ -892,16 +995,18 @@ fn scan_command(
     if !json {
         use kiemphieu::record::Outcome;
         println!(
-            "counted {}, rejected {}, review {}, already scanned {}, errors {}",
+            "counted {}, rejected {}, review {}, already scanned {}, blank {}, errors {}",
             summary.count(Outcome::Counted),
             summary.count(Outcome::Rejected),
             summary.count(Outcome::Review),
             summary.count(Outcome::AlreadyScanned),
+            summary.count(Outcome::Blank),
             summary.count(Outcome::Error) + summary.problems.len()
         );
         for ((o, r), n) in &summary.by_reason {
             println!("  {:<9} {:<20} {n}", o.as_str(), r.as_str());
         }
+        print_unreadable(&unreadable, &summary);
     }
     Ok(summary)
 }

@@ -759,18 +759,22 @@ fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
         ));
     }
     w.item(&format!(
-        "Đối chiếu: in ra {} = huỷ {} + phát ra {}; phát ra {} = thu về {} + không thu về {}; thu về {} = được kiểm {} + không hợp lệ toàn phiếu {} + không do Ban kiểm phiếu phát ra {}.",
+        "Đối chiếu: in ra {} = huỷ {} + phát ra {}; phát ra {} = thu về (được kiểm {} + không hợp lệ toàn phiếu {}) + không thu về {}; thu về {} = được kiểm {} + không hợp lệ toàn phiếu {} + không do Ban kiểm phiếu phát ra {}.",
         n(t.printed),
         n(t.voided),
         n(t.issued),
         n(t.issued),
-        n(t.collected),
+        n(t.counted),
+        n(t.ruled_invalid),
         n(t.not_returned),
         n(t.collected),
         n(t.counted),
         n(t.ruled_invalid),
         n(not_issued)
     ));
+    if let Some(note) = t.excess_note_vi() {
+        w.item(&format!("Ghi chú: {note}"));
+    }
     if t.imbalances.is_empty() {
         w.item("Các số liệu trên khớp nhau.");
     } else {

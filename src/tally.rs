@@ -59,7 +59,8 @@ pub struct PageAccount {
     pub counted: u64,
     /// Sheets the committee issued but ruled invalid as a whole (no stamp, a reduced copy).
     pub ruled_invalid: u64,
-    /// Sheets not issued by the committee, by reason (`not_issued`, `wrong_vote`, `voided`).
+    /// Sheets not issued by the committee, by reason (`not_issued`, `wrong_vote`, `voided`, and
+    /// `duplicate_serial` for a copy of a sheet whose serial was read on another sheet).
     pub not_issued: BTreeMap<String, u64>,
     /// Waiting for a person.
     pub pending_review: u64,
@@ -111,9 +112,13 @@ pub fn account(
                 // answer to a serial typed by a person. Otherwise the committee ruled it invalid.
                 let typed = decision.and_then(|d| d.serial_check);
                 let decided_invalid = decision.and_then(|d| d.sheet) == Some(SheetAction::Invalid);
+                // A copy of a sheet already read (a duplicate serial) is not the committee's
+                // either: its serial came back on another sheet.
                 let reason = match (rec.outcome, rec.reason, typed) {
                     (Outcome::Rejected, Some(r), _) if is_not_issued(r) => Some(r),
                     (_, _, Some(r)) if is_not_issued(r) && !decided_invalid => Some(r),
+                    (_, Some(Reason::DuplicateSerial), _)
+                    | (_, _, Some(Reason::DuplicateSerial)) => Some(Reason::DuplicateSerial),
                     _ => None,
                 };
                 match reason {
@@ -169,8 +174,10 @@ pub fn chain_head(store: &Store) -> Result<(String, usize), StoreError> {
 pub enum Imbalance {
     /// More ballots voided than printed.
     VoidedExceedsPrinted { printed: u64, voided: u64 },
-    /// More sheets collected than issued: a ballot that is not the committee's was counted, or
-    /// the voided ballots were wrongly recorded.
+    /// More of the committee's own sheets came back (counted or ruled invalid) than were issued:
+    /// a serial was claimed twice, or the voided ballots were wrongly recorded. (Sheets not
+    /// issued by the committee are in the box too, but are not the committee's: they make
+    /// `collected` exceed `issued` without breaking the identity, and the tally says why.)
     CollectedExceedsIssued { collected: u64, issued: u64 },
     /// The recorded pages do not add up to their buckets (a record that cannot be sorted).
     PagesDoNotAddUp { pages: u64, accounted: u64 },
@@ -183,7 +190,7 @@ impl Imbalance {
                 format!("{voided} ballots voided but only {printed} printed")
             }
             Imbalance::CollectedExceedsIssued { collected, issued } => format!(
-                "{collected} sheets collected but only {issued} issued: the figures do not add up"
+                "{collected} sheets issued by the committee came back but only {issued} were issued: the figures do not add up"
             ),
             Imbalance::PagesDoNotAddUp { pages, accounted } => {
                 format!("{pages} pages recorded but {accounted} accounted for")
@@ -199,7 +206,7 @@ impl Imbalance {
                 vi_number(*printed)
             ),
             Imbalance::CollectedExceedsIssued { collected, issued } => format!(
-                "Số phiếu thu về ({}) lớn hơn số phiếu phát ra ({}): số liệu không khớp",
+                "Số phiếu do Ban kiểm phiếu phát ra được thu về ({}) lớn hơn số phiếu phát ra ({}): số liệu không khớp",
                 vi_number(*collected),
                 vi_number(*issued)
             ),
@@ -393,11 +400,11 @@ pub struct Tally {
     /// ra), by reason: `not_issued`, `wrong_vote`, `voided`.
     #[serde(default)]
     pub not_issued: BTreeMap<String, u64>,
-    /// Issued but not (yet) collected: `issued - collected`, 0 when more were collected.
+    /// Issued but not (yet) collected: `issued - (counted + ruled_invalid)`.
     #[serde(default)]
     pub not_returned: u64,
-    /// Every page recorded: collected + pending review + ignored + blank + unreadable + already
-    /// scanned.
+    /// Every distinct page recorded: collected + pending review + ignored + blank + unreadable +
+    /// already scanned. The same bytes scanned again are not recorded twice.
     #[serde(default)]
     pub pages_scanned: u64,
     /// Sheets a person set aside (a rescan of the same sheet, not a ballot of this box).
@@ -503,8 +510,13 @@ pub fn tally(input: &TallyInput) -> Tally {
             voided: input.voided,
         });
     }
-    if collected > issued {
-        imbalances.push(Imbalance::CollectedExceedsIssued { collected, issued });
+    // The committee's own sheets that came back cannot outnumber those it handed out.
+    let returned = pages.counted + pages.ruled_invalid;
+    if returned > issued {
+        imbalances.push(Imbalance::CollectedExceedsIssued {
+            collected: returned,
+            issued,
+        });
     }
     let accounted = pages.counted
         + pages.ruled_invalid
@@ -557,7 +569,7 @@ pub fn tally(input: &TallyInput) -> Tally {
         counted,
         ruled_invalid: pages.ruled_invalid,
         not_issued: pages.not_issued.clone(),
-        not_returned: issued.saturating_sub(collected),
+        not_returned: issued.saturating_sub(pages.counted + pages.ruled_invalid),
         pages_scanned: pages.pages,
         ignored: pages.ignored,
         blank_pages: pages.blank,
@@ -590,6 +602,18 @@ impl Tally {
             .unwrap_or(self.levels.len())
     }
 
+    /// Why more sheets were collected than issued, when they were: the sheets that are not the
+    /// committee's.
+    pub fn excess_note_vi(&self) -> Option<String> {
+        (self.collected > self.issued).then(|| {
+            format!(
+                "số phiếu thu về nhiều hơn số phiếu phát ra {} phiếu vì trong hòm phiếu có {} phiếu không do Ban kiểm phiếu phát ra.",
+                vi_number(self.collected - self.issued),
+                vi_number(self.not_issued.values().sum())
+            )
+        })
+    }
+
     /// The warning printed at the top and bottom of a tally that is not final.
     pub fn not_final_warning(&self) -> Option<String> {
         if self.is_final {
@@ -617,13 +641,15 @@ impl Tally {
         let n = |v: u64| v.to_string();
         let mut facts: Vec<(String, String)> = vec![
             ("Số phiếu in ra (printed)".into(), n(self.printed)),
-            ("  Số phiếu huỷ, không sử dụng (voided)".into(), n(self.voided)),
+            (
+                "  Số phiếu huỷ, không sử dụng (voided)".into(),
+                n(self.voided),
+            ),
             ("  Số phiếu phát ra (issued)".into(), n(self.issued)),
             ("    Số phiếu thu về (collected)".into(), n(self.collected)),
             ("      Phiếu được kiểm (counted)".into(), n(self.counted)),
             (
-                "      Phiếu do Ban kiểm phiếu phát ra, bị xác định không hợp lệ toàn phiếu (ruled invalid)"
-                    .into(),
+                "      Phát ra nhưng không hợp lệ toàn phiếu (ruled invalid)".into(),
                 n(self.ruled_invalid),
             ),
             (
@@ -664,6 +690,9 @@ impl Tally {
             .unwrap_or(0);
         for (label, value) in &facts {
             let _ = writeln!(out, "{}  {value:>6}", pad_right(label, label_w));
+        }
+        if let Some(note) = self.excess_note_vi() {
+            let _ = writeln!(out, "Ghi chú: {note}");
         }
         for i in &self.imbalances {
             let _ = writeln!(out, "!! SỐ LIỆU KHÔNG KHỚP / DOES NOT ADD UP: {}", i.vi());
@@ -841,6 +870,7 @@ pub fn reason_label(reason: &str) -> &'static str {
         "not_issued" => "Serial không có trong sổ phiếu đã in (not_issued)",
         "wrong_vote" => "Phiếu của cuộc lấy phiếu khác (wrong_vote)",
         "voided" => "Phiếu đã huỷ (voided)",
+        "duplicate_serial" => "Bản sao của phiếu đã thu (duplicate_serial)",
         _ => "Lý do khác",
     }
 }

@@ -461,7 +461,7 @@ fn final_minutes_are_refused_when_more_were_collected_than_issued() {
         .collect::<Vec<_>>()
         .join(" ");
     assert!(
-        flat.contains("SỐ LIỆU KHÔNG KHỚP: Số phiếu thu về (7) lớn hơn số phiếu phát ra (6)"),
+        flat.contains("SỐ LIỆU KHÔNG KHỚP: Số phiếu do Ban kiểm phiếu phát ra được thu về (7) lớn hơn số phiếu phát ra (6)"),
         "{flat}"
     );
 }
