@@ -419,8 +419,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 println!(
                     "  sheet {:>5}  serial {}  {}",
                     s.id,
-                    s.record.serial.as_deref().unwrap_or("-"),
-                    s.record.file
+                    s.record
+                        .serial
+                        .as_deref()
+                        .map_or_else(|| "-".to_string(), kiemphieu::annotate::serial_as_printed),
+                    one_line(&s.record.file)
                 );
             }
             println!("printable sheets: {}", out.display());
