@@ -242,8 +242,8 @@ pub fn sample_pdf(vote: &Vote, sheets: &[StoredSheet], seed: u64) -> Result<Vec<
 fn verdict_vi(v: RowVerdict) -> &'static str {
     match v {
         RowVerdict::Valid => "hợp lệ",
-        RowVerdict::NoMark => "không đánh dấu ô nào",
-        RowVerdict::MultipleMarks => "đánh dấu nhiều ô",
+        RowVerdict::NoMark => "không đánh dấu",
+        RowVerdict::MultipleMarks => "nhiều ô",
         RowVerdict::CrossedOut => "gạch tên",
         RowVerdict::Ambiguous => "không rõ",
     }

@@ -665,7 +665,7 @@ impl Tally {
             n(self.not_returned),
         ));
         facts.push((
-            "Số trang đã quét (pages scanned)".into(),
+            "Số trang đã quét, mỗi trang một lần (distinct pages)".into(),
             n(self.pages_scanned),
         ));
         facts.push(("  Phiếu thu về (collected)".into(), n(self.collected)));

@@ -597,3 +597,22 @@ fn document_number_room_times_and_offset_are_read_and_checked() {
     bad["utc_offset"] = json!("Asia/Ho_Chi_Minh");
     expect_field_error(parse(&bad), "utc_offset", "fixed offset");
 }
+
+#[test]
+fn the_national_header_goes_on_the_ballot_only_when_asked() {
+    let plain = parse(&base()).unwrap().layout();
+    let mut v = base();
+    v["national_header_on_ballot"] = json!(true);
+    let with = parse(&v).unwrap().layout();
+    let has = |l: &layout::BallotLayout, t: &str| l.texts.iter().any(|x| x.text == t);
+    assert!(!has(&plain, layout::NATIONAL_NAME));
+    assert!(has(&with, layout::NATIONAL_NAME));
+    assert!(has(&with, layout::NATIONAL_MOTTO));
+    // The agency moves down under it, and stays above the title.
+    let y = |l: &layout::BallotLayout, t: &str| {
+        l.texts.iter().find(|x| x.text == t).unwrap().baseline_mm
+    };
+    let org = "UBND TỈNH QUẢNG NGÃI";
+    assert!(y(&with, org) > y(&with, layout::NATIONAL_MOTTO));
+    assert!(y(&with, "SỞ KHOA HỌC VÀ CÔNG NGHỆ") < y(&with, "PHIẾU TÍN NHIỆM") - 5.0);
+}
