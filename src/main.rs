@@ -18,19 +18,29 @@ struct Cli {
 enum Command {
     /// Create a vote folder from a form file.
     Init {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// The committee's form file (JSON: see the README's table); validated and frozen into
+        /// the vote folder.
         #[arg(long)]
         form: PathBuf,
     },
     /// Print N more ballots: a PDF and layout.json, serials registered.
     Generate {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// How many ballots to print in this batch (at most 5,000), each with a new serial.
         #[arg(long)]
         count: usize,
     },
     /// Interpret image files and folders; record every outcome.
     Scan {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// Image files (PNG, JPEG, TIFF, BMP, PDF) and folders, read recursively in name order.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// One JSON object per sheet on stdout (docs/contract.md).
@@ -45,7 +55,10 @@ enum Command {
     },
     /// Keep scanning what a document scanner writes into FOLDER, until Ctrl-C.
     Watch {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// The folder the document scanner writes into.
         folder: PathBuf,
         /// One JSON object per sheet on stdout (docs/contract.md).
         #[arg(long)]
@@ -65,6 +78,8 @@ enum Command {
     },
     /// Mark returned, unused ballots as void, from their scans or their serials.
     Void {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
         /// Scanned images of the unused ballots.
         paths: Vec<PathBuf>,
@@ -74,35 +89,49 @@ enum Command {
     },
     /// Record the meeting facts (quorum) and the counting committee.
     Meeting {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// How many people were convened (triệu tập); kept from the last run when left out.
         #[arg(long)]
         convened: Option<u64>,
+        /// How many are present (có mặt); kept from the last run when left out.
         #[arg(long)]
         present: Option<u64>,
-        /// The committee's head (Trưởng ban kiểm phiếu).
+        /// The committee's head (Trưởng ban kiểm phiếu); replaces the recorded one, kept when left
+        /// out.
         #[arg(long)]
         chair: Option<String>,
-        /// A committee member (Thành viên); repeat for each.
+        /// A committee member (Thành viên); repeat for each. Given, they replace the recorded
+        /// members; left out, the recorded members are kept.
         #[arg(long)]
         member: Vec<String>,
     },
     /// List, show and decide the sheets that need a person.
     Review {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
         #[command(subcommand)]
         action: ReviewAction,
     },
     /// The result per subject: a table, --json or --csv, and the minutes as a PDF.
     Tally {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// The tally as one JSON object (docs/contract.md): every figure, the accounting
+        /// identity, the unreadable files, the chain head.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
+        /// One CSV row per subject, UTF-8 with a byte order mark (Excel shows the accents).
         #[arg(long)]
         csv: bool,
-        /// Write the minutes (Biên bản kiểm phiếu) to this PDF.
+        /// Write the minutes (Biên bản kiểm phiếu) to this PDF. Final minutes need the meeting
+        /// facts, a chair and members, nothing pending and figures that add up.
         #[arg(long)]
         minutes: Option<PathBuf>,
-        /// Allow minutes while sheets await review, marked DỰ THẢO on every page.
+        /// Write draft minutes even when they cannot be final, marked DỰ THẢO on every page.
         #[arg(long)]
         draft: bool,
     },
@@ -113,21 +142,32 @@ enum Command {
     },
     /// Make marked, scanner-like images of this vote's ballots with their ground truth.
     Simulate {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// The folder to write the images and truth.json into.
         #[arg(long)]
         out: PathBuf,
+        /// Sheets of registered, unvoided serials (genuine ones, and those with no stamp).
         #[arg(long, default_value_t = 50)]
         count: usize,
+        /// The random seed: the same seed makes the same images.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Scanner faults: none, mild (skew, noise), harsh (150 dpi, rotation, folds, stains) or
+        /// all (a mix).
         #[arg(long, default_value = "all", value_parser = ["none", "mild", "harsh", "all"])]
         faults: String,
+        /// Sheets with a serial never registered (must be rejected as not_issued).
         #[arg(long, default_value_t = 0)]
         forged: usize,
+        /// Sheets of another vote (must be rejected as wrong_vote).
         #[arg(long, default_value_t = 0)]
         foreign: usize,
+        /// Photocopies of earlier genuine sheets (must go to review as duplicate_serial).
         #[arg(long, default_value_t = 0)]
         duplicates: usize,
+        /// How many of the COUNT sheets have their stamp whited out (review: missing_stamp).
         #[arg(long, default_value_t = 0)]
         missing_stamp: usize,
         /// Add broken files: empty, truncated, not an image, a giant header, a blank page…
@@ -136,6 +176,8 @@ enum Command {
     },
     /// The vote's timeline (D−20 … D+10) as text, and as an .ics calendar file.
     Plan {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
         /// The day of the vote (default: the form's date).
         #[arg(long)]
@@ -146,12 +188,15 @@ enum Command {
     },
     /// Re-read the stored images with the current code; show every difference from the record.
     Audit {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
         #[command(subcommand)]
         action: Option<AuditAction>,
         /// The auditor's own copy of the scans, matched by SHA-256 (default: the vote's archive).
         #[arg(long, num_args = 1..)]
         images: Vec<PathBuf>,
+        /// The report as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -161,8 +206,10 @@ enum Command {
 enum AuditAction {
     /// A reproducible random sample of counted sheets for a hand count, with a printable PDF.
     Sample {
+        /// How many counted sheets to draw (all of them when fewer were counted).
         #[arg(long)]
         count: usize,
+        /// The seed that names the sample: the same seed draws the same sheets.
         #[arg(long)]
         seed: u64,
         /// Where to write the PDF (default: sample-SEED.pdf).
@@ -177,6 +224,7 @@ enum ReviewAction {
     List,
     /// A picture of one sheet with the rows in question highlighted, and its scores.
     Show {
+        /// The sheet's number, as `review list` shows it.
         sheet: i64,
         /// Where to write the PNG (default: review-SHEET.png in the current folder).
         #[arg(long)]
@@ -184,13 +232,16 @@ enum ReviewAction {
     },
     /// Record a person's decision on one sheet.
     Decide {
+        /// The sheet's number, as `review list` shows it.
         #[arg(value_name = "SHEET")]
         sheet_id: i64,
         /// The reviewer's name.
         #[arg(long)]
         by: String,
-        /// ignore (not a ballot of this box / same sheet scanned again), invalid (a copy, no
-        /// stamp), accept (the doubt is cleared).
+        /// The whole sheet: ignore (not a ballot of this box, or the same sheet scanned again:
+        /// not collected), invalid (a ballot invalid as a whole, e.g. a copy or no stamp:
+        /// collected, invalid for every subject), reject (the same as invalid), accept (the doubt
+        /// is cleared, e.g. the stamp is there: the rows count).
         #[arg(long = "sheet", value_parser = ["ignore", "invalid", "reject", "accept"])]
         sheet_action: Option<String>,
         /// The serial printed beside an unreadable QR code.
