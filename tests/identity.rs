@@ -305,3 +305,58 @@ fn scan_of_a_path_that_does_not_exist_exits_2() {
             "hint:",
         ]);
 }
+
+/// Runs `watch` on `folder` for a few seconds, stops it with Ctrl-C (SIGINT) and returns
+/// (exit code, stdout, stderr).
+fn watch_then_ctrl_c(
+    vote: &std::path::Path,
+    folder: &std::path::Path,
+) -> (Option<i32>, String, String) {
+    use std::process::{Command, Stdio};
+    let child = Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
+        .args(["watch".as_ref(), vote.as_os_str(), folder.as_os_str()])
+        .args(["--settle-ms", "200", "--poll-ms", "100"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn watch_stopped_with_ctrl_c_prints_a_summary_and_names_unreadable_files() {
+    let sb = Sandbox::new();
+    let v = sb.join("vote");
+    let form = shipped_form("tin-nhiem-so-khcn.json");
+    sb.run([
+        "init",
+        v.to_str().unwrap(),
+        "--form",
+        form.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let folder = sb.join("scanner");
+    std::fs::create_dir_all(&folder).unwrap();
+    // Nothing arrives: a clean stop, exit 0, with the summary.
+    let (code, _, err) = watch_then_ctrl_c(&v, &folder);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("stopped: counted 0"), "{err}");
+    // A file that is not an image: named, and exit 1.
+    std::fs::write(folder.join("ghi-chu.jpg"), "not a picture").unwrap();
+    let (code, out, err) = watch_then_ctrl_c(&v, &folder);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("errors 1"), "{err}");
+    assert!(out.contains("files that could not be read"), "{out}");
+    assert!(out.contains("ghi-chu.jpg (page 1): not_an_image"), "{out}");
+}
