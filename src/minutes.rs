@@ -733,7 +733,12 @@ fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
     let detail = t
         .not_issued
         .iter()
-        .map(|(r, c)| format!("{}: {}", reason_label(r), n(*c)))
+        // The Vietnamese words only: the codes in brackets are for the tally's readers.
+        .map(|(r, c)| {
+            let label = reason_label(r);
+            let words = label.split(" (").next().unwrap_or(label);
+            format!("{}: {}", words.to_lowercase(), n(*c))
+        })
         .collect::<Vec<_>>()
         .join("; ");
     w.item_marked(
