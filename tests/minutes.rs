@@ -167,7 +167,7 @@ fn three_copies_with_every_figure() {
             "Số phiếu thu về: 33",
             "Số phiếu không do Ban kiểm phiếu phát ra (không hợp lệ toàn phiếu): 1",
             "Số phiếu do Ban kiểm phiếu phát ra nhưng bị xác định không hợp lệ toàn phiếu (không có dấu, bản sao, …): 0",
-            "Số phiếu phát ra nhưng không thu về: 2",
+            "Số phiếu phát ra nhưng không thu về: 3",
             "Các số liệu trên khớp nhau.",
             "Số trang đã quét: 33",
             "Nguyễn Văn A",
@@ -444,7 +444,7 @@ fn final_minutes_are_refused_when_more_were_collected_than_issued() {
     assert!(!t.identity_holds);
     expect_incomplete(
         render_with(&t, committee()),
-        "7 sheets collected but only 6 issued",
+        "7 sheets issued by the committee came back but only 6 were issued",
     );
     // The draft says so in red words.
     let pdf = render_minutes(&MinutesInput {
