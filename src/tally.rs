@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::form::{Fraction, Subject, Thresholds};
 use crate::record::{Outcome, Reason};
-use crate::review::{Decision, Resolution, SheetAction, resolve};
+use crate::review::{Decision, Resolution, resolve};
 use crate::store::{Store, StoreError, StoredSheet};
 
 /// What the tally is computed from. The store fills it; nothing here reads files.
@@ -111,12 +111,11 @@ pub fn account(
                 // The reason the sheet is not the committee's: the scanner's, or the registry's
                 // answer to a serial typed by a person. Otherwise the committee ruled it invalid.
                 let typed = decision.and_then(|d| d.serial_check);
-                let decided_invalid = decision.and_then(|d| d.sheet) == Some(SheetAction::Invalid);
                 // A copy of a sheet already read (a duplicate serial) is not the committee's
                 // either: its serial came back on another sheet.
                 let reason = match (rec.outcome, rec.reason, typed) {
                     (Outcome::Rejected, Some(r), _) if is_not_issued(r) => Some(r),
-                    (_, _, Some(r)) if is_not_issued(r) && !decided_invalid => Some(r),
+                    (_, _, Some(r)) if is_not_issued(r) => Some(r),
                     (_, Some(Reason::DuplicateSerial), _)
                     | (_, _, Some(Reason::DuplicateSerial)) => Some(Reason::DuplicateSerial),
                     _ => None,
@@ -952,6 +951,72 @@ mod tests {
         );
         assert_eq!(flags_for(5, 9, &t), vec![Flag::ConsiderRelief]);
         assert_eq!(flags_for(0, 0, &t), vec![]);
+    }
+
+    fn stored(id: i64, outcome: Outcome, reason: Option<Reason>) -> StoredSheet {
+        StoredSheet {
+            id,
+            record: crate::record::SheetRecord {
+                file: format!("scans/{id:04}.jpg"),
+                page: 1,
+                sha256: format!("{id:064}"),
+                outcome,
+                reason,
+                serial: None,
+                orientation: None,
+                rows: Vec::new(),
+                detail: None,
+            },
+            archive: None,
+            scanned_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_page_falls_in_one_bucket_of_the_identity() {
+        use crate::review::SheetAction;
+        let sheets = vec![
+            stored(1, Outcome::Rejected, Some(Reason::NotIssued)),
+            stored(2, Outcome::Rejected, Some(Reason::WrongVote)),
+            stored(3, Outcome::Review, Some(Reason::DuplicateSerial)),
+            stored(4, Outcome::Review, Some(Reason::MissingStamp)),
+            stored(5, Outcome::Review, Some(Reason::QrUnreadable)),
+            stored(6, Outcome::Review, Some(Reason::QrUnreadable)),
+            stored(7, Outcome::Review, Some(Reason::AmbiguousMark)),
+            stored(8, Outcome::Error, Some(Reason::NotAnImage)),
+            stored(9, Outcome::Blank, None),
+            stored(10, Outcome::Review, Some(Reason::DuplicateSerial)),
+        ];
+        let decide = |sheet, serial_check| Decision {
+            sheet: Some(sheet),
+            serial_check,
+            ..Default::default()
+        };
+        let decisions: BTreeMap<i64, Decision> = [
+            // A copy of a sheet already read, ruled invalid: not the committee's.
+            (3, decide(SheetAction::Invalid, None)),
+            // No stamp, ruled invalid: the committee's own sheet.
+            (4, decide(SheetAction::Invalid, None)),
+            // A typed serial never printed, also ruled invalid: still not the committee's.
+            (5, decide(SheetAction::Invalid, Some(Reason::NotIssued))),
+            (6, decide(SheetAction::Ignore, None)),
+            // Sheet 7 waits; sheet 10 is the same sheet scanned again.
+            (10, decide(SheetAction::Ignore, None)),
+        ]
+        .into_iter()
+        .collect();
+        let a = account(&sheets, &decisions, 3);
+        assert_eq!(a.pages, 10);
+        assert_eq!(a.ruled_invalid, 1);
+        assert_eq!(a.not_issued.get("not_issued"), Some(&2));
+        assert_eq!(a.not_issued.get("wrong_vote"), Some(&1));
+        assert_eq!(a.not_issued.get("duplicate_serial"), Some(&1));
+        assert_eq!(
+            (a.ignored, a.pending_review, a.blank, a.unreadable),
+            (2, 1, 1, 1)
+        );
+        assert_eq!(a.unreadable_files[0].file, "scans/0008.jpg");
+        assert_eq!(a.unreadable_files[0].reason, "not_an_image");
     }
 
     #[test]
