@@ -92,7 +92,7 @@ pub fn annotate(
     );
     let mut second = format!("{} p.{}", rec.file, rec.page);
     if let Some(serial) = &rec.serial {
-        second = format!("serial {serial} · {second}");
+        second = format!("serial {} · {second}", serial_as_printed(serial));
     }
     if let Some(d) = &rec.detail {
         second = format!("{second} · {d}");
@@ -253,4 +253,10 @@ pub fn annotate(
 fn trace_label(row: &crate::record::RowReading, k: usize) -> Option<String> {
     (row.verdict == RowVerdict::Ambiguous && row.traces[k] >= crate::interpret::marks::TRACE_MM)
         .then(|| format!("trace {:.1} mm", row.traces[k]))
+}
+
+/// A recorded serial as the ballot prints it (`ABCDE-FGHJK-MNPQR`), so that a person compares it
+/// with the paper; text that is not a serial is shown as it is.
+pub fn serial_as_printed(serial: &str) -> String {
+    crate::serial::Serial::parse(serial).map_or_else(|_| serial.to_string(), |s| s.grouped())
 }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::font::BallotFont;
 use crate::layout::{self, BallotLayout};
@@ -206,7 +207,28 @@ pub struct Form {
     pub marks: MarkThresholds,
     #[serde(default)]
     pub stamp: StampSettings,
+    /// The minutes' document number, e.g. `"05/BB-BKP"` (printed "Số 05/BB-BKP").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_number: Option<String>,
+    /// The room the meeting is held in (printed in the minutes after the place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// When the count starts and ends on the vote's day, `HH:MM` in the vote's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// The vote's time zone as a fixed offset from UTC, `+07:00` (Asia/Ho_Chi_Minh) by default.
+    /// Every time printed is in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<String>,
+    /// Print the national emblem lines (quốc hiệu, tiêu ngữ) on the ballot too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub national_header_on_ballot: bool,
 }
+
+/// The default offset of the vote's time: Asia/Ho_Chi_Minh, UTC+7 all year.
+pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 7 * 60;
 
 /// Why a form file cannot be used. Each variant names the file and the field.
 #[derive(Debug, thiserror::Error)]
@@ -240,8 +262,10 @@ impl Form {
         Form::parse(&text, path)
     }
 
-    /// Parses and validates form text; `path` only names the file in errors.
+    /// Parses and validates form text; `path` only names the file in errors. A UTF-8 byte order
+    /// mark (Notepad writes one) is skipped.
     pub fn parse(text: &str, path: &Path) -> Result<Form, FormError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let form: Form = serde_json::from_str(text).map_err(|e| FormError::Parse {
             path: path.to_owned(),
             reason: e.to_string(),
@@ -310,7 +334,11 @@ impl Form {
         }
         for (i, a) in self.subjects.iter().enumerate() {
             for (j, b) in self.subjects.iter().enumerate().skip(i + 1) {
-                if a.name.trim() == b.name.trim() && a.position.trim() == b.position.trim() {
+                // Texts that print alike are the same subject: NFC and NFD, runs of spaces,
+                // Cyrillic or Greek letters that look Latin.
+                if skeleton(&a.name) == skeleton(&b.name)
+                    && skeleton(&a.position) == skeleton(&b.position)
+                {
                     return Err(bad(
                         &format!("subjects[{j}]"),
                         format!("repeats subjects[{i}] ({} — {})", a.name, a.position),
@@ -339,8 +367,9 @@ impl Form {
             ));
         }
         let t = self.thresholds;
-        if t.consider_relief_above.num * t.relieve_at_least.den
-            > t.relieve_at_least.num * t.consider_relief_above.den
+        // In u128: a u64 numerator times a u64 denominator cannot overflow it.
+        if t.consider_relief_above.num as u128 * t.relieve_at_least.den as u128
+            > t.relieve_at_least.num as u128 * t.consider_relief_above.den as u128
         {
             return Err(bad(
                 "thresholds",
@@ -363,6 +392,27 @@ impl Form {
                     ),
                 ));
             }
+            if let Some(c) = text.chars().find(|&c| is_right_to_left(c)) {
+                // Printed left to right, a right-to-left text would read reversed.
+                return Err(bad(
+                    &field,
+                    format!(
+                        "has the right-to-left character {c:?} (U+{:04X}); a ballot prints left to right",
+                        c as u32
+                    ),
+                ));
+            }
+            if let Some(c) = text.chars().find(|&c| is_lookalike(c))
+                && text.chars().any(is_latin_letter)
+            {
+                return Err(bad(
+                    &field,
+                    format!(
+                        "has {c:?} (U+{:04X}), a Cyrillic or Greek letter that looks like a Latin one; type it with a Vietnamese keyboard",
+                        c as u32
+                    ),
+                ));
+            }
             if let Some(c) = font.first_missing_char(&text) {
                 return Err(bad(
                     &field,
@@ -373,8 +423,55 @@ impl Form {
                 ));
             }
         }
+        for (field, value) in [("start", &self.start), ("end", &self.end)] {
+            if let Some(v) = value
+                && parse_clock(v).is_none()
+            {
+                return Err(bad(field, format!("must be a time HH:MM (found {v:?})")));
+            }
+        }
+        if let (Some(a), Some(b)) = (&self.start, &self.end)
+            && parse_clock(a) > parse_clock(b)
+        {
+            return Err(bad("end", format!("({b}) is before start ({a})")));
+        }
+        if let Some(o) = &self.utc_offset
+            && parse_utc_offset(o).is_none()
+        {
+            return Err(bad(
+                "utc_offset",
+                format!("must be a fixed offset like \"+07:00\" (found {o:?})"),
+            ));
+        }
         layout::check_fits(self).map_err(|(field, problem)| bad(&field, problem))?;
         Ok(())
+    }
+
+    /// Things worth a second look that do not stop the form: a subject's name without a single
+    /// Vietnamese diacritic (typed without a Vietnamese keyboard?).
+    pub fn warnings(&self) -> Vec<String> {
+        self.subjects
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                let name = s.name.nfc().collect::<String>();
+                name.chars().any(char::is_alphabetic) && name.is_ascii()
+            })
+            .map(|(i, s)| {
+                format!(
+                    "subjects[{i}].name {:?} has no Vietnamese diacritics at all: check that it is spelled as on the person's papers",
+                    s.name
+                )
+            })
+            .collect()
+    }
+
+    /// The vote's offset from UTC in minutes (the form's `utc_offset`, else UTC+7).
+    pub fn utc_offset_minutes(&self) -> i32 {
+        self.utc_offset
+            .as_deref()
+            .and_then(parse_utc_offset)
+            .unwrap_or(DEFAULT_UTC_OFFSET_MINUTES)
     }
 
     /// Every printed text with the name of its field.
@@ -397,6 +494,12 @@ impl Form {
         if let Some(t) = &self.stamp.text {
             out.push(("stamp.text".into(), t.clone()));
         }
+        if let Some(t) = &self.document_number {
+            out.push(("document_number".into(), t.clone()));
+        }
+        if let Some(t) = &self.room {
+            out.push(("room".into(), t.clone()));
+        }
         out
     }
 
@@ -417,6 +520,114 @@ impl Form {
     pub fn date_parts(&self) -> (i32, u32, u32) {
         parse_date(&self.date).expect("validated at load")
     }
+}
+
+/// How a text prints, for comparing two texts: NFC, spaces collapsed, look-alike letters as
+/// their Latin twin, lower case.
+pub fn skeleton(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(|w| w.nfc().collect()).collect();
+    words
+        .join(" ")
+        .chars()
+        .map(|c| latin_twin(c).unwrap_or(c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The Latin letter a Cyrillic or Greek letter is drawn like, if it is drawn like one.
+fn latin_twin(c: char) -> Option<char> {
+    const PAIRS: &[(char, char)] = &[
+        // Cyrillic.
+        ('А', 'A'),
+        ('В', 'B'),
+        ('Е', 'E'),
+        ('К', 'K'),
+        ('М', 'M'),
+        ('Н', 'H'),
+        ('О', 'O'),
+        ('Р', 'P'),
+        ('С', 'C'),
+        ('Т', 'T'),
+        ('Х', 'X'),
+        ('У', 'Y'),
+        ('І', 'I'),
+        ('Ј', 'J'),
+        ('Ѕ', 'S'),
+        ('а', 'a'),
+        ('е', 'e'),
+        ('о', 'o'),
+        ('р', 'p'),
+        ('с', 'c'),
+        ('у', 'y'),
+        ('х', 'x'),
+        ('і', 'i'),
+        ('ј', 'j'),
+        ('ѕ', 's'),
+        ('һ', 'h'),
+        ('ԁ', 'd'),
+        ('ԛ', 'q'),
+        ('ԝ', 'w'),
+        // Greek.
+        ('Α', 'A'),
+        ('Β', 'B'),
+        ('Ε', 'E'),
+        ('Ζ', 'Z'),
+        ('Η', 'H'),
+        ('Ι', 'I'),
+        ('Κ', 'K'),
+        ('Μ', 'M'),
+        ('Ν', 'N'),
+        ('Ο', 'O'),
+        ('Ρ', 'P'),
+        ('Τ', 'T'),
+        ('Υ', 'Y'),
+        ('Χ', 'X'),
+        ('ο', 'o'),
+        ('ν', 'v'),
+        ('ι', 'i'),
+        ('κ', 'k'),
+        ('ρ', 'p'),
+        ('υ', 'u'),
+    ];
+    PAIRS.iter().find(|(from, _)| *from == c).map(|&(_, to)| to)
+}
+
+/// A letter of the Latin script (Vietnamese letters included).
+fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || (c.is_alphabetic() && matches!(c as u32, 0x00C0..=0x024F | 0x1E00..=0x1EFF))
+}
+
+/// A Cyrillic or Greek letter that a reader would take for a Latin one.
+fn is_lookalike(c: char) -> bool {
+    latin_twin(c).is_some()
+}
+
+/// A character of a right-to-left script, or a control that turns text right to left.
+fn is_right_to_left(c: char) -> bool {
+    use unicode_bidi::BidiClass::{AL, R, RLE, RLI, RLO};
+    matches!(unicode_bidi::bidi_class(c), R | AL | RLE | RLO | RLI) || c == '\u{200F}'
+}
+
+/// `HH:MM` as minutes after midnight.
+pub fn parse_clock(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+/// `+07:00`, `-03:30`, `+00:00` as minutes east of UTC.
+pub fn parse_utc_offset(s: &str) -> Option<i32> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let minutes = parse_clock(rest)? as i32;
+    (minutes <= 14 * 60).then_some(sign * minutes)
 }
 
 fn valid_date(s: &str) -> bool {

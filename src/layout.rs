@@ -194,10 +194,17 @@ impl BallotLayout {
                 bold: is_bold,
             });
         };
-        // Header between the stamp (left) and the QR code (right).
+        // Header between the stamp (left) and the QR code (right); the quốc hiệu and tiêu ngữ
+        // above the agency when the form asks for them.
+        let mut org_top = 20.0;
+        if form.national_header_on_ballot {
+            centered(NATIONAL_NAME, 107.0, 19.0, 9.5, true);
+            centered(NATIONAL_MOTTO, 107.0, 23.5, 9.5, true);
+            org_top = 31.0;
+        }
         let n_org = form.organization.len();
         for (i, line) in form.organization.iter().enumerate() {
-            centered(line, 107.0, 20.0 + 5.0 * i as f64, 10.0, i + 1 == n_org);
+            centered(line, 107.0, org_top + 5.0 * i as f64, 10.0, i + 1 == n_org);
         }
         centered(&form.title, 105.0, 55.0, 15.0, true);
         for (i, line) in form.subtitle.iter().enumerate() {
@@ -330,6 +337,11 @@ impl BallotLayout {
         }
     }
 }
+
+/// The quốc hiệu, printed on the ballot when the form's `national_header_on_ballot` is set.
+pub const NATIONAL_NAME: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+/// The tiêu ngữ under it.
+pub const NATIONAL_MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
 
 /// Checks that every text of the form fits where the layout puts it; `Err((field, problem))`.
 pub fn check_fits(form: &Form) -> Result<(), (String, String)> {

@@ -28,6 +28,7 @@ pub mod form;
 pub mod interpret;
 pub mod layout;
 pub mod ledger;
+pub mod meeting;
 pub mod minutes;
 pub mod plan;
 pub mod print;

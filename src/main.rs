@@ -18,19 +18,29 @@ struct Cli {
 enum Command {
     /// Create a vote folder from a form file.
     Init {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// The committee's form file (JSON: see the README's table); validated and frozen into
+        /// the vote folder.
         #[arg(long)]
         form: PathBuf,
     },
     /// Print N more ballots: a PDF and layout.json, serials registered.
     Generate {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// How many ballots to print in this batch (at most 5,000), each with a new serial.
         #[arg(long)]
         count: usize,
     },
     /// Interpret image files and folders; record every outcome.
     Scan {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// Image files (PNG, JPEG, TIFF, BMP, PDF) and folders, read recursively in name order.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// One JSON object per sheet on stdout (docs/contract.md).
@@ -45,7 +55,10 @@ enum Command {
     },
     /// Keep scanning what a document scanner writes into FOLDER, until Ctrl-C.
     Watch {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// The folder the document scanner writes into.
         folder: PathBuf,
         /// One JSON object per sheet on stdout (docs/contract.md).
         #[arg(long)]
@@ -65,6 +78,8 @@ enum Command {
     },
     /// Mark returned, unused ballots as void, from their scans or their serials.
     Void {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
         /// Scanned images of the unused ballots.
         paths: Vec<PathBuf>,
@@ -94,35 +109,49 @@ enum Command {
     },
     /// Record the meeting facts (quorum) and the counting committee.
     Meeting {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// How many people were convened (triệu tập); kept from the last run when left out.
         #[arg(long)]
-        convened: u64,
+        convened: Option<u64>,
+        /// How many are present (có mặt); kept from the last run when left out.
         #[arg(long)]
-        present: u64,
-        /// The committee's head (Trưởng ban kiểm phiếu).
+        present: Option<u64>,
+        /// The committee's head (Trưởng ban kiểm phiếu); replaces the recorded one, kept when left
+        /// out.
         #[arg(long)]
         chair: Option<String>,
-        /// A committee member (Thành viên); repeat for each.
+        /// A committee member (Thành viên); repeat for each. Given, they replace the recorded
+        /// members; left out, the recorded members are kept.
         #[arg(long)]
         member: Vec<String>,
     },
     /// List, show and decide the sheets that need a person.
     Review {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
         #[command(subcommand)]
         action: ReviewAction,
     },
     /// The result per subject: a table, --json or --csv, and the minutes as a PDF.
     Tally {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// The tally as one JSON object (docs/contract.md): every figure, the accounting
+        /// identity, the unreadable files, the chain head.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
+        /// One CSV row per subject, UTF-8 with a byte order mark (Excel shows the accents).
         #[arg(long)]
         csv: bool,
-        /// Write the minutes (Biên bản kiểm phiếu) to this PDF.
+        /// Write the minutes (Biên bản kiểm phiếu) to this PDF. Final minutes need the meeting
+        /// facts, a chair and members, nothing pending and figures that add up.
         #[arg(long)]
         minutes: Option<PathBuf>,
-        /// Allow minutes while sheets await review, marked DỰ THẢO on every page.
+        /// Write draft minutes even when they cannot be final, marked DỰ THẢO on every page.
         #[arg(long)]
         draft: bool,
     },
@@ -133,21 +162,32 @@ enum Command {
     },
     /// Make marked, scanner-like images of this vote's ballots with their ground truth.
     Simulate {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
+        /// The folder to write the images and truth.json into.
         #[arg(long)]
         out: PathBuf,
+        /// Sheets of registered, unvoided serials (genuine ones, and those with no stamp).
         #[arg(long, default_value_t = 50)]
         count: usize,
+        /// The random seed: the same seed makes the same images.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Scanner faults: none, mild (skew, noise), harsh (150 dpi, rotation, folds, stains) or
+        /// all (a mix).
         #[arg(long, default_value = "all", value_parser = ["none", "mild", "harsh", "all"])]
         faults: String,
+        /// Sheets with a serial never registered (must be rejected as not_issued).
         #[arg(long, default_value_t = 0)]
         forged: usize,
+        /// Sheets of another vote (must be rejected as wrong_vote).
         #[arg(long, default_value_t = 0)]
         foreign: usize,
+        /// Photocopies of earlier genuine sheets (must go to review as duplicate_serial).
         #[arg(long, default_value_t = 0)]
         duplicates: usize,
+        /// How many of the COUNT sheets have their stamp whited out (review: missing_stamp).
         #[arg(long, default_value_t = 0)]
         missing_stamp: usize,
         /// Add broken files: empty, truncated, not an image, a giant header, a blank page…
@@ -156,6 +196,8 @@ enum Command {
     },
     /// The vote's timeline (D−20 … D+10) as text, and as an .ics calendar file.
     Plan {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
         /// The day of the vote (default: the form's date).
         #[arg(long)]
@@ -166,12 +208,15 @@ enum Command {
     },
     /// Re-read the stored images with the current code; show every difference from the record.
     Audit {
+        /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).
+        #[arg(value_name = "VOTE_DIR")]
         vote: PathBuf,
         #[command(subcommand)]
         action: Option<AuditAction>,
         /// The auditor's own copy of the scans, matched by SHA-256 (default: the vote's archive).
         #[arg(long, num_args = 1..)]
         images: Vec<PathBuf>,
+        /// The report as one JSON object.
         #[arg(long)]
         json: bool,
         /// The chain head printed in the signed minutes (at least 16 hex digits): exit 1 when
@@ -185,8 +230,10 @@ enum Command {
 enum AuditAction {
     /// A reproducible random sample of counted sheets for a hand count, with a printable PDF.
     Sample {
+        /// How many counted sheets to draw (all of them when fewer were counted).
         #[arg(long)]
         count: usize,
+        /// The seed that names the sample: the same seed draws the same sheets.
         #[arg(long)]
         seed: u64,
         /// Where to write the PDF (default: sample-SEED.pdf).
@@ -201,6 +248,7 @@ enum ReviewAction {
     List,
     /// A picture of one sheet with the rows in question highlighted, and its scores.
     Show {
+        /// The sheet's number, as `review list` shows it.
         sheet: i64,
         /// Where to write the PNG (default: review-SHEET.png in the current folder).
         #[arg(long)]
@@ -208,14 +256,17 @@ enum ReviewAction {
     },
     /// Record a person's decision on one sheet; a decided or counted sheet only with --amend.
     Decide {
+        /// The sheet's number, as `review list` shows it.
         #[arg(value_name = "SHEET")]
         sheet_id: i64,
         /// The reviewer's name.
         #[arg(long)]
         by: String,
-        /// ignore (not a ballot of this box / same sheet scanned again), invalid (a copy, no
-        /// stamp), accept (the doubt is cleared).
-        /// withdraw (= ignore, for a sheet counted by mistake, with --amend).
+        /// The whole sheet: ignore (not a ballot of this box, or the same sheet scanned again:
+        /// not collected), withdraw (the same as ignore, for a sheet counted by mistake, with
+        /// --amend), invalid (a ballot invalid as a whole, e.g. a copy or no stamp: collected,
+        /// invalid for every subject), reject (the same as invalid), accept (the doubt is
+        /// cleared, e.g. the stamp is there: the rows count).
         #[arg(long = "sheet", value_parser = ["ignore", "withdraw", "invalid", "reject", "accept"])]
         sheet_action: Option<String>,
         /// The serial printed beside an unreadable QR code.
@@ -261,6 +312,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Init { vote, form } => {
             let v = Vote::init(&vote, &form)?;
+            for w in v.form.warnings() {
+                eprintln!("warning: form file {}: {w}", form.display());
+            }
             println!(
                 "created vote {} in {} ({} subjects)",
                 v.form.id,
@@ -359,21 +413,35 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             member,
         } => {
             let mut v = Vote::open(&vote)?;
-            let mut committee: Vec<(String, String)> = chair
-                .into_iter()
-                .map(|c| (c, "Trưởng ban".to_string()))
-                .collect();
-            committee.extend(member.into_iter().map(|m| (m, "Thành viên".to_string())));
-            let m = kiemphieu::review::Meeting {
+            let recorded = kiemphieu::review::meeting(&v)?;
+            let change = kiemphieu::meeting::MeetingChange {
                 convened,
                 present,
-                committee,
+                chair,
+                members: member,
             };
+            let m = kiemphieu::meeting::amend(recorded.as_ref(), &change).map_err(|e| {
+                anyhow::anyhow!("cannot record the meeting of {}: {e}", vote.display())
+            })?;
+            let (convened, present) = (m.convened, m.present);
             kiemphieu::review::record_meeting(&mut v, &m)?;
             println!(
                 "meeting recorded: {present} of {convened} present; quorum (2/3) {}",
                 if m.quorum_met() { "met" } else { "NOT met" }
             );
+            for (name, role) in &m.committee {
+                println!("  {role}: {name}");
+            }
+            if !m
+                .committee
+                .iter()
+                .any(|(_, r)| r == kiemphieu::meeting::CHAIR)
+            {
+                eprintln!(
+                    "warning: no chair recorded; the minutes cannot be final without one\nhint: kiemphieu meeting {} --chair NAME --member NAME",
+                    vote.display()
+                );
+            }
             Ok(0)
         }
         Command::Review { vote, action } => review_command(&vote, action),
@@ -482,8 +550,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 println!(
                     "  sheet {:>5}  serial {}  {}",
                     s.id,
-                    s.record.serial.as_deref().unwrap_or("-"),
-                    s.record.file
+                    s.record
+                        .serial
+                        .as_deref()
+                        .map_or_else(|| "-".to_string(), kiemphieu::annotate::serial_as_printed),
+                    kiemphieu::review::printable(&s.record.file)
                 );
             }
             println!("printable sheets: {}", out.display());
@@ -522,8 +593,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             draft,
         } => {
             let v = Vote::open_read_only(&vote)?;
-            let input = kiemphieu::review::tally_input(&v)?;
-            let t = kiemphieu::tally::tally(&input);
+            let t = tally_with_chain_head(&v)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&t)?);
             } else if csv {
@@ -534,7 +604,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             if let Some(path) = minutes {
                 write_minutes(&v, &t, &path, draft)?;
             }
-            Ok(0)
+            // Figures that do not add up need the committee's attention.
+            Ok(if t.identity_holds { 0 } else { EXIT_ATTENTION })
         }
     }
 }
@@ -548,8 +619,21 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
     match action {
         ReviewAction::List => {
             let pending = kiemphieu::review::pending(&v)?;
+            let to_look_at = kiemphieu::review::tally_input(&v)?
+                .pages
+                .map(|p| p.unreadable_files)
+                .unwrap_or_default();
             if pending.is_empty() {
                 println!("no sheet waits for review");
+            }
+            if !to_look_at.is_empty() {
+                println!(
+                    "files to look at: {} page(s) could not be read; if one is a ballot, rescan it",
+                    to_look_at.len()
+                );
+                for f in &to_look_at {
+                    println!("  {} (page {}): {}", kiemphieu::review::printable(&f.file), f.page, f.reason);
+                }
             }
             for (s, why) in pending {
                 let reason = s.record.reason.map(|r| r.as_str()).unwrap_or("");
@@ -719,6 +803,15 @@ fn void_all_unused(v: &mut Vote, yes: bool) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// The tally, with the head of the event chain it was made at.
+fn tally_with_chain_head(v: &Vote) -> anyhow::Result<kiemphieu::tally::Tally> {
+    let mut t = kiemphieu::tally::tally(&kiemphieu::review::tally_input(v)?);
+    let (head, events) = v.store.chain_head()?;
+    t.chain_head = Some(head);
+    t.chain_events = Some(events);
+    Ok(t)
+}
+
 fn write_minutes(
     v: &Vote,
     t: &kiemphieu::tally::Tally,
@@ -728,15 +821,9 @@ fn write_minutes(
     let committee = kiemphieu::review::meeting(v)?
         .map(|m| m.committee)
         .unwrap_or_default();
-    let now = kiemphieu::store::now_utc();
-    // "2023-07-10T09:30:00Z" → "10/07/2023 09:30 UTC"
-    let generated_at = format!(
-        "{}/{}/{} {} UTC",
-        &now[8..10],
-        &now[5..7],
-        &now[0..4],
-        &now[11..16]
-    );
+    // In the vote's time zone (UTC+7 unless the form says otherwise).
+    let generated_at =
+        kiemphieu::minutes::local_time(&kiemphieu::store::now_utc(), v.form.utc_offset_minutes());
     let input = kiemphieu::minutes::MinutesInput {
         form: &v.form,
         tally: t,
@@ -746,6 +833,13 @@ fn write_minutes(
     };
     let pdf = match kiemphieu::minutes::render_minutes(&input) {
         Ok(pdf) => pdf,
+        Err(kiemphieu::minutes::MinutesError::Incomplete { missing }) => {
+            let list: String = missing.iter().map(|m| format!("\n  - {m}")).collect();
+            anyhow::bail!(
+                "cannot write final minutes to {}; missing:{list}\nhint: record what is missing (kiemphieu meeting, kiemphieu review), or write a draft with --draft",
+                path.display()
+            )
+        }
         Err(e) => match e.hint() {
             Some(h) => anyhow::bail!(
                 "cannot write the minutes {}: {e}\nhint: {h}",
@@ -865,17 +959,20 @@ fn demo(out: &std::path::Path) -> anyhow::Result<u8> {
         println!("   sheet {:>3} {}: {why}", s.id, s.record.file);
     }
     println!("8. tally");
-    let t = kiemphieu::tally::tally(&kiemphieu::review::tally_input(&v)?);
+    let t = tally_with_chain_head(&v)?;
     print!("{}", t.to_text());
     let minutes = out.join("bien-ban-kiem-phieu.pdf");
-    write_minutes(&v, &t, &minutes, !t.is_final)?;
+    let draft = !t.is_final || !t.identity_holds;
+    write_minutes(&v, &t, &minutes, draft)?;
     println!(
         "9. minutes   {}{}",
         minutes.display(),
-        if t.is_final {
-            ""
-        } else {
+        if !t.is_final {
             " (DỰ THẢO: sheets await review)"
+        } else if !t.identity_holds {
+            " (DỰ THẢO: the figures do not add up)"
+        } else {
+            ""
         }
     );
     let report = kiemphieu::audit::audit(&v, None)?;
@@ -934,12 +1031,20 @@ fn watch_command(
         .map_err(|e| anyhow::anyhow!("cannot catch Ctrl-C: {e}"))?;
     let terminal = std::io::stderr().is_terminal();
     let mut first = true;
+    let mut unreadable: Vec<(String, u32, String)> = Vec::new();
     let summary = kiemphieu::watch::watch(
         v,
         folder,
         cfg,
         &stop,
         |sheet| {
+            if sheet.record.outcome == kiemphieu::record::Outcome::Error {
+                unreadable.push((
+                    sheet.record.file.clone(),
+                    sheet.record.page,
+                    unreadable_reason(sheet.record),
+                ));
+            }
             if json {
                 println!(
                     "{}",
@@ -977,12 +1082,53 @@ fn watch_command(
     }
     print_skipped(&summary.skipped);
     warn_bilevel(&summary);
-    eprintln!("stopped");
+    {
+        use kiemphieu::record::Outcome;
+        eprintln!(
+            "stopped: counted {}, rejected {}, review {}, already scanned {}, blank {}, errors {}",
+            summary.count(Outcome::Counted),
+            summary.count(Outcome::Rejected),
+            summary.count(Outcome::Review),
+            summary.count(Outcome::AlreadyScanned),
+            summary.count(Outcome::Blank),
+            summary.count(Outcome::Error) + summary.problems.len()
+        );
+    }
+    if !json {
+        print_unreadable(&unreadable, &summary);
+    }
     Ok(if summary.needs_attention() {
         EXIT_ATTENTION
     } else {
         0
     })
+}
+
+/// The reason a page could not be read, with the decoder's words when there are some.
+fn unreadable_reason(rec: &kiemphieu::record::SheetRecord) -> String {
+    let code = rec.reason.map_or("error", |r| r.as_str());
+    match &rec.detail {
+        Some(d) => format!("{code}: {d}"),
+        None => code.to_string(),
+    }
+}
+
+/// Names every file (or page) that could not be read, so that no ballot drops out unseen.
+fn print_unreadable(unreadable: &[(String, u32, String)], summary: &kiemphieu::scan::ScanSummary) {
+    if unreadable.is_empty() && summary.problems.is_empty() {
+        return;
+    }
+    println!("files that could not be read (look at each; rescan the sheet if it is a ballot):");
+    for (file, page, why) in unreadable {
+        println!("  {} (page {page}): {}", kiemphieu::review::printable(file), kiemphieu::review::printable(why));
+    }
+    for p in &summary.problems {
+        println!(
+            "  {}: {} (not recorded)",
+            kiemphieu::review::printable(&p.file),
+            kiemphieu::review::printable(&p.reason)
+        );
+    }
 }
 
 fn warn_bilevel(summary: &kiemphieu::scan::ScanSummary) {
@@ -1001,6 +1147,15 @@ fn scan_command(
     annotate: Option<&std::path::Path>,
 ) -> anyhow::Result<kiemphieu::scan::ScanSummary> {
     use std::io::IsTerminal;
+    // A path given on the command line that is not there is a mistyped argument: nothing runs.
+    for p in paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            anyhow::bail!(
+                "cannot scan {}: no such file or folder\nhint: check the path; give the folder the scanner writes into",
+                p.display()
+            );
+        }
+    }
     if let Some(dir) = annotate {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
@@ -1018,6 +1173,7 @@ fn scan_command(
     });
     let layout = v.layout.clone();
     let mut annotate_errors = Vec::new();
+    let mut unreadable: Vec<(String, u32, String)> = Vec::new();
     let pixels = if annotate.is_some() {
         kiemphieu::scan::Pixels::Keep
     } else {
@@ -1027,6 +1183,9 @@ fn scan_command(
         let rec = sheet.record;
         if json {
             println!("{}", serde_json::to_string(rec).expect("record serializes"));
+        }
+        if rec.outcome == kiemphieu::record::Outcome::Error {
+            unreadable.push((rec.file.clone(), rec.page, unreadable_reason(rec)));
         }
         if let Some(b) = &bar {
             if rec.page == 1 {
@@ -1071,16 +1230,18 @@ fn scan_command(
     if !json {
         use kiemphieu::record::Outcome;
         println!(
-            "counted {}, rejected {}, review {}, already scanned {}, errors {}",
+            "counted {}, rejected {}, review {}, already scanned {}, blank {}, errors {}",
             summary.count(Outcome::Counted),
             summary.count(Outcome::Rejected),
             summary.count(Outcome::Review),
             summary.count(Outcome::AlreadyScanned),
+            summary.count(Outcome::Blank),
             summary.count(Outcome::Error) + summary.problems.len()
         );
         for ((o, r), n) in &summary.by_reason {
             println!("  {:<9} {:<20} {n}", o.as_str(), r.as_str());
         }
+        print_unreadable(&unreadable, &summary);
     }
     Ok(summary)
 }

@@ -5,7 +5,9 @@
 //! "DỰ THẢO" across every page. Every figure is drawn as a plain text run, so a PDF text
 //! extractor finds it.
 //!
-//! The minutes of a tally that is not final are refused unless a draft is asked for.
+//! Final minutes are refused unless they are complete ([`missing_for_final`]): the meeting
+//! facts, a committee with a chair and members, no sheet awaiting review, and figures that add
+//! up. A draft can be made at any time.
 
 use printpdf::{
     Color, FontId, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle,
@@ -16,7 +18,7 @@ use crate::font::{BOLD_TTF, BallotFont, MM_PER_PT, REGULAR_TTF};
 use crate::form::Form;
 use crate::layout::PointMm;
 use crate::print::pdf_point;
-use crate::tally::{Flag, Tally, percent};
+use crate::tally::{Flag, Tally, group_hex, percent, reason_label, vi_number, vi_percent};
 
 /// What the minutes are made from.
 pub struct MinutesInput<'a> {
@@ -35,6 +37,8 @@ pub struct MinutesInput<'a> {
 pub enum MinutesError {
     #[error("the tally is not final: {pending} sheet(s) await review")]
     NotFinal { pending: u64 },
+    #[error("the minutes cannot be final: {}", missing.join("; "))]
+    Incomplete { missing: Vec<String> },
     #[error("the tally is of vote {tally:?} but the form is of vote {form:?}")]
     WrongVote { form: String, tally: String },
     #[error("{field} has {ch:?} (U+{code:04X}), which the font cannot draw")]
@@ -47,6 +51,9 @@ impl MinutesError {
         match self {
             MinutesError::NotFinal { .. } => Some(
                 "decide the pending sheets with `kiemphieu review`, or make a draft (DỰ THẢO) meanwhile",
+            ),
+            MinutesError::Incomplete { .. } => Some(
+                "record what is missing (`kiemphieu meeting VOTE --convened N --present N --chair NAME --member NAME`, `kiemphieu review`), or make a draft with --draft",
             ),
             MinutesError::WrongVote { .. } => None,
             MinutesError::MissingGlyph { .. } => {
@@ -84,13 +91,55 @@ const BODY_PT: f64 = 10.5;
 /// Room left in a table cell beyond its text, against rounding.
 const SLACK: f64 = 0.3;
 
+/// What final minutes still lack, each as a short sentence; empty when they can be final.
+pub fn missing_for_final(input: &MinutesInput) -> Vec<String> {
+    let t = input.tally;
+    let mut missing = Vec::new();
+    if t.quorum.convened.is_none() || t.quorum.present.is_none() {
+        missing.push("the meeting facts (convened, present) are not recorded".to_string());
+    }
+    let named = |role: &str| {
+        input
+            .committee
+            .iter()
+            .filter(|(n, r)| r.trim().eq_ignore_ascii_case(role) && !n.trim().is_empty())
+            .count()
+    };
+    if named(crate::meeting::CHAIR) == 0 {
+        missing.push("no chair of the counting committee is recorded".to_string());
+    }
+    if named(crate::meeting::MEMBER) == 0 {
+        missing.push("no member of the counting committee is recorded".to_string());
+    }
+    if input
+        .committee
+        .iter()
+        .any(|(n, r)| n.trim().is_empty() || r.trim().is_empty())
+    {
+        missing.push("a committee member has an empty name or role".to_string());
+    }
+    if t.pending_review > 0 {
+        missing.push(format!("{} sheet(s) await review", t.pending_review));
+    }
+    for i in &t.imbalances {
+        missing.push(i.en());
+    }
+    missing
+}
+
 /// Renders the three copies into one PDF.
 pub fn render_minutes(input: &MinutesInput) -> Result<Vec<u8>, MinutesError> {
     let tally = input.tally;
-    if !tally.is_final && !input.draft {
-        return Err(MinutesError::NotFinal {
-            pending: tally.pending_review,
-        });
+    if !input.draft {
+        let missing = missing_for_final(input);
+        if missing.len() == 1 && tally.pending_review > 0 {
+            return Err(MinutesError::NotFinal {
+                pending: tally.pending_review,
+            });
+        }
+        if !missing.is_empty() {
+            return Err(MinutesError::Incomplete { missing });
+        }
     }
     if tally.vote != input.form.id {
         return Err(MinutesError::WrongVote {
@@ -152,6 +201,56 @@ fn check_glyphs(input: &MinutesInput) -> Result<(), MinutesError> {
         }
     }
     Ok(())
+}
+
+/// A UTC time `YYYY-MM-DDTHH:MM:SSZ` (as the store writes it) in the vote's time, as the
+/// minutes print it: `"10/07/2023 18:42 (UTC+07:00)"`. Text that is not such a time is returned
+/// as it is.
+pub fn local_time(utc: &str, offset_minutes: i32) -> String {
+    let parts = (|| {
+        let b = utc.as_bytes();
+        if b.len() < 17 || b[4] != b'-' || b[10] != b'T' || b[13] != b':' {
+            return None;
+        }
+        let (y, mo, d) = crate::form::parse_date(&utc[0..10])?;
+        let minute = crate::form::parse_clock(&utc[11..16])? as i64;
+        Some((y, mo, d, minute))
+    })();
+    let Some((y, mo, d, minute)) = parts else {
+        return utc.to_string();
+    };
+    let total =
+        crate::store::days_from_civil(y as i64, mo, d) * 1440 + minute + offset_minutes as i64;
+    let (days, m) = (total.div_euclid(1440), total.rem_euclid(1440));
+    let (y, mo, d) = crate::store::civil_from_days(days);
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let off = offset_minutes.unsigned_abs();
+    format!(
+        "{d:02}/{mo:02}/{y} {:02}:{:02} (UTC{sign}{:02}:{:02})",
+        m / 60,
+        m % 60,
+        off / 60,
+        off % 60
+    )
+}
+
+/// The Vietnamese words for why a page could not be read.
+fn unreadable_vi(reason: &str) -> &'static str {
+    match reason {
+        "not_an_image" => "không phải tệp ảnh",
+        "image_too_large" => "ảnh quá lớn",
+        "read_failed" => "không đọc được tệp (hỏng hoặc bị cắt)",
+        "no_scanned_image" => "trang PDF không chứa ảnh quét",
+        _ => "không đọc được",
+    }
+}
+
+/// `HH:MM` as the minutes write it: "14 giờ 05 phút".
+fn clock_vi(hhmm: &str) -> String {
+    match hhmm.split_once(':') {
+        Some((h, m)) => format!("{} giờ {m} phút", h.trim_start_matches('0').max("0")),
+        None => hhmm.to_string(),
+    }
 }
 
 /// The date as Vietnamese documents write it: "ngày 05 tháng 02 năm 2024" (days under 10 and
@@ -550,8 +649,16 @@ fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
     }
 
     let date = vietnamese_date(form.date_parts());
+    let place = match &form.room {
+        Some(room) => format!("{}, {room}", form.place),
+        None => form.place.clone(),
+    };
+    let start = form
+        .start
+        .as_deref()
+        .map_or_else(|| "..... giờ ..... phút".to_string(), clock_vi);
     w.paragraph(
-        &format!("Hôm nay, {date}, tại {}, Ban kiểm phiếu gồm:", form.place),
+        &format!("Vào hồi {start}, {date}, tại {place}, Ban kiểm phiếu gồm:"),
         BODY_PT,
         false,
         Align::Left,
@@ -582,11 +689,18 @@ fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
     // I. The meeting.
     w.heading("I. HỘI NGHỊ LẤY PHIẾU TÍN NHIỆM");
     let q = &t.quorum;
-    let fact =
-        |v: Option<u64>| v.map_or_else(|| "chưa ghi nhận".to_string(), |n| format!("{n} người"));
+    let fact = |v: Option<u64>| {
+        v.map_or_else(
+            || "chưa ghi nhận".to_string(),
+            |n| format!("{} người", vi_number(n)),
+        )
+    };
     w.item(&format!("Số người được triệu tập: {}", fact(q.convened)));
     let share = match (q.convened, q.present) {
-        (Some(c), Some(p)) if c > 0 => format!(" ({}% số người được triệu tập)", percent(p, c)),
+        (Some(c), Some(p)) if c > 0 => format!(
+            " ({} % số người được triệu tập)",
+            vi_percent(&percent(p, c))
+        ),
         _ => String::new(),
     };
     w.item(&format!("Số người có mặt: {}{share}", fact(q.present)));
@@ -600,21 +714,82 @@ fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
         None => "Chưa ghi nhận số người được triệu tập và số người có mặt.",
     });
 
-    // II. The ballots.
+    // II. The ballots: every figure of the accounting identity.
     w.heading("II. SỐ PHIẾU");
-    w.item(&format!("Số phiếu in ra: {}", t.printed));
-    w.item(&format!("Số phiếu không sử dụng, đã huỷ: {}", t.voided));
-    w.item(&format!("Số phiếu phát ra: {}", t.issued));
-    w.item(&format!("Số phiếu thu về: {}", t.collected));
+    let n = |v: u64| vi_number(v);
+    w.item(&format!("Số phiếu in ra: {}", n(t.printed)));
+    w.item(&format!("Số phiếu không sử dụng, đã huỷ: {}", n(t.voided)));
+    w.item(&format!("Số phiếu phát ra: {}", n(t.issued)));
+    w.item(&format!("Số phiếu thu về: {}", n(t.collected)));
+    w.item_marked("", &format!("+ Số phiếu được kiểm: {}", n(t.counted)));
+    w.item_marked(
+        "",
+        &format!(
+            "+ Số phiếu do Ban kiểm phiếu phát ra nhưng bị xác định không hợp lệ toàn phiếu (không có dấu, bản sao, …): {}",
+            n(t.ruled_invalid)
+        ),
+    );
+    let not_issued: u64 = t.not_issued.values().sum();
+    let detail = t
+        .not_issued
+        .iter()
+        // The Vietnamese words only: the codes in brackets are for the tally's readers.
+        .map(|(r, c)| {
+            let label = reason_label(r);
+            let words = label.split(" (").next().unwrap_or(label);
+            format!("{}: {}", words.to_lowercase(), n(*c))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    w.item_marked(
+        "",
+        &format!(
+            "+ Số phiếu không do Ban kiểm phiếu phát ra (không hợp lệ toàn phiếu): {}{}",
+            n(not_issued),
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({detail})")
+            }
+        ),
+    );
     w.item(&format!(
-        "Trong đó, số phiếu không hợp lệ toàn phiếu (không do Ban kiểm phiếu phát ra): {}",
-        t.rejected
+        "Số phiếu phát ra nhưng không thu về: {}",
+        n(t.not_returned)
     ));
     if t.pending_review > 0 {
         w.item(&format!(
             "Số phiếu đang chờ Ban kiểm phiếu xem xét (chưa tính vào số phiếu thu về): {}",
-            t.pending_review
+            n(t.pending_review)
         ));
+    }
+    w.item(&format!(
+        "Đối chiếu: in ra {} = huỷ {} + phát ra {}; phát ra {} = thu về (được kiểm {} + không hợp lệ toàn phiếu {}) + không thu về {}; thu về {} = được kiểm {} + không hợp lệ toàn phiếu {} + không do Ban kiểm phiếu phát ra {}.",
+        n(t.printed),
+        n(t.voided),
+        n(t.issued),
+        n(t.issued),
+        n(t.counted),
+        n(t.ruled_invalid),
+        n(t.not_returned),
+        n(t.collected),
+        n(t.counted),
+        n(t.ruled_invalid),
+        n(not_issued)
+    ));
+    if let Some(note) = t.excess_note_vi() {
+        w.item(&format!("Ghi chú: {note}"));
+    }
+    if t.imbalances.is_empty() {
+        w.item("Các số liệu trên khớp nhau.");
+    } else {
+        w.ops.push(Op::SetFillColor {
+            col: rgb(RED.0, RED.1, RED.2),
+        });
+        for i in &t.imbalances {
+            w.item(&format!("SỐ LIỆU KHÔNG KHỚP: {}.", i.vi()));
+        }
+        w.ops.push(Op::SetFillColor { col: black() });
     }
 
     // III. The results.
@@ -656,9 +831,62 @@ fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
         ));
     }
 
-    // The closing words stay on the page of the signatures.
+    // V. Every page scanned, and the files that could not be read, by name.
+    w.heading("V. CÁC TRANG ĐÃ QUÉT");
+    w.item(&format!(
+        "Số trang đã quét: {} = thu về {} + chờ xem xét {} + bỏ qua (quét lại, không phải phiếu) {} + trang trắng {} + không đọc được {} + đã quét trước đó {}.",
+        n(t.pages_scanned),
+        n(t.collected),
+        n(t.pending_review),
+        n(t.ignored),
+        n(t.blank_pages),
+        n(t.unreadable),
+        n(t.already_scanned)
+    ));
+    if t.unreadable_files.is_empty() {
+        w.item("Không có tệp, trang nào không đọc được.");
+    } else {
+        w.item("Các tệp, trang không đọc được (Ban kiểm phiếu kiểm tra lại bằng mắt):");
+        for f in &t.unreadable_files {
+            w.item_marked(
+                "",
+                &format!(
+                    "+ {} (trang {}): {}",
+                    f.file,
+                    f.page,
+                    unreadable_vi(&f.reason)
+                ),
+            );
+        }
+    }
+    if let (Some(head), Some(events)) = (&t.chain_head, t.chain_events) {
+        w.item(&format!(
+            "Mã kiểm tra hồ sơ điện tử (đầu chuỗi sự kiện, {} sự kiện): {}",
+            vi_number(events as u64),
+            group_hex(head, 32)
+        ));
+    }
+
+    // The closing words stay on the page of the signatures, and the signatures together.
     w.gap(3.0);
-    w.need(line_height(BODY_PT) * 3.0 + SIGNATURE_HEAD + signature_row_height());
+    let closing = line_height(BODY_PT) * 4.0 + line_height(8.5) + 4.0;
+    let all_signatures = signatures_height(input.committee.len());
+    if closing + all_signatures <= BOTTOM - TOP {
+        w.need(closing + all_signatures);
+    } else {
+        w.need(closing + SIGNATURE_HEAD + signature_row_height());
+    }
+    let end = form
+        .end
+        .as_deref()
+        .map_or_else(|| "..... giờ ..... phút".to_string(), clock_vi);
+    w.paragraph(
+        &format!("Việc kiểm phiếu kết thúc vào hồi {end} cùng ngày."),
+        BODY_PT,
+        false,
+        Align::Left,
+        0.0,
+    );
     w.paragraph(
         "Biên bản được lập thành 03 bản: 02 bản gửi cấp trên trực tiếp, 01 bản lưu tại cơ quan, đơn vị; quản lý theo chế độ mật.",
         BODY_PT,
@@ -703,7 +931,14 @@ fn header(w: &mut Writer, form: &Form) {
     let cx = (l0 + l1) / 2.0;
     let rule = (last_w * 0.4).max(15.0);
     w.line((cx - rule / 2.0, y + 1.8), (cx + rule / 2.0, y + 1.8), 0.6);
-    let left_bottom = y + 1.8;
+    // The document number (Số …/BB-…), left blank to be written in when the form has none.
+    let number = match &form.document_number {
+        Some(n) => format!("Số: {n}"),
+        None => "Số: ........../BB-BKP".to_string(),
+    };
+    y += lh + 2.3;
+    w.text_in((l0, l1), y, size, false, Align::Center, &number);
+    let left_bottom = y + 1.0;
 
     let mut y = top;
     let motto = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
@@ -756,14 +991,14 @@ fn results_table(w: &mut Writer, form: &Form, t: &Tally) {
                 s.subject.to_string(),
                 s.name.clone(),
                 s.position.clone(),
-                t.issued.to_string(),
-                t.collected.to_string(),
-                s.valid.to_string(),
-                s.invalid.to_string(),
+                vi_number(t.issued),
+                vi_number(t.collected),
+                vi_number(s.valid),
+                vi_number(s.invalid),
             ];
             for i in 0..levels.len() {
-                r.push(s.counts.get(i).map_or(String::new(), |c| c.to_string()));
-                r.push(s.percents.get(i).cloned().unwrap_or_default());
+                r.push(s.counts.get(i).map_or(String::new(), |c| vi_number(*c)));
+                r.push(s.percents.get(i).map(|p| vi_percent(p)).unwrap_or_default());
             }
             r
         })
@@ -1002,6 +1237,12 @@ const SIGNATURE_HEAD: f64 = 12.0;
 /// One row of signature blocks: role, "(Ký, ghi rõ họ tên)", room to sign, the name, a gap.
 fn signature_row_height() -> f64 {
     line_height(SIGNATURE_PT) * 3.0 + 22.0 + 8.0
+}
+
+/// The height of the whole signature section for `members` blocks (3 when none are named).
+fn signatures_height(members: usize) -> f64 {
+    let blocks = if members == 0 { 3 } else { members };
+    4.0 + SIGNATURE_HEAD + blocks.div_ceil(2) as f64 * signature_row_height()
 }
 
 /// A signature block for each committee member, two to a row.

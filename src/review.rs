@@ -527,7 +527,7 @@ pub struct Meeting {
 impl Meeting {
     /// The quorum rule: at least two thirds of those convened are present.
     pub fn quorum_met(&self) -> bool {
-        self.present * 3 >= self.convened * 2
+        self.present as u128 * 3 >= self.convened as u128 * 2
     }
 }
 
@@ -535,6 +535,14 @@ impl Meeting {
 pub fn record_meeting(vote: &mut Vote, m: &Meeting) -> Result<(), ReviewError> {
     if m.convened == 0 {
         return Err(ReviewError::Invalid("--convened must be at least 1".into()));
+    }
+    if m.convened > crate::meeting::MAX_PEOPLE {
+        // Stored as a signed integer, a larger figure would read back as another number.
+        return Err(ReviewError::Invalid(format!(
+            "--convened {} is more people than any meeting holds (at most {})",
+            m.convened,
+            crate::meeting::MAX_PEOPLE
+        )));
     }
     if m.present > m.convened {
         return Err(ReviewError::Invalid(format!(
@@ -624,6 +632,7 @@ pub fn tally_input_from(
         present: m.as_ref().map(|m| m.present),
         sheets,
         pending_review,
+        pages: Some(crate::tally::account(recorded, &decisions, n)),
     })
 }
 

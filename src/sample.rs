@@ -1,6 +1,8 @@
 //! A reproducible random sample of counted sheets for a hand count, and a printable PDF of them:
 //! each page shows the archived scan (with the recorded reading drawn over it) and what was
-//! recorded, row by row, with a box to tick when the paper agrees.
+//! recorded, row by row, in Vietnamese, with a box to tick for "đúng" (the paper agrees) or "sai"
+//! (it does not, with room to write what the paper says), and the checker's name, the date and a
+//! signature line.
 
 use printpdf::{
     Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt, RawImage,
@@ -147,65 +149,114 @@ pub fn sample_pdf(vote: &Vote, sheets: &[StoredSheet], seed: u64) -> Result<Vec<
             11.0,
             &bold,
         );
-        text(&mut ops, &format!("seed {seed}"), x, 26.0, 9.0, &regular);
-        text(&mut ops, &format!("sheet {}", s.id), x, 32.0, 9.0, &regular);
         text(
             &mut ops,
-            &format!("serial {}", rec.serial.as_deref().unwrap_or("—")),
+            &format!("Hạt giống (seed): {seed}"),
             x,
-            38.0,
+            26.0,
             9.0,
             &regular,
         );
         text(
             &mut ops,
-            &format!("{} p.{}", short(&rec.file), rec.page),
+            &format!("Phiếu (sheet) số: {}", s.id),
             x,
-            44.0,
-            8.0,
+            32.0,
+            9.0,
             &regular,
         );
-        text(&mut ops, "Ghi nhận / recorded:", x, 54.0, 10.0, &bold);
-        let mut y = 61.0;
+        let serial = rec
+            .serial
+            .as_deref()
+            .map_or_else(|| "—".to_string(), crate::annotate::serial_as_printed);
+        text(&mut ops, &format!("Số seri: {serial}"), x, 38.0, 9.0, &bold);
+        text(
+            &mut ops,
+            &format!("{} tr.{}", short(&rec.file), rec.page),
+            x,
+            44.0,
+            7.5,
+            &regular,
+        );
+        text(&mut ops, "Máy đã ghi nhận:", x, 53.0, 10.0, &bold);
+        // Each row: the name; what was recorded; đúng / sai boxes and room for the paper's
+        // reading. The rows share what is left above the signature lines.
+        let (top, bottom) = (59.0, 297.0 - 42.0);
+        let n_rows = rec.rows.len().max(1) as f64;
+        let step = ((bottom - top) / n_rows).min(16.0);
+        let size = if step < 12.0 { 7.5 } else { 9.0 };
+        let mut y = top;
         for (row, layout) in rec.rows.iter().zip(&vote.layout.rows) {
             let what = match (row.verdict, row.choice) {
                 (RowVerdict::Valid, Some(k)) => {
                     vote.form.levels.get(k).cloned().unwrap_or_default()
                 }
-                (v, _) => format!("không hợp lệ ({})", v.as_str()),
+                (v, _) => format!("không hợp lệ: {}", verdict_vi(v)),
             };
             text(
                 &mut ops,
-                &format!("{}. {}", row.subject, layout.name),
+                &format!("{}. {}", row.subject, short_name(&layout.name)),
                 x,
-                y,
-                9.0,
+                y + 3.0,
+                size,
                 &bold,
             );
             text(
                 &mut ops,
-                &format!("{what}   □ đúng"),
+                &what,
                 x + 3.0,
-                y + 5.0,
-                9.0,
+                y + 3.0 + step / 4.0,
+                size,
                 &regular,
             );
-            y += 12.0;
+            text(
+                &mut ops,
+                "□ đúng    □ sai: ..................",
+                x + 3.0,
+                y + 3.0 + step / 2.0,
+                size,
+                &regular,
+            );
+            y += step;
         }
-        text(
-            &mut ops,
-            "Người kiểm: ....................",
-            x,
-            y + 6.0,
-            9.0,
-            &regular,
-        );
+        let y = 297.0 - 36.0;
+        for (i, line) in [
+            "Người kiểm (họ tên): ..........................",
+            "Ngày kiểm: ......../......../............",
+            "Chữ ký: ......................................",
+        ]
+        .iter()
+        .enumerate()
+        {
+            text(&mut ops, line, x, y + 8.0 * i as f64, 9.0, &regular);
+        }
         pages.push(PdfPage::new(Mm(210.0), Mm(297.0), ops));
     }
     let mut warnings = Vec::new();
     Ok(doc
         .with_pages(pages)
         .save(&PdfSaveOptions::default(), &mut warnings))
+}
+
+/// Why a row does not count, in Vietnamese.
+fn verdict_vi(v: RowVerdict) -> &'static str {
+    match v {
+        RowVerdict::Valid => "hợp lệ",
+        RowVerdict::NoMark => "không đánh dấu",
+        RowVerdict::MultipleMarks => "nhiều ô",
+        RowVerdict::CrossedOut => "gạch tên",
+        RowVerdict::Ambiguous => "không rõ",
+    }
+}
+
+/// A name cut to fit the 60 mm column.
+fn short_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= 30 {
+        name.to_string()
+    } else {
+        format!("{}…", chars[..29].iter().collect::<String>())
+    }
 }
 
 fn short(file: &str) -> String {

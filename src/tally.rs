@@ -14,11 +14,15 @@
 //! - on a counted sheet, each row is valid for one level or invalid; `valid + invalid = collected`
 //!   for every subject.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
 use crate::form::{Fraction, Subject, Thresholds};
+use crate::record::{Outcome, Reason};
+use crate::review::{Decision, Resolution, resolve};
+use crate::store::StoredSheet;
 
 /// What the tally is computed from. The store fills it; nothing here reads files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +45,182 @@ pub struct TallyInput {
     /// are not here; they are counted in `pending_review`.
     pub sheets: Vec<TalliedSheet>,
     pub pending_review: u64,
+    /// What became of every recorded page, from [`account`]. `None` when the input was made by
+    /// hand from decided sheets only: the rejected sheets are then reported without a reason.
+    pub pages: Option<PageAccount>,
+}
+
+/// What became of every page ever recorded, one bucket each: the accounting identity's terms.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageAccount {
+    /// Every page recorded (every page of every file scanned, an unreadable file as one page).
+    pub pages: u64,
+    /// Counted sheets (the machine's reading, or a person's).
+    pub counted: u64,
+    /// Sheets the committee issued but ruled invalid as a whole (no stamp, a reduced copy).
+    pub ruled_invalid: u64,
+    /// Sheets not issued by the committee, by reason (`not_issued`, `wrong_vote`, `voided`, and
+    /// `duplicate_serial` for a copy of a sheet whose serial was read on another sheet).
+    pub not_issued: BTreeMap<String, u64>,
+    /// Waiting for a person.
+    pub pending_review: u64,
+    /// Set aside by a person: the same sheet scanned again, or not a ballot of this box.
+    pub ignored: u64,
+    /// Pages with no ballot printed on them (the back of a duplex scan).
+    pub blank: u64,
+    /// Pages or files that could not be read as a sheet.
+    pub unreadable: u64,
+    /// The same bytes scanned again: nothing counted twice.
+    pub already_scanned: u64,
+    /// Each page that could not be read, by name.
+    pub unreadable_files: Vec<UnreadablePage>,
+}
+
+/// A page (or a whole file) that could not be read as a sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadablePage {
+    pub file: String,
+    pub page: u32,
+    /// The reason code (`not_an_image`, `read_failed`, …).
+    pub reason: String,
+}
+
+impl PageAccount {
+    /// Sheets rejected as not issued by the committee, all reasons.
+    pub fn not_issued_total(&self) -> u64 {
+        self.not_issued.values().sum()
+    }
+}
+
+/// Sorts every recorded page into one bucket of the accounting identity, with the decisions in
+/// force. `subjects` is the number of rows on the ballot.
+pub fn account(
+    recorded: &[StoredSheet],
+    decisions: &BTreeMap<i64, Decision>,
+    subjects: usize,
+) -> PageAccount {
+    let mut a = PageAccount::default();
+    for s in recorded {
+        a.pages += 1;
+        let rec = &s.record;
+        let decision = decisions.get(&s.id);
+        match resolve(s, decision, subjects) {
+            Resolution::Counted(_) => a.counted += 1,
+            Resolution::Pending(_) => a.pending_review += 1,
+            Resolution::Rejected => {
+                // The reason the sheet is not the committee's: the scanner's, or the registry's
+                // answer to a serial typed by a person. Otherwise the committee ruled it invalid.
+                let typed = decision.and_then(|d| d.serial_check);
+                // A copy of a sheet already read (a duplicate serial) is not the committee's
+                // either: its serial came back on another sheet.
+                let reason = match (rec.outcome, rec.reason, typed) {
+                    (Outcome::Rejected, Some(r), _) if is_not_issued(r) => Some(r),
+                    (_, _, Some(r)) if is_not_issued(r) => Some(r),
+                    (_, Some(Reason::DuplicateSerial), _)
+                    | (_, _, Some(Reason::DuplicateSerial)) => Some(Reason::DuplicateSerial),
+                    _ => None,
+                };
+                match reason {
+                    Some(r) => *a.not_issued.entry(r.as_str().to_string()).or_default() += 1,
+                    None => a.ruled_invalid += 1,
+                }
+            }
+            Resolution::NotCollected => match rec.outcome {
+                Outcome::AlreadyScanned => a.already_scanned += 1,
+                Outcome::Blank => a.blank += 1,
+                Outcome::Error => {
+                    a.unreadable += 1;
+                    a.unreadable_files.push(UnreadablePage {
+                        file: rec.file.clone(),
+                        page: rec.page,
+                        reason: rec.reason.map_or("error", |r| r.as_str()).to_string(),
+                    });
+                }
+                // Set aside (or withdrawn) by a person.
+                Outcome::Counted | Outcome::Review | Outcome::Rejected => a.ignored += 1,
+            },
+        }
+    }
+    a
+}
+
+fn is_not_issued(r: Reason) -> bool {
+    matches!(r, Reason::NotIssued | Reason::WrongVote | Reason::Voided)
+}
+
+/// A figure of the accounting identity that does not add up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Imbalance {
+    /// More ballots voided than printed.
+    VoidedExceedsPrinted { printed: u64, voided: u64 },
+    /// More of the committee's own sheets came back (counted or ruled invalid) than were issued:
+    /// a serial was claimed twice, or the voided ballots were wrongly recorded. (Sheets not
+    /// issued by the committee are in the box too, but are not the committee's: they make
+    /// `collected` exceed `issued` without breaking the identity, and the tally says why.)
+    CollectedExceedsIssued { collected: u64, issued: u64 },
+    /// The recorded pages do not add up to their buckets (a record that cannot be sorted).
+    PagesDoNotAddUp { pages: u64, accounted: u64 },
+}
+
+impl Imbalance {
+    pub fn en(&self) -> String {
+        match self {
+            Imbalance::VoidedExceedsPrinted { printed, voided } => {
+                format!("{voided} ballots voided but only {printed} printed")
+            }
+            Imbalance::CollectedExceedsIssued { collected, issued } => format!(
+                "{collected} sheets issued by the committee came back but only {issued} were issued: the figures do not add up"
+            ),
+            Imbalance::PagesDoNotAddUp { pages, accounted } => {
+                format!("{pages} pages recorded but {accounted} accounted for")
+            }
+        }
+    }
+
+    pub fn vi(&self) -> String {
+        match self {
+            Imbalance::VoidedExceedsPrinted { printed, voided } => format!(
+                "Số phiếu huỷ ({}) lớn hơn số phiếu in ra ({})",
+                vi_number(*voided),
+                vi_number(*printed)
+            ),
+            Imbalance::CollectedExceedsIssued { collected, issued } => format!(
+                "Số phiếu do Ban kiểm phiếu phát ra được thu về ({}) lớn hơn số phiếu phát ra ({}): số liệu không khớp",
+                vi_number(*collected),
+                vi_number(*issued)
+            ),
+            Imbalance::PagesDoNotAddUp { pages, accounted } => format!(
+                "Số trang đã quét ({}) không khớp với tổng các loại ({})",
+                vi_number(*pages),
+                vi_number(*accounted)
+            ),
+        }
+    }
+}
+
+/// A whole number as Vietnamese writes it: thousands separated by dots (`1.234.567`).
+pub fn vi_number(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A percentage from [`percent`] (`"33.33"`) as Vietnamese writes it (`"33,33"`).
+pub fn vi_percent(p: &str) -> String {
+    match p.split_once('.') {
+        Some((int, frac)) => {
+            let int = int.parse::<u64>().map_or(int.to_string(), vi_number);
+            format!("{int},{frac}")
+        }
+        None => p.to_string(),
+    }
 }
 
 /// One decided sheet.
@@ -190,6 +370,49 @@ pub struct Tally {
     pub pending_review: u64,
     pub quorum: Quorum,
     pub subjects: Vec<SubjectTally>,
+    /// Counted sheets (collected = counted + rejected).
+    #[serde(default)]
+    pub counted: u64,
+    /// Of `rejected`: sheets the committee issued but ruled invalid as a whole.
+    #[serde(default)]
+    pub ruled_invalid: u64,
+    /// Of `rejected`: sheets not issued by the committee (phiếu không do Ban kiểm phiếu phát
+    /// ra), by reason: `not_issued`, `wrong_vote`, `voided`.
+    #[serde(default)]
+    pub not_issued: BTreeMap<String, u64>,
+    /// Issued but not (yet) collected: `issued - (counted + ruled_invalid)`.
+    #[serde(default)]
+    pub not_returned: u64,
+    /// Every distinct page recorded: collected + pending review + ignored + blank + unreadable +
+    /// already scanned. The same bytes scanned again are not recorded twice.
+    #[serde(default)]
+    pub pages_scanned: u64,
+    /// Sheets a person set aside (a rescan of the same sheet, not a ballot of this box).
+    #[serde(default)]
+    pub ignored: u64,
+    /// Pages with no ballot printed on them (outcome `blank`).
+    #[serde(default)]
+    pub blank_pages: u64,
+    /// Pages that could not be read (outcome `error`), named in `unreadable_files`.
+    #[serde(default)]
+    pub unreadable: u64,
+    /// The same bytes scanned again.
+    #[serde(default)]
+    pub already_scanned: u64,
+    #[serde(default)]
+    pub unreadable_files: Vec<UnreadablePage>,
+    /// True when every figure of the accounting identity adds up.
+    #[serde(default)]
+    pub identity_holds: bool,
+    /// What does not add up, when something does not.
+    #[serde(default)]
+    pub imbalances: Vec<Imbalance>,
+    /// The head of the event chain when the tally was made (set by the caller from the store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_head: Option<String>,
+    /// The number of events the chain head stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_events: Option<usize>,
     /// The level names the counts are in (not part of the JSON).
     #[serde(skip)]
     pub levels: Vec<String>,
@@ -250,6 +473,48 @@ pub fn tally(input: &TallyInput) -> Tally {
         }
     }
     let collected = counted + rejected;
+    let pages = input.pages.clone().unwrap_or_else(|| PageAccount {
+        // Made by hand: only the decided and pending sheets are known, and not why a rejected
+        // sheet was rejected, so none is said to be "not issued by the committee".
+        pages: collected + input.pending_review,
+        counted,
+        ruled_invalid: rejected,
+        pending_review: input.pending_review,
+        ..PageAccount::default()
+    });
+    let issued = input.printed.saturating_sub(input.voided);
+    let mut imbalances = Vec::new();
+    if input.voided > input.printed {
+        imbalances.push(Imbalance::VoidedExceedsPrinted {
+            printed: input.printed,
+            voided: input.voided,
+        });
+    }
+    // The committee's own sheets that came back cannot outnumber those it handed out.
+    let returned = pages.counted + pages.ruled_invalid;
+    if returned > issued {
+        imbalances.push(Imbalance::CollectedExceedsIssued {
+            collected: returned,
+            issued,
+        });
+    }
+    let accounted = pages.counted
+        + pages.ruled_invalid
+        + pages.not_issued_total()
+        + pages.pending_review
+        + pages.ignored
+        + pages.blank
+        + pages.unreadable
+        + pages.already_scanned;
+    let buckets_agree = pages.counted == counted
+        && pages.ruled_invalid + pages.not_issued_total() == rejected
+        && pages.pending_review == input.pending_review;
+    if accounted != pages.pages || !buckets_agree {
+        imbalances.push(Imbalance::PagesDoNotAddUp {
+            pages: pages.pages,
+            accounted,
+        });
+    }
     let subjects = input
         .subjects
         .iter()
@@ -275,12 +540,26 @@ pub fn tally(input: &TallyInput) -> Tally {
         is_final: input.pending_review == 0,
         printed: input.printed,
         voided: input.voided,
-        issued: input.printed.saturating_sub(input.voided),
+        issued,
         collected,
         rejected,
         pending_review: input.pending_review,
         quorum: Quorum::new(input.convened, input.present),
         subjects,
+        counted,
+        ruled_invalid: pages.ruled_invalid,
+        not_issued: pages.not_issued.clone(),
+        not_returned: issued.saturating_sub(pages.counted + pages.ruled_invalid),
+        pages_scanned: pages.pages,
+        ignored: pages.ignored,
+        blank_pages: pages.blank,
+        unreadable: pages.unreadable,
+        already_scanned: pages.already_scanned,
+        unreadable_files: pages.unreadable_files,
+        identity_holds: imbalances.is_empty(),
+        imbalances,
+        chain_head: None,
+        chain_events: None,
         levels: input.levels.clone(),
         thresholds: input.thresholds,
     }
@@ -301,6 +580,18 @@ impl Tally {
             .map(|s| s.counts.len())
             .max()
             .unwrap_or(self.levels.len())
+    }
+
+    /// Why more sheets were collected than issued, when they were: the sheets that are not the
+    /// committee's.
+    pub fn excess_note_vi(&self) -> Option<String> {
+        (self.collected > self.issued).then(|| {
+            format!(
+                "số phiếu thu về nhiều hơn số phiếu phát ra {} phiếu vì trong hòm phiếu có {} phiếu không do Ban kiểm phiếu phát ra.",
+                vi_number(self.collected - self.issued),
+                vi_number(self.not_issued.values().sum())
+            )
+        })
     }
 
     /// The warning printed at the top and bottom of a tally that is not final.
@@ -327,20 +618,51 @@ impl Tally {
         }
         let _ = writeln!(out, "KẾT QUẢ KIỂM PHIẾU / TALLY: {}", self.vote);
         let _ = writeln!(out);
-        let facts: [(&str, String); 6] = [
-            ("Số phiếu in ra (printed)", self.printed.to_string()),
-            ("Số phiếu huỷ (voided)", self.voided.to_string()),
-            ("Số phiếu phát ra (issued)", self.issued.to_string()),
-            ("Số phiếu thu về (collected)", self.collected.to_string()),
+        let n = |v: u64| v.to_string();
+        let mut facts: Vec<(String, String)> = vec![
+            ("Số phiếu in ra (printed)".into(), n(self.printed)),
             (
-                "Phiếu không hợp lệ toàn phiếu (rejected)",
-                self.rejected.to_string(),
+                "  Số phiếu huỷ, không sử dụng (voided)".into(),
+                n(self.voided),
+            ),
+            ("  Số phiếu phát ra (issued)".into(), n(self.issued)),
+            ("    Số phiếu thu về (collected)".into(), n(self.collected)),
+            ("      Phiếu được kiểm (counted)".into(), n(self.counted)),
+            (
+                "      Phát ra nhưng không hợp lệ toàn phiếu (ruled invalid)".into(),
+                n(self.ruled_invalid),
             ),
             (
-                "Phiếu chờ xem xét (pending review)",
-                self.pending_review.to_string(),
+                "      Phiếu không do Ban kiểm phiếu phát ra (not issued by the committee)".into(),
+                n(self.not_issued.values().sum()),
             ),
         ];
+        for (reason, count) in &self.not_issued {
+            facts.push((format!("        {}", reason_label(reason)), n(*count)));
+        }
+        facts.push((
+            "    Số phiếu chưa thu về (issued, not returned)".into(),
+            n(self.not_returned),
+        ));
+        facts.push((
+            "Số trang đã quét, mỗi trang một lần (distinct pages)".into(),
+            n(self.pages_scanned),
+        ));
+        facts.push(("  Phiếu thu về (collected)".into(), n(self.collected)));
+        facts.push((
+            "  Phiếu chờ xem xét (pending review)".into(),
+            n(self.pending_review),
+        ));
+        facts.push((
+            "  Bỏ qua: quét lại, không phải phiếu (ignored)".into(),
+            n(self.ignored),
+        ));
+        facts.push(("  Trang trắng (blank pages)".into(), n(self.blank_pages)));
+        facts.push(("  Không đọc được (unreadable)".into(), n(self.unreadable)));
+        facts.push((
+            "  Đã quét trước đó (already scanned)".into(),
+            n(self.already_scanned),
+        ));
         let label_w = facts
             .iter()
             .map(|(l, _)| display_width(l))
@@ -348,6 +670,26 @@ impl Tally {
             .unwrap_or(0);
         for (label, value) in &facts {
             let _ = writeln!(out, "{}  {value:>6}", pad_right(label, label_w));
+        }
+        if let Some(note) = self.excess_note_vi() {
+            let _ = writeln!(out, "Ghi chú: {note}");
+        }
+        for i in &self.imbalances {
+            let _ = writeln!(out, "!! SỐ LIỆU KHÔNG KHỚP / DOES NOT ADD UP: {}", i.vi());
+            let _ = writeln!(out, "!!   {}", i.en());
+        }
+        if !self.unreadable_files.is_empty() {
+            let _ = writeln!(out, "Tệp không đọc được (files that could not be read):");
+            for f in &self.unreadable_files {
+                let _ = writeln!(out, "  {} (page {}): {}", f.file, f.page, f.reason);
+            }
+        }
+        if let (Some(head), Some(events)) = (&self.chain_head, self.chain_events) {
+            let _ = writeln!(
+                out,
+                "Mã chuỗi sự kiện (chain head): {} ({events} events)",
+                group_hex(head, 16)
+            );
         }
         let q = &self.quorum;
         let opt = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
@@ -451,7 +793,8 @@ impl Tally {
         out
     }
 
-    /// One CSV row per subject, with a header row; RFC 4180 (CRLF, quoted where needed).
+    /// One CSV row per subject, with a header row; RFC 4180 (CRLF, quoted where needed). It
+    /// starts with a UTF-8 byte order mark, without which Excel shows Vietnamese as mojibake.
     pub fn to_csv(&self) -> String {
         let mut header: Vec<String> = [
             "subject",
@@ -471,7 +814,8 @@ impl Tally {
         }
         header.push("flags".into());
         header.push("final".into());
-        let mut out = csv_line(&header);
+        let mut out = String::from(CSV_BOM);
+        out.push_str(&csv_line(&header));
         for s in &self.subjects {
             let mut row = vec![
                 s.subject.to_string(),
@@ -499,6 +843,29 @@ impl Tally {
         out
     }
 }
+
+/// The Vietnamese label of a reason a sheet is not the committee's.
+pub fn reason_label(reason: &str) -> &'static str {
+    match reason {
+        "not_issued" => "Serial không có trong sổ phiếu đã in (not_issued)",
+        "wrong_vote" => "Phiếu của cuộc lấy phiếu khác (wrong_vote)",
+        "voided" => "Phiếu đã huỷ (voided)",
+        "duplicate_serial" => "Bản sao của phiếu đã thu (duplicate_serial)",
+        _ => "Lý do khác",
+    }
+}
+
+/// The first `digits` hex digits of a hash, in groups of four for typing from paper.
+pub fn group_hex(hex: &str, digits: usize) -> String {
+    let head: Vec<char> = hex.chars().take(digits).collect();
+    head.chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The UTF-8 byte order mark that opens the CSV.
+pub const CSV_BOM: &str = "\u{feff}";
 
 fn csv_line(fields: &[String]) -> String {
     let mut line = fields
@@ -565,6 +932,72 @@ mod tests {
         );
         assert_eq!(flags_for(5, 9, &t), vec![Flag::ConsiderRelief]);
         assert_eq!(flags_for(0, 0, &t), vec![]);
+    }
+
+    fn stored(id: i64, outcome: Outcome, reason: Option<Reason>) -> StoredSheet {
+        StoredSheet {
+            id,
+            record: crate::record::SheetRecord {
+                file: format!("scans/{id:04}.jpg"),
+                page: 1,
+                sha256: format!("{id:064}"),
+                outcome,
+                reason,
+                serial: None,
+                orientation: None,
+                rows: Vec::new(),
+                detail: None,
+            },
+            archive: None,
+            scanned_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_page_falls_in_one_bucket_of_the_identity() {
+        use crate::review::SheetAction;
+        let sheets = vec![
+            stored(1, Outcome::Rejected, Some(Reason::NotIssued)),
+            stored(2, Outcome::Rejected, Some(Reason::WrongVote)),
+            stored(3, Outcome::Review, Some(Reason::DuplicateSerial)),
+            stored(4, Outcome::Review, Some(Reason::MissingStamp)),
+            stored(5, Outcome::Review, Some(Reason::QrUnreadable)),
+            stored(6, Outcome::Review, Some(Reason::QrUnreadable)),
+            stored(7, Outcome::Review, Some(Reason::AmbiguousMark)),
+            stored(8, Outcome::Error, Some(Reason::NotAnImage)),
+            stored(9, Outcome::Blank, None),
+            stored(10, Outcome::Review, Some(Reason::DuplicateSerial)),
+        ];
+        let decide = |sheet, serial_check| Decision {
+            sheet: Some(sheet),
+            serial_check,
+            ..Default::default()
+        };
+        let decisions: BTreeMap<i64, Decision> = [
+            // A copy of a sheet already read, ruled invalid: not the committee's.
+            (3, decide(SheetAction::Invalid, None)),
+            // No stamp, ruled invalid: the committee's own sheet.
+            (4, decide(SheetAction::Invalid, None)),
+            // A typed serial never printed, also ruled invalid: still not the committee's.
+            (5, decide(SheetAction::Invalid, Some(Reason::NotIssued))),
+            (6, decide(SheetAction::Ignore, None)),
+            // Sheet 7 waits; sheet 10 is the same sheet scanned again.
+            (10, decide(SheetAction::Ignore, None)),
+        ]
+        .into_iter()
+        .collect();
+        let a = account(&sheets, &decisions, 3);
+        assert_eq!(a.pages, 10);
+        assert_eq!(a.ruled_invalid, 1);
+        assert_eq!(a.not_issued.get("not_issued"), Some(&2));
+        assert_eq!(a.not_issued.get("wrong_vote"), Some(&1));
+        assert_eq!(a.not_issued.get("duplicate_serial"), Some(&1));
+        assert_eq!(
+            (a.ignored, a.pending_review, a.blank, a.unreadable),
+            (2, 1, 1, 1)
+        );
+        assert_eq!(a.unreadable_files[0].file, "scans/0008.jpg");
+        assert_eq!(a.unreadable_files[0].reason, "not_an_image");
     }
 
     #[test]

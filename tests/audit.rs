@@ -196,7 +196,19 @@ fn a_hand_count_sample_is_reproducible_and_printable() {
     let text = kiemphieu::minutes::extract_text(&pdf).unwrap();
     for line in &listed {
         let serial = line.split_whitespace().nth(3).unwrap();
+        // As printed on the ballot: three groups of five.
+        assert_eq!(serial.matches('-').count(), 2, "{serial}");
         assert!(text.contains(serial), "{serial} not in the sample PDF");
+    }
+    // A checker ticks đúng or sai, and signs with the name and the date.
+    for want in [
+        "□ đúng",
+        "□ sai",
+        "Người kiểm (họ tên)",
+        "Ngày kiểm",
+        "Chữ ký",
+    ] {
+        assert!(text.matches(want).count() >= 3, "{want} missing in {text}");
     }
     // Asking for more than was counted gives every counted sheet once.
     let vote = Vote::open(&vote_dir).unwrap();

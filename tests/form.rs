@@ -465,3 +465,154 @@ fn cli_init_accepts_a_good_form() {
         Form::load(&fixture("twenty-subjects.json")).unwrap()
     );
 }
+
+// Issue 11 and issue 10's "Races and messages": what a committee's form file may hold.
+
+#[test]
+fn a_form_saved_with_a_utf8_bom_is_accepted() {
+    let text = format!("\u{feff}{}", base());
+    let form = Form::parse(&text, Path::new(PATH)).expect("Notepad's BOM is skipped");
+    assert_eq!(form.id, "kiem-tra");
+    // And from a file, as `init` reads it.
+    let sb = Sandbox::new();
+    let path = sb.write("notepad.json", &text);
+    assert_eq!(Form::load(&path).unwrap().subjects.len(), 3);
+}
+
+#[test]
+fn a_name_without_any_diacritic_is_warned_about() {
+    let mut v = base();
+    v["subjects"][1]["name"] = json!("Tran Thi B");
+    let form = parse(&v).unwrap();
+    let warnings = form.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("subjects[1].name"), "{}", warnings[0]);
+    assert!(warnings[0].contains("no Vietnamese diacritics"));
+    assert!(parse(&base()).unwrap().warnings().is_empty());
+}
+
+#[test]
+fn init_prints_the_diacritics_warning() {
+    let sb = Sandbox::new();
+    let mut v = base();
+    v["subjects"][0]["name"] = json!("Nguyen Van A");
+    let form = sb.write("form.json", &v.to_string());
+    let run = sb.run([
+        "init".as_ref(),
+        sb.join("vote").as_os_str(),
+        "--form".as_ref(),
+        form.as_os_str(),
+    ]);
+    run.expect_code(0)
+        .expect_stderr_has(&["warning:", "subjects[0].name", "Nguyen Van A"]);
+}
+
+#[test]
+fn fraction_arithmetic_in_thresholds_cannot_overflow() {
+    // 4294967296/4294967297 is a hair above 4294967295/4294967296, so it cannot be the lower
+    // threshold. In u64 the cross product 4294967296 * 4294967296 wraps to 0 and let it pass;
+    // compared exactly in u128 it is refused.
+    let mut v = base();
+    v["thresholds"] = json!({
+        "consider_relief_above": "4294967296/4294967297",
+        "relieve_at_least": "4294967295/4294967296"
+    });
+    expect_field_error(parse(&v), "thresholds", "must not exceed");
+    // The other way round is a valid pair, and the tally's comparison is exact too.
+    v["thresholds"] = json!({
+        "consider_relief_above": "1/2",
+        "relieve_at_least": "4294967296/4294967297"
+    });
+    let form = parse(&v).unwrap();
+    let t = form.thresholds;
+    // 4294967296 of 4294967297 low is at the threshold; one fewer is under it.
+    let flags = kiemphieu::tally::flags_for(4_294_967_296, 4_294_967_297, &t);
+    assert!(
+        flags.contains(&kiemphieu::tally::Flag::Relieve),
+        "{flags:?}"
+    );
+    let flags = kiemphieu::tally::flags_for(4_294_967_295, 4_294_967_297, &t);
+    assert!(
+        !flags.contains(&kiemphieu::tally::Flag::Relieve),
+        "{flags:?}"
+    );
+}
+
+#[test]
+fn duplicate_subjects_that_print_alike_are_refused() {
+    // NFD (e + combining marks) against NFC.
+    let mut v = base();
+    v["subjects"][1] = json!({ "name": "Nguye\u{0302}\u{0303}n Văn A", "position": "Giám đốc Sở" });
+    v["subjects"][0] = json!({ "name": "Nguyễn Văn A", "position": "Giám đốc Sở" });
+    expect_field_error(parse(&v), "subjects[1]", "repeats subjects[0]");
+    // Double spaces.
+    let mut v = base();
+    v["subjects"][1] = json!({ "name": "Nguyễn  Văn A", "position": "Giám đốc  Sở" });
+    expect_field_error(parse(&v), "subjects[1]", "repeats subjects[0]");
+}
+
+#[test]
+fn cyrillic_and_greek_lookalikes_in_latin_text_are_refused() {
+    // Cyrillic 'а' (U+0430) in "Văn" would print like the Latin name of subjects[0].
+    let mut v = base();
+    v["subjects"][1] = json!({ "name": "Nguyễn V\u{0430}n A", "position": "Giám đốc Sở" });
+    let msg = expect_field_error(parse(&v), "subjects[1].name", "U+0430");
+    assert!(msg.contains("Cyrillic or Greek"), "{msg}");
+    // Greek capital omicron in a position.
+    let mut v = base();
+    v["subjects"][2]["position"] = json!("Phó Giám đốc S\u{039F}");
+    expect_field_error(parse(&v), "subjects[2].position", "U+039F");
+}
+
+#[test]
+fn right_to_left_text_is_refused() {
+    let mut v = base();
+    v["subjects"][0]["name"] = json!("שלום");
+    expect_field_error(parse(&v), "subjects[0].name", "right-to-left");
+    // An override control that reverses what follows.
+    let mut v = base();
+    v["title"] = json!("PHIẾU \u{202E}MỆIHN NÍT");
+    expect_field_error(parse(&v), "title", "");
+}
+
+#[test]
+fn document_number_room_times_and_offset_are_read_and_checked() {
+    let mut v = base();
+    v["document_number"] = json!("05/BB-BKP");
+    v["room"] = json!("Phòng họp số 2");
+    v["start"] = json!("14:00");
+    v["end"] = json!("16:30");
+    v["utc_offset"] = json!("+08:00");
+    let form = parse(&v).unwrap();
+    assert_eq!(form.document_number.as_deref(), Some("05/BB-BKP"));
+    assert_eq!(form.utc_offset_minutes(), 8 * 60);
+    assert_eq!(parse(&base()).unwrap().utc_offset_minutes(), 7 * 60);
+    let mut bad = v.clone();
+    bad["start"] = json!("2 pm");
+    expect_field_error(parse(&bad), "start", "HH:MM");
+    let mut bad = v.clone();
+    bad["end"] = json!("13:00");
+    expect_field_error(parse(&bad), "end", "before start");
+    let mut bad = v;
+    bad["utc_offset"] = json!("Asia/Ho_Chi_Minh");
+    expect_field_error(parse(&bad), "utc_offset", "fixed offset");
+}
+
+#[test]
+fn the_national_header_goes_on_the_ballot_only_when_asked() {
+    let plain = parse(&base()).unwrap().layout();
+    let mut v = base();
+    v["national_header_on_ballot"] = json!(true);
+    let with = parse(&v).unwrap().layout();
+    let has = |l: &layout::BallotLayout, t: &str| l.texts.iter().any(|x| x.text == t);
+    assert!(!has(&plain, layout::NATIONAL_NAME));
+    assert!(has(&with, layout::NATIONAL_NAME));
+    assert!(has(&with, layout::NATIONAL_MOTTO));
+    // The agency moves down under it, and stays above the title.
+    let y = |l: &layout::BallotLayout, t: &str| {
+        l.texts.iter().find(|x| x.text == t).unwrap().baseline_mm
+    };
+    let org = "UBND TỈNH QUẢNG NGÃI";
+    assert!(y(&with, org) > y(&with, layout::NATIONAL_MOTTO));
+    assert!(y(&with, "SỞ KHOA HỌC VÀ CÔNG NGHỆ") < y(&with, "PHIẾU TÍN NHIỆM") - 5.0);
+}

@@ -6,7 +6,9 @@ use std::path::Path;
 use kiemphieu::form::Form;
 use kiemphieu::minutes::{MinutesError, MinutesInput, render_minutes};
 use kiemphieu::raster::PrintedPdf;
-use kiemphieu::tally::{RowResult, TalliedSheet, Tally, TallyInput, tally};
+use kiemphieu::tally::{
+    PageAccount, RowResult, TalliedSheet, Tally, TallyInput, UnreadablePage, tally,
+};
 use printpdf::{PdfDocument, PdfParseOptions};
 
 const FORM: &str = include_str!("../forms/tin-nhiem-so-khcn.json");
@@ -52,6 +54,14 @@ fn known_tally(pending: u64) -> Tally {
         present: Some(34),
         sheets,
         pending_review: pending,
+        // Every page in its bucket: the rejected sheet's serial was never printed.
+        pages: Some(PageAccount {
+            pages: 33 + pending,
+            counted: 32,
+            not_issued: [("not_issued".to_string(), 1)].into_iter().collect(),
+            pending_review: pending,
+            ..PageAccount::default()
+        }),
     })
 }
 
@@ -155,7 +165,11 @@ fn three_copies_with_every_figure() {
             "Số phiếu không sử dụng, đã huỷ: 5",
             "Số phiếu phát ra: 35",
             "Số phiếu thu về: 33",
-            "(không do Ban kiểm phiếu phát ra): 1",
+            "Số phiếu không do Ban kiểm phiếu phát ra (không hợp lệ toàn phiếu): 1",
+            "Số phiếu do Ban kiểm phiếu phát ra nhưng bị xác định không hợp lệ toàn phiếu (không có dấu, bản sao, …): 0",
+            "Số phiếu phát ra nhưng không thu về: 3",
+            "Các số liệu trên khớp nhau.",
+            "Số trang đã quét: 33",
             "Nguyễn Văn A",
             "Trần Thị B",
             "Lê Văn C",
@@ -186,6 +200,8 @@ fn three_copies_with_every_figure() {
                     "copy {}: {c} missing",
                     copy + 1
                 );
+                // Vietnamese style: a decimal comma.
+                let p = p.replace('.', ",");
                 assert!(runs.contains(&p.as_str()), "copy {}: {p} missing", copy + 1);
             }
         }
@@ -207,7 +223,8 @@ fn blank_signature_blocks_without_a_committee() {
         form: &f,
         tally: &t,
         committee: Vec::new(),
-        draft: false,
+        // Final minutes need the committee's names; a draft has blanks to sign.
+        draft: true,
         generated_at: "10/07/2023".into(),
     })
     .unwrap();
@@ -292,6 +309,7 @@ fn many_subjects_and_long_names_paginate() {
         present: Some(99),
         sheets,
         pending_review: 0,
+        pages: None,
     });
     let pdf = render_minutes(&MinutesInput {
         form: &f,
@@ -336,5 +354,224 @@ fn pictures_for_review() {
             img.save(format!("/tmp/minutes-{name}-{}.png", p + 1))
                 .unwrap();
         }
+    }
+}
+
+fn render_with(t: &Tally, committee: Vec<(String, String)>) -> Result<Vec<u8>, MinutesError> {
+    let f = form();
+    render_minutes(&MinutesInput {
+        form: &f,
+        tally: t,
+        committee,
+        draft: false,
+        generated_at: "10/07/2023 11:42".into(),
+    })
+}
+
+#[track_caller]
+fn expect_incomplete(result: Result<Vec<u8>, MinutesError>, want: &str) {
+    let err = result.expect_err("final minutes should be refused");
+    match &err {
+        MinutesError::Incomplete { missing } => {
+            assert!(missing.iter().any(|m| m.contains(want)), "{missing:?}");
+        }
+        other => panic!("expected Incomplete naming {want:?}, got {other:?}"),
+    }
+    assert!(err.to_string().starts_with("the minutes cannot be final: "));
+    assert!(err.hint().unwrap().contains("--draft"));
+}
+
+#[test]
+fn final_minutes_are_refused_without_the_meeting_facts() {
+    let mut t = known_tally(0);
+    t.quorum = kiemphieu::tally::Quorum::new(None, None);
+    expect_incomplete(render_with(&t, committee()), "meeting facts");
+    // A draft is still allowed.
+    let f = form();
+    render_minutes(&MinutesInput {
+        form: &f,
+        tally: &t,
+        committee: committee(),
+        draft: true,
+        generated_at: "x".into(),
+    })
+    .unwrap();
+}
+
+#[test]
+fn final_minutes_are_refused_without_a_chair() {
+    let t = known_tally(0);
+    let members: Vec<_> = committee().into_iter().skip(1).collect();
+    expect_incomplete(render_with(&t, members), "no chair");
+    expect_incomplete(render_with(&t, Vec::new()), "no chair");
+}
+
+#[test]
+fn final_minutes_are_refused_without_a_member() {
+    let t = known_tally(0);
+    let chair: Vec<_> = committee().into_iter().take(1).collect();
+    expect_incomplete(render_with(&t, chair), "no member");
+}
+
+#[test]
+fn final_minutes_are_refused_with_an_empty_name() {
+    let t = known_tally(0);
+    let mut c = committee();
+    c.push(("  ".into(), "Thành viên".into()));
+    expect_incomplete(render_with(&t, c), "empty name");
+}
+
+#[test]
+fn final_minutes_are_refused_when_more_were_collected_than_issued() {
+    let f = form();
+    let mut sheets = vec![TalliedSheet::Rejected; 3];
+    sheets.extend((0..4).map(|_| TalliedSheet::Counted {
+        rows: vec![RowResult::Valid(0); 3],
+    }));
+    let t = tally(&TallyInput {
+        vote: f.id.clone(),
+        subjects: f.subjects.clone(),
+        levels: f.levels.clone(),
+        thresholds: f.thresholds,
+        printed: 10,
+        voided: 4,
+        convened: Some(7),
+        present: Some(7),
+        sheets,
+        pending_review: 0,
+        pages: None,
+    });
+    assert!(!t.identity_holds);
+    expect_incomplete(
+        render_with(&t, committee()),
+        "7 sheets issued by the committee came back but only 6 were issued",
+    );
+    // The draft says so in red words.
+    let pdf = render_minutes(&MinutesInput {
+        form: &f,
+        tally: &t,
+        committee: committee(),
+        draft: true,
+        generated_at: "x".into(),
+    })
+    .unwrap();
+    let flat = page_texts(&pdf)
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("SỐ LIỆU KHÔNG KHỚP: Số phiếu do Ban kiểm phiếu phát ra được thu về (7) lớn hơn số phiếu phát ra (6)"),
+        "{flat}"
+    );
+}
+
+#[test]
+fn pending_sheets_and_a_missing_chair_are_listed_together() {
+    let t = known_tally(2);
+    let err = render_with(&t, Vec::new()).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("2 sheet(s) await review"), "{msg}");
+    assert!(msg.contains("no chair"), "{msg}");
+}
+
+#[test]
+fn unreadable_files_and_the_chain_head_are_in_the_minutes() {
+    let mut t = known_tally(0);
+    t.pages_scanned += 2;
+    t.unreadable = 2;
+    t.unreadable_files = vec![
+        UnreadablePage {
+            file: "scans/0007.jpg".into(),
+            page: 1,
+            reason: "read_failed".into(),
+        },
+        UnreadablePage {
+            file: "scans/ghi-chu.txt".into(),
+            page: 1,
+            reason: "not_an_image".into(),
+        },
+    ];
+    t.chain_head = Some("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into());
+    t.chain_events = Some(1234);
+    let pdf = render(&t, false).unwrap();
+    let flat = page_texts(&pdf)
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for want in [
+        "scans/0007.jpg (trang 1): không đọc được tệp",
+        "scans/ghi-chu.txt (trang 1): không phải tệp ảnh",
+        "không đọc được 2",
+        "0123 4567 89ab cdef",
+        "1.234 sự kiện",
+    ] {
+        assert!(flat.contains(want), "{want:?} missing in {flat}");
+    }
+}
+
+#[test]
+fn numbers_are_written_the_vietnamese_way() {
+    assert_eq!(kiemphieu::tally::vi_number(1_234_567), "1.234.567");
+    assert_eq!(kiemphieu::tally::vi_number(999), "999");
+    assert_eq!(kiemphieu::tally::vi_percent("33.33"), "33,33");
+    assert_eq!(kiemphieu::tally::vi_percent("100.00"), "100,00");
+    let pdf = render(&known_tally(0), false).unwrap();
+    let all = page_texts(&pdf).join("\n");
+    assert!(all.contains("66,67"), "{all}");
+    assert!(!all.contains("66.67"), "a decimal point is left");
+}
+
+#[test]
+fn times_are_printed_in_the_votes_time_zone() {
+    use kiemphieu::minutes::local_time;
+    // 20:30 UTC on 31 December is 03:30 on 1 January in Hanoi.
+    assert_eq!(
+        local_time("2023-12-31T20:30:00Z", 7 * 60),
+        "01/01/2024 03:30 (UTC+07:00)"
+    );
+    assert_eq!(
+        local_time("2023-07-10T04:42:10Z", 7 * 60),
+        "10/07/2023 11:42 (UTC+07:00)"
+    );
+    assert_eq!(
+        local_time("2023-07-10T01:00:00Z", -3 * 60 - 30),
+        "09/07/2023 21:30 (UTC-03:30)"
+    );
+    assert_eq!(local_time("not a time", 420), "not a time");
+}
+
+#[test]
+fn the_signatures_stay_with_the_end_of_the_text() {
+    // However many subjects push the end down, the page with the signatures also holds the
+    // closing words, and the last page is not the signatures alone.
+    let f = form();
+    for extra in 0..12 {
+        let mut t = known_tally(0);
+        for i in 0..extra {
+            t.unreadable_files.push(UnreadablePage {
+                file: format!("scans/hong-{i:02}.jpg"),
+                page: 1,
+                reason: "read_failed".into(),
+            });
+        }
+        let pdf = render_minutes(&MinutesInput {
+            form: &f,
+            tally: &t,
+            committee: committee(),
+            draft: true,
+            generated_at: "x".into(),
+        })
+        .unwrap();
+        let texts = page_texts(&pdf);
+        let per_copy = texts.len() / 3;
+        let last = &texts[per_copy - 1];
+        assert!(last.contains("BAN KIỂM PHIẾU"), "{last}");
+        assert!(
+            last.contains("Biên bản được lập thành 03 bản"),
+            "extra {extra}: {last}"
+        );
+        assert!(last.contains("Huỳnh Ngọc Ánh"), "extra {extra}: {last}");
     }
 }

@@ -159,9 +159,16 @@ fn the_record_does_not_depend_on_threads_or_file_order() {
     let (a, b) = (strip(&vote_dir), strip(&copy));
     assert_eq!(a.len(), opts.count + 2);
     assert_eq!(a, b);
-    let ta = sb.run(["tally", vote_dir.to_str().unwrap(), "--json"]);
-    let tb = sb.run(["tally", copy.to_str().unwrap(), "--json"]);
-    assert_eq!(ta.stdout, tb.stdout);
+    // The tallies agree but for the chain head: each database's events carry their own times.
+    let tally_of = |dir: &Path| -> serde_json::Value {
+        let run = sb.run(["tally", dir.to_str().unwrap(), "--json"]);
+        let mut v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let o = v.as_object_mut().unwrap();
+        assert!(o.remove("chain_head").is_some());
+        o.remove("chain_events");
+        v
+    };
+    assert_eq!(tally_of(&vote_dir), tally_of(&copy));
 }
 
 #[test]

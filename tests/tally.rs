@@ -32,6 +32,7 @@ fn input(sheets: Vec<TalliedSheet>, n_subjects: usize) -> TallyInput {
         present: Some(25),
         sheets,
         pending_review: 0,
+        pages: None,
     }
 }
 
@@ -251,6 +252,19 @@ fn json_field_names_follow_the_contract() {
         "pending_review",
         "quorum",
         "subjects",
+        // The accounting identity's terms (issue 11); every earlier key is kept.
+        "counted",
+        "ruled_invalid",
+        "not_issued",
+        "not_returned",
+        "pages_scanned",
+        "ignored",
+        "blank_pages",
+        "unreadable",
+        "already_scanned",
+        "unreadable_files",
+        "identity_holds",
+        "imbalances",
     ];
     let mut got = keys.clone();
     got.sort();
@@ -326,6 +340,11 @@ fn csv_is_rfc_4180() {
     let mut inp = input(sheets_with_low(4, 2), 2);
     inp.subjects[0].name = "Nguyễn \"Văn\" A, con".into();
     let csv = tally(&inp).to_csv();
+    // Excel needs the byte order mark to read UTF-8.
+    let csv = csv
+        .strip_prefix('\u{feff}')
+        .expect("the CSV starts with a UTF-8 BOM");
+    assert!(!csv.starts_with('\u{feff}'), "one BOM only");
     let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
     assert_eq!(lines.len(), 3, "{csv:?}");
     assert!(csv.ends_with("\r\n"));

@@ -51,6 +51,9 @@ fn the_tally_equals_the_truth_after_review() {
         "16",
         "--chair",
         "Phạm Văn X",
+        // Final minutes need the committee: a chair and members.
+        "--member",
+        "Đỗ Thị Y",
     ])
     .expect_code(0);
     let scans = sb.join("scans");
