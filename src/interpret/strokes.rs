@@ -207,13 +207,16 @@ pub fn box_stroke(
     });
     let core_mm = core.as_ref().map_or(0.0, |s| s.w_mm.min(s.h_mm));
     // Does the core run on past the window, as a hair or a ruled line would and a voter's mark
-    // does not? Followed over ink at least half as dark as the core itself.
+    // does not? Followed over ink at least half as dark as the core itself; and the faint
+    // stroke may leave the window only as a crease does (a hair whose core breaks up on its way
+    // out still leaves askew).
     let core_tone = core.as_ref().map_or(0.0, |s| s.tone);
     let runs_on = core_mm > 0.0
-        && grid
-            .strokes(RUN_LEVEL.max(core_tone / 2.0))
-            .iter()
-            .any(|s| s.reaches_in && s.touches_edge);
+        && (faint.as_ref().is_some_and(|s| s.leaves_askew)
+            || grid
+                .strokes(RUN_LEVEL.max(core_tone / 2.0))
+                .iter()
+                .any(|s| s.reaches_in && s.touches_edge));
     BoxStroke {
         score,
         trace_mm: trace,
@@ -233,6 +236,25 @@ pub const CORE_LEVEL: f64 = 0.10;
 /// crease stays under it.
 const RUN_LEVEL: f64 = 0.15;
 
+/// How far apart (in cells) the places where a crease leaves the window may be: 1.2 mm.
+const CREASE_SPREAD_CELLS: usize = 4;
+
+/// The range of cell indices something was seen at.
+#[derive(Default)]
+struct Span(Option<(usize, usize)>);
+
+impl Span {
+    fn add(&mut self, i: usize) {
+        self.0 = Some(self.0.map_or((i, i), |(a, b)| (a.min(i), b.max(i))));
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+    fn within(&self, cells: usize) -> bool {
+        self.0.is_some_and(|(a, b)| b - a <= cells)
+    }
+}
+
 /// The cells of a box's window.
 struct Grid<'a> {
     cw: usize,
@@ -251,6 +273,8 @@ struct StrokeExtent {
     tone: f64,
     reaches_in: bool,
     touches_edge: bool,
+    /// Leaves the window other than as a crease does.
+    leaves_askew: bool,
     /// Touches two opposite edges of the window.
     spans: bool,
 }
@@ -288,11 +312,20 @@ impl Grid<'_> {
             stack.push(start);
             let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
             let (mut reaches_in, mut touches_edge, mut sum, mut count) = (false, false, 0.0, 0);
+            // Where it leaves the window: rows on the left and right edges, columns on the top
+            // and bottom ones.
+            let (mut side_rows, mut end_cols) = (Span::default(), Span::default());
             while let Some(c) = stack.pop() {
                 let (x, y) = (c % cw, c / cw);
                 (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
                 reaches_in |= self.zones[c] == Zone::Inside;
                 touches_edge |= x == 0 || y == 0 || x + 1 == cw || y + 1 == ch;
+                if x == 0 || x + 1 == cw {
+                    side_rows.add(y);
+                }
+                if y == 0 || y + 1 == ch {
+                    end_cols.add(x);
+                }
                 sum += self.level[c];
                 count += 1;
                 for ny in y.saturating_sub(1)..=(y + 1).min(ch - 1) {
@@ -327,6 +360,12 @@ impl Grid<'_> {
                 tone: sum / count as f64,
                 reaches_in,
                 touches_edge,
+                // A crease of the fold runs along the page: it leaves the window through two
+                // opposite sides at one height (or one place across). Anything else that leaves
+                // it (a hair, a fibre, a scrawl) is not a crease.
+                leaves_askew: touches_edge
+                    && !((end_cols.is_empty() && side_rows.within(CREASE_SPREAD_CELLS))
+                        || (side_rows.is_empty() && end_cols.within(CREASE_SPREAD_CELLS))),
             });
         }
         out
