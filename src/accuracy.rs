@@ -103,9 +103,9 @@ impl AccuracyReport {
     }
 }
 
-/// Compares the records of a scan of a simulation's folder with its truth.
-pub fn evaluate(truth: &Truth, records: &[SheetRecord]) -> AccuracyReport {
-    let by_name: BTreeMap<String, &SheetRecord> = records
+/// The records of single-page files by file name (a simulation's files are single pages).
+pub fn by_file_name(records: &[SheetRecord]) -> BTreeMap<String, &SheetRecord> {
+    records
         .iter()
         .filter(|r| r.page == 1)
         .filter_map(|r| {
@@ -113,7 +113,12 @@ pub fn evaluate(truth: &Truth, records: &[SheetRecord]) -> AccuracyReport {
                 .file_name()
                 .map(|n| (n.to_string_lossy().to_string(), r))
         })
-        .collect();
+        .collect()
+}
+
+/// Compares the records of a scan of a simulation's folder with its truth.
+pub fn evaluate(truth: &Truth, records: &[SheetRecord]) -> AccuracyReport {
+    let by_name = by_file_name(records);
     let mut rep = AccuracyReport {
         sheets: truth.sheets.len(),
         ..Default::default()

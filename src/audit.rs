@@ -162,23 +162,30 @@ fn reread_file(
 }
 
 /// Ends the audit's read transaction however the audit ends.
-struct Snapshot<'a>(&'a rusqlite::Connection);
+struct Snapshot<'a>(Option<&'a rusqlite::Connection>);
 
 impl Snapshot<'_> {
+    /// A read transaction, unless the vote was opened read-only and already holds one
+    /// (`Store::hold_snapshot`): then that snapshot is the audit's.
     fn begin(vote: &Vote) -> Result<Snapshot<'_>, StoreError> {
         let conn = vote.store.connection();
+        if !conn.is_autocommit() {
+            return Ok(Snapshot(None));
+        }
         conn.execute_batch("BEGIN DEFERRED")
             .map_err(|source| StoreError::Sql {
                 path: vote.store.path().to_owned(),
                 source,
             })?;
-        Ok(Snapshot(conn))
+        Ok(Snapshot(Some(conn)))
     }
 }
 
 impl Drop for Snapshot<'_> {
     fn drop(&mut self) {
-        let _ = self.0.execute_batch("ROLLBACK");
+        if let Some(conn) = self.0 {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
     }
 }
 

@@ -3,9 +3,6 @@
 //! that the rule relies on. Run on tuning seeds at 150, 200 and 300 dpi by
 //! `cargo run --release --example calibrate`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use crate::form::MarkThresholds;
 use crate::interpret::profile2::{BoxState, DOUBT_MM, STROKE_MM, STROKE_SCORE_MIN, box_state};
 use crate::interpret::strokes::BoxStroke;
@@ -32,15 +29,7 @@ fn class_of(truth_box: &str) -> &'static str {
 
 /// Every box of every registered sheet whose truth says what each box holds.
 pub fn box_samples(truth: &Truth, records: &[SheetRecord]) -> Vec<BoxSample> {
-    let by_name: BTreeMap<String, &SheetRecord> = records
-        .iter()
-        .filter(|r| r.page == 1)
-        .filter_map(|r| {
-            Path::new(&r.file)
-                .file_name()
-                .map(|n| (n.to_string_lossy().to_string(), r))
-        })
-        .collect();
+    let by_name = crate::accuracy::by_file_name(records);
     let mut out = Vec::new();
     for t in &truth.sheets {
         let Some(rec) = by_name.get(&t.file) else {

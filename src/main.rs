@@ -632,7 +632,12 @@ fn review_command(vote: &std::path::Path, action: ReviewAction) -> anyhow::Resul
                     to_look_at.len()
                 );
                 for f in &to_look_at {
-                    println!("  {} (page {}): {}", kiemphieu::review::printable(&f.file), f.page, f.reason);
+                    println!(
+                        "  {} (page {}): {}",
+                        kiemphieu::review::printable(&f.file),
+                        f.page,
+                        f.reason
+                    );
                 }
             }
             for (s, why) in pending {
@@ -1082,18 +1087,7 @@ fn watch_command(
     }
     print_skipped(&summary.skipped);
     warn_bilevel(&summary);
-    {
-        use kiemphieu::record::Outcome;
-        eprintln!(
-            "stopped: counted {}, rejected {}, review {}, already scanned {}, blank {}, errors {}",
-            summary.count(Outcome::Counted),
-            summary.count(Outcome::Rejected),
-            summary.count(Outcome::Review),
-            summary.count(Outcome::AlreadyScanned),
-            summary.count(Outcome::Blank),
-            summary.count(Outcome::Error) + summary.problems.len()
-        );
-    }
+    eprintln!("stopped: {}", outcome_counts(&summary));
     if !json {
         print_unreadable(&unreadable, &summary);
     }
@@ -1120,7 +1114,11 @@ fn print_unreadable(unreadable: &[(String, u32, String)], summary: &kiemphieu::s
     }
     println!("files that could not be read (look at each; rescan the sheet if it is a ballot):");
     for (file, page, why) in unreadable {
-        println!("  {} (page {page}): {}", kiemphieu::review::printable(file), kiemphieu::review::printable(why));
+        println!(
+            "  {} (page {page}): {}",
+            kiemphieu::review::printable(file),
+            kiemphieu::review::printable(why)
+        );
     }
     for p in &summary.problems {
         println!(
@@ -1129,6 +1127,20 @@ fn print_unreadable(unreadable: &[(String, u32, String)], summary: &kiemphieu::s
             kiemphieu::review::printable(&p.reason)
         );
     }
+}
+
+/// "counted 3, rejected 1, …": a scan's outcomes in one line.
+fn outcome_counts(summary: &kiemphieu::scan::ScanSummary) -> String {
+    use kiemphieu::record::Outcome;
+    format!(
+        "counted {}, rejected {}, review {}, already scanned {}, blank {}, errors {}",
+        summary.count(Outcome::Counted),
+        summary.count(Outcome::Rejected),
+        summary.count(Outcome::Review),
+        summary.count(Outcome::AlreadyScanned),
+        summary.count(Outcome::Blank),
+        summary.count(Outcome::Error) + summary.problems.len()
+    )
 }
 
 fn warn_bilevel(summary: &kiemphieu::scan::ScanSummary) {
@@ -1228,16 +1240,7 @@ fn scan_command(
     print_skipped(&summary.skipped);
     warn_bilevel(&summary);
     if !json {
-        use kiemphieu::record::Outcome;
-        println!(
-            "counted {}, rejected {}, review {}, already scanned {}, blank {}, errors {}",
-            summary.count(Outcome::Counted),
-            summary.count(Outcome::Rejected),
-            summary.count(Outcome::Review),
-            summary.count(Outcome::AlreadyScanned),
-            summary.count(Outcome::Blank),
-            summary.count(Outcome::Error) + summary.problems.len()
-        );
+        println!("{}", outcome_counts(&summary));
         for ((o, r), n) in &summary.by_reason {
             println!("  {:<9} {:<20} {n}", o.as_str(), r.as_str());
         }

@@ -239,9 +239,10 @@ fn bad_files_get_clear_reasons_and_the_batch_goes_on() {
         (get("c-giant.png").outcome, get("c-giant.png").reason),
         (Outcome::Error, Some(Reason::ImageTooLarge))
     );
+    // A page with no ballot on it is a blank page, not a sheet for a person.
     assert_eq!(
         (get("d-blank.png").outcome, get("d-blank.png").reason),
-        (Outcome::Review, Some(Reason::RegistrationFailed))
+        (Outcome::Blank, None)
     );
     assert_eq!(get("e-ballot.png").outcome, Outcome::Counted);
     let half = get("f-half.png");

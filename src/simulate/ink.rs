@@ -464,19 +464,29 @@ impl Paper<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_stroke_darkens_only_along_its_path() {
-        let mut img = RgbImage::from_pixel(200, 100, image::Rgb([255, 255, 255]));
-        let mut paper = Paper {
-            img: &mut img,
-            px_per_mm: 10.0,
-            grain_seed: 1,
-        };
+    /// A 20 × 10 mm white page at 10 px/mm, and an even ink of colour `rgb`.
+    fn page(rgb: [f32; 3]) -> (RgbImage, Ink) {
+        let img = RgbImage::from_pixel(200, 100, image::Rgb([255, 255, 255]));
         let ink = Ink {
-            rgb: [0.1, 0.1, 0.5],
+            rgb,
             opacity: 1.0,
             grain: 0.0,
         };
+        (img, ink)
+    }
+
+    fn paper(img: &mut RgbImage) -> Paper<'_> {
+        Paper {
+            img,
+            px_per_mm: 10.0,
+            grain_seed: 1,
+        }
+    }
+
+    #[test]
+    fn a_stroke_darkens_only_along_its_path() {
+        let (mut img, ink) = page([0.1, 0.1, 0.5]);
+        let mut paper = paper(&mut img);
         let s = Stroke::even(
             vec![PointMm { x: 2.0, y: 5.0 }, PointMm { x: 18.0, y: 5.0 }],
             0.6,
@@ -490,17 +500,8 @@ mod tests {
 
     #[test]
     fn a_hand_easing_off_leaves_a_lighter_line() {
-        let mut img = RgbImage::from_pixel(200, 100, image::Rgb([255, 255, 255]));
-        let mut paper = Paper {
-            img: &mut img,
-            px_per_mm: 10.0,
-            grain_seed: 1,
-        };
-        let ink = Ink {
-            rgb: [0.1, 0.1, 0.1],
-            opacity: 1.0,
-            grain: 0.0,
-        };
+        let (mut img, ink) = page([0.1, 0.1, 0.1]);
+        let mut paper = paper(&mut img);
         let points: Vec<PointMm> = (0..=16)
             .map(|i| PointMm {
                 x: 2.0 + i as f64,
