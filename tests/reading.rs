@@ -226,3 +226,54 @@ fn a_blank_page_is_blank_and_a_page_of_text_is_not() {
 fn k_px() -> f64 {
     DPI / 25.4
 }
+
+#[test]
+fn a_hair_straight_across_a_name_is_never_a_crossing_and_a_pen_line_still_is() {
+    let sb = Sandbox::new();
+    let (mut vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    for img in pages.iter_mut().take(2) {
+        for (i, row) in rows.iter().enumerate() {
+            tick(img, &row.boxes[i % 3], 0.6, 0.0);
+        }
+    }
+    // Sheet 1: a hair (0.1 mm, dark) straight through the second name, from the number column
+    // far into the position column.
+    let n = rows[1].name_rect;
+    let y = n.y_mm + n.h_mm * 0.55;
+    pen(
+        &mut pages[0],
+        PointMm {
+            x: rows[1].row_rect.x_mm + 2.0,
+            y: y - 0.4,
+        },
+        PointMm {
+            x: n.right() + 30.0,
+            y: y + 0.6,
+        },
+        0.1,
+        50,
+    );
+    save(&pages[0], &sb.join("scans"), "hair.png");
+    // Sheet 2: the voter's own line through the same name, overrunning it by 1–2 mm.
+    pen(
+        &mut pages[1],
+        PointMm { x: n.x_mm - 1.0, y },
+        PointMm {
+            x: n.right() + 2.0,
+            y: y + 0.3,
+        },
+        0.4,
+        60,
+    );
+    save(&pages[1], &sb.join("scans"), "struck.png");
+    let recs = scan_all(&mut vote, &sb.join("scans"));
+    let by = |name: &str| recs.iter().find(|r| r.file.ends_with(name)).unwrap();
+    let hair = by("hair.png");
+    assert_ne!(hair.rows[1].verdict, RowVerdict::CrossedOut, "{hair:?}");
+    if hair.outcome == Outcome::Counted {
+        assert_eq!(hair.rows[1].choice, Some(1), "{hair:?}");
+    }
+    let struck = by("struck.png");
+    assert_eq!(struck.rows[1].verdict, RowVerdict::CrossedOut, "{struck:?}");
+}

@@ -13,9 +13,13 @@
 //! else is in **doubt**.
 //!
 //! The row: a crossing line through the name (strike ≥ 0.50, over ink from [`STRIKE_INK`])
-//! crosses it out, 0.20–0.50 is for a person; two or three marked boxes are `multiple_marks`; otherwise a box in doubt sends the row
-//! to a person; one marked box and two empty ones is a vote; three empty ones, `no_mark`. A
-//! scanner line where a crossing line would run makes the row a person's to read.
+//! crosses it out, 0.20–0.50 is for a person, and so is a fainter line (over
+//! [`FAINT_STRIKE_INK`]) beside any crease of the fold. A line that runs on 5–10 mm past either
+//! end of the name (a hair, a ruled line: a voter's stroke overruns a name by 0.5–4 mm), or a
+//! scanner line where a crossing line would run, makes the row a person's to read: it is never
+//! `crossed_out`. Then two or three marked boxes are `multiple_marks`; otherwise a box in doubt
+//! sends the row to a person; one marked box and two empty ones is a vote; three empty ones,
+//! `no_mark`.
 
 use super::marks::{STRIKE_DEFINITE, STRIKE_MARGINAL, Strike};
 use super::strokes::BoxStroke;
