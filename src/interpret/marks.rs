@@ -148,13 +148,13 @@ const RULE_CLEARANCE_MM: f64 = 0.9;
 pub fn strike_score(
     img: &GrayImage,
     reg: &Registration,
-    name: &RectMm,
-    cell: &RectMm,
+    row: &RowLayout,
     printed: &PrintedName,
     lines: &ScannerLines,
     ink: StrikeInk,
     crease: Option<(f64, f64)>,
 ) -> Strike {
+    let (name, cell) = (&row.name_rect, &row.row_rect);
     let step = step_mm(reg, name.center()).max(0.15);
     let xs: Vec<f64> = (0..)
         .map(|i| name.x_mm + 0.3 + i as f64 * step)
@@ -496,16 +496,7 @@ pub fn read_rows(
                 ReadingProfile::V1 => StrikeInk::Absolute(STRIKE_INK_V1),
                 ReadingProfile::V2 => StrikeInk::OverPaper(super::profile2::STRIKE_INK),
             };
-            let strike = strike_score(
-                img,
-                reg,
-                &row.name_rect,
-                &row.row_rect,
-                &printed,
-                lines,
-                ink,
-                None,
-            );
+            let strike = strike_score(img, reg, row, &printed, lines, ink, None);
             match profile {
                 ReadingProfile::V1 => {
                     let ink = [0, 1, 2].map(|k| box_ink(img, reg, &row.boxes[k]));
@@ -545,8 +536,7 @@ pub fn read_rows(
                         strike_score(
                             img,
                             reg,
-                            &row.name_rect,
-                            &row.row_rect,
+                            row,
                             &printed,
                             lines,
                             StrikeInk::OverPaper(super::profile2::FAINT_STRIKE_INK),

@@ -124,8 +124,8 @@ pub fn find_scanner_lines(img: &GrayImage) -> ScannerLines {
     let need = (ROW_SHARE * rows as f64).ceil() as u32;
     let line: Vec<bool> = hits.iter().map(|&n| n >= need).collect();
     let mut covered = vec![false; w];
-    for x in 0..w {
-        if line[x] {
+    for (x, &on) in line.iter().enumerate() {
+        if on {
             for c in covered
                 .iter_mut()
                 .take((x + 2).min(w))
