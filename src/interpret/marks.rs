@@ -8,7 +8,7 @@ use super::register::Registration;
 use super::streaks::ScannerLines;
 use super::strokes::{BoxStroke, box_stroke};
 use crate::form::{MarkThresholds, ReadingProfile};
-use crate::layout::{BOX_MM, PointMm, RULE_MM, RectMm, RowLayout};
+use crate::layout::{BOX_MM, BallotLayout, PointMm, RULE_MM, RectMm, RowLayout};
 use crate::record::{RowReading, RowVerdict};
 
 /// How far inside a box frame the fill score starts: the frame's half width plus the worst
@@ -349,17 +349,20 @@ pub fn crease_through(
 }
 
 /// Whether ink follows a line found through a name (its height at the name's middle and its
-/// slope) on past the name, 5–10 mm beyond either end, where a voter's crossing stroke has
-/// ended (strokes overrun a name by 0.5–4 mm): within ±1 mm of the line, in at least 40 % of
-/// the places looked at on one side, over ink half as dark as a crossing line's.
+/// slope) on past the name's end, 5–10 mm beyond it, where a voter's crossing stroke has ended
+/// (strokes overrun a name by 0.5–4 mm): within ±1 mm of the line, in at least 40 % of the
+/// places looked at, over ink half as dark as a crossing line's. Only the blank rest of the name
+/// cell is looked at (up to `cell_right`, 1 mm short of its rule): left of the name is the
+/// column of row numbers, and a name that fills its cell leaves nothing to look at.
 pub fn runs_past_name(
     img: &GrayImage,
     reg: &Registration,
-    name: &RectMm,
-    row: &RectMm,
+    row: &RowLayout,
+    cell_right: f64,
     line: (f64, f64),
     lines: &ScannerLines,
 ) -> bool {
+    let (name, cell) = (&row.name_rect, &row.row_rect);
     let (y_mid, slope) = line;
     let x_mid = name.x_mm + name.w_mm / 2.0;
     let inked_at = |x: f64| {
@@ -369,21 +372,17 @@ pub fn runs_past_name(
                 x,
                 y: y0 + k as f64 * 0.125,
             };
-            p.y > row.y_mm + 0.5
-                && p.y < row.bottom() - 0.5
+            p.y > cell.y_mm + 0.5
+                && p.y < cell.bottom() - 0.5
                 && !lines.hides(reg.transform.map(p))
                 && reg.darkness(img, p) >= 0.5 * super::profile2::STRIKE_INK
         })
     };
-    let side = |from: f64, to: f64| {
-        let xs: Vec<f64> = (0..)
-            .map(|i| from + i as f64 * 0.25)
-            .take_while(|&x| x <= to)
-            .filter(|&x| x > row.x_mm + 0.5 && x < row.right() - 0.5)
-            .collect();
-        !xs.is_empty() && xs.iter().filter(|&&x| inked_at(x)).count() * 5 >= xs.len() * 2
-    };
-    side(name.x_mm - 10.0, name.x_mm - 5.0) || side(name.right() + 5.0, name.right() + 10.0)
+    let xs: Vec<f64> = (0..)
+        .map(|i| name.right() + 5.0 + i as f64 * 0.25)
+        .take_while(|&x| x <= (name.right() + 10.0).min(cell_right - 1.0))
+        .collect();
+    xs.len() >= 8 && xs.iter().filter(|&&x| inked_at(x)).count() * 5 >= xs.len() * 2
 }
 
 /// How much darker than the paper beside it a crease keeps, on average along the margin.
@@ -476,10 +475,18 @@ pub fn decide_row(
 pub fn read_rows(
     img: &GrayImage,
     reg: &Registration,
-    rows: &[RowLayout],
+    layout: &BallotLayout,
     t: &MarkThresholds,
     lines: &ScannerLines,
 ) -> Vec<RowReading> {
+    let rows = &layout.rows;
+    // The name column's right rule (the row's right end when the rules are not known).
+    let name_cell_right = layout
+        .rules
+        .0
+        .get(2)
+        .copied()
+        .unwrap_or_else(|| rows.first().map_or(0.0, |r| r.row_rect.right()));
     let profile = t.reading_profile();
     let none = ScannerLines::none();
     // The blank page margin left of the table, where a crease runs on and a pen line does not.
@@ -522,7 +529,7 @@ pub fn read_rows(
                     // (a hair, a ruled line), cannot cross it out: a person reads the row.
                     let runs_past = strike.score >= STRIKE_MARGINAL
                         && strike.line.is_some_and(|line| {
-                            runs_past_name(img, reg, &row.name_rect, &row.row_rect, line, lines)
+                            runs_past_name(img, reg, row, name_cell_right, line, lines)
                         });
                     let strike = Strike {
                         score: round_score(strike.score),

@@ -64,7 +64,7 @@ pub fn interpret_page(
     match register::register(img, layout) {
         Ok(reg) => {
             let qr = qr::read_qr(img, Some(&reg.transform), &layout.qr);
-            let rows = marks::read_rows(img, &reg, &layout.rows, thresholds, &lines);
+            let rows = marks::read_rows(img, &reg, layout, thresholds, &lines);
             let stamp = marks::round_score(marks::stamp_cover(img, &reg, &layout.stamp));
             PageReading {
                 registration: Ok(reg),
