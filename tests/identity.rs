@@ -57,7 +57,7 @@ fn assert_identity(t: &Value) {
 }
 
 #[test]
-fn the_identity_holds_with_rejected_ignored_unreadable_and_rescanned_sheets() {
+fn the_identity_holds_with_rejected_ignored_withdrawn_unreadable_and_rescanned_sheets() {
     let sb = Sandbox::new();
     let opts = SimOptions {
         seed: 11,
@@ -145,12 +145,40 @@ fn the_identity_holds_with_rejected_ignored_unreadable_and_rescanned_sheets() {
         ])
         .expect_code(0);
     }
+    // A sheet counted by mistake is withdrawn by a member, with a reason: it moves from
+    // counted to ignored, and the figures still add up.
+    let counted_id = vote
+        .store
+        .sheets()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.record.outcome == Outcome::Counted)
+        .unwrap()
+        .id;
     drop(vote);
+    let before: Value = serde_json::from_str(&sb.run(["tally", v, "--json"]).stdout).unwrap();
+    assert_identity(&before);
+    sb.run([
+        "review",
+        v,
+        "decide",
+        &counted_id.to_string(),
+        "--by",
+        "Phạm Văn X",
+        "--sheet",
+        "withdraw",
+        "--amend",
+        "--reason",
+        "a test scan of an unmarked ballot",
+    ])
+    .expect_code(0);
 
     let out = sb.run(["tally", v, "--json"]);
     out.expect_code(0);
     let t: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_identity(&t);
+    assert_eq!(u(&t, "counted") + 1, u(&before, "counted"), "{t}");
+    assert_eq!(u(&t, "ignored"), u(&before, "ignored") + 1, "{t}");
     assert_eq!(t["final"], true);
     assert!(u(&t, "ignored") >= 1, "{t}");
     assert!(u(&t, "ruled_invalid") >= 1, "{t}");
