@@ -8,13 +8,16 @@
 //! 4. [`vote`] and [`store`]: the vote folder, its SQLite registry of serials and sheets, and a
 //!    hash-chained event log.
 //! 5. [`scan`] (and [`watch`] for a live folder): scanned pages through [`interpret`] (decode,
-//!    register, QR, marks) to one [`record`] per page, with the image archived under its hash.
-//! 6. [`void`], [`review`]: unused ballots voided; a person decides what the machine must not.
+//!    find the scanner's streaks, register, QR, marks, decided by the vote's reading profile) to
+//!    one [`record`] per page, with the image archived under its hash.
+//! 6. [`void`], [`review`], [`meeting`]: unused ballots voided; a person decides what the
+//!    machine must not; the meeting's facts and committee.
 //! 7. [`tally`], [`minutes`], [`plan`]: the regulation's figures, the signed minutes, the timeline.
 //! 8. [`audit`], [`ledger`], [`sample`]: the record re-read from the archived images and checked
 //!    against its event log ([`registry`]: the claims and voids replayed in log order); a
 //!    hand-count sample.
-//! 9. [`simulate`], [`accuracy`]: marked, scanner-like sheets with their truth, and the scores.
+//! 9. [`simulate`], [`accuracy`], [`calibration`]: marked, scanner-like sheets with their truth,
+//!    the scores, and the distributions the reading profile's constants rest on.
 //!
 //! Every error names the file and the reason; the binary (`src/main.rs`) only parses arguments,
 //! calls one function per command, prints, and sets the exit status.
