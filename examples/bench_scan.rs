@@ -200,14 +200,18 @@ fn hostile(dir: &Path) {
         .save(dir.join("zz-huge.png"))
         .unwrap();
     // PDFs.
-    std::fs::write(dir.join("zz-999-blank.pdf"), pdf(999, "", "<< >>", &[])).unwrap();
+    std::fs::write(
+        dir.join("zz-999-blank.pdf"),
+        kiemphieu::simulate::minimal_pdf(999, "", "<< >>", &[]),
+    )
+    .unwrap();
     let image = b"<< /Type /XObject /Subtype /Image /Width 60000 /Height 60000 /ColorSpace /DeviceGray \
         /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 60000 /Rows 60000 >> \
         /Length 4 >>\nstream\n\0\0\0\0\nendstream"
         .to_vec();
     std::fs::write(
         dir.join("zz-60000.pdf"),
-        pdf(
+        kiemphieu::simulate::minimal_pdf(
             1,
             "q 595 0 0 842 0 0 cm /Im0 Do Q",
             "<< /XObject << /Im0 5 0 R >> >>",
@@ -224,60 +228,4 @@ fn hostile(dir: &Path) {
     let zero = dir.join("zz-zero.png");
     let _ = std::fs::remove_file(&zero);
     std::os::unix::fs::symlink("/dev/zero", zero).unwrap();
-}
-
-/// A PDF of `pages` A4 pages, each drawing `content` with `resources`; `extra` objects follow.
-fn pdf(pages: usize, content: &str, resources: &str, extra: &[Vec<u8>]) -> Vec<u8> {
-    use std::io::Write;
-    let mut out: Vec<u8> = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
-        offsets.push(out.len());
-        writeln!(out, "{} 0 obj", offsets.len()).unwrap();
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    };
-    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
-    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
-    obj(
-        &mut out,
-        format!(
-            "<< /Type /Pages /Count {pages} /Kids [{}] >>",
-            kids.join(" ")
-        )
-        .as_bytes(),
-    );
-    for i in 0..pages {
-        obj(
-            &mut out,
-            format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources {resources} /Contents {} 0 R >>",
-                4 + 2 * i
-            )
-            .as_bytes(),
-        );
-        obj(
-            &mut out,
-            format!(
-                "<< /Length {} >>\nstream\n{content}\nendstream",
-                content.len()
-            )
-            .as_bytes(),
-        );
-    }
-    for e in extra {
-        obj(&mut out, e);
-    }
-    let xref_at = out.len();
-    write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).unwrap();
-    for o in &offsets {
-        writeln!(out, "{o:010} 00000 n ").unwrap();
-    }
-    write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
-        offsets.len() + 1
-    )
-    .unwrap();
-    out
 }

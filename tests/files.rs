@@ -13,6 +13,7 @@ use common::{Sandbox, shipped_form};
 use kiemphieu::interpret::decode::{DecodeFailure, decode_each};
 use kiemphieu::record::{Outcome, Reason, SheetRecord};
 use kiemphieu::simulate::formats::{ScanFormat, encode};
+use kiemphieu::simulate::png_chunk;
 use kiemphieu::vote::Vote;
 
 fn json_records(stdout: &str) -> Vec<SheetRecord> {
@@ -119,100 +120,21 @@ fn claiming_tiff(pages: usize, w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-/// A PDF of `pages` pages of A4, each drawing `content` with the resources `resources`, and the
-/// extra objects `extra` (numbered from 3 + pages * 2).
-fn pdf_with(pages: usize, content: &str, resources: &str, extra: &[Vec<u8>]) -> Vec<u8> {
-    use std::io::Write;
-    let mut out: Vec<u8> = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
-        offsets.push(out.len());
-        writeln!(out, "{} 0 obj", offsets.len()).unwrap();
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    };
-    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
-    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
-    obj(
-        &mut out,
-        format!(
-            "<< /Type /Pages /Count {pages} /Kids [{}] >>",
-            kids.join(" ")
-        )
-        .as_bytes(),
-    );
-    for i in 0..pages {
-        obj(
-            &mut out,
-            format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources {resources} /Contents {} 0 R >>",
-                4 + 2 * i
-            )
-            .as_bytes(),
-        );
-        obj(
-            &mut out,
-            format!(
-                "<< /Length {} >>\nstream\n{content}\nendstream",
-                content.len()
-            )
-            .as_bytes(),
-        );
-    }
-    for e in extra {
-        obj(&mut out, e);
-    }
-    let xref_at = out.len();
-    write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).unwrap();
-    for o in &offsets {
-        writeln!(out, "{o:010} 00000 n ").unwrap();
-    }
-    write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
-        offsets.len() + 1
-    )
-    .unwrap();
-    out
-}
-
 /// A PNG header claiming `w` × `h` grey pixels, with a few bytes of data.
 fn claiming_png(w: u32, h: u32) -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let mut c = kind.to_vec();
-        c.extend_from_slice(data);
-        out.extend_from_slice(&c);
-        out.extend(crc32(&c).to_be_bytes());
-    }
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut ihdr = Vec::new();
     ihdr.extend(w.to_be_bytes());
     ihdr.extend(h.to_be_bytes());
     ihdr.extend([8, 0, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(
+    png_chunk(&mut png, b"IHDR", &ihdr);
+    png_chunk(
         &mut png,
         b"IDAT",
         &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
     );
-    chunk(&mut png, b"IEND", &[]);
+    png_chunk(&mut png, b"IEND", &[]);
     png
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 #[test]
@@ -327,7 +249,7 @@ fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
 
 #[test]
 fn a_pdf_of_999_blank_pages_is_999_page_errors_without_rendering() {
-    let pdf = pdf_with(999, "", "<< >>", &[]);
+    let pdf = kiemphieu::simulate::minimal_pdf(999, "", "<< >>", &[]);
     let start = Instant::now();
     let got = pages_of(&pdf).unwrap();
     assert_eq!(got.len(), 999);
@@ -348,7 +270,7 @@ fn a_pdf_page_holding_a_60000_square_image_is_refused_before_rendering() {
         /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 60000 /Rows 60000 >> \
         /Length 4 >>\nstream\n\0\0\0\0\nendstream"
         .to_vec();
-    let pdf = pdf_with(
+    let pdf = kiemphieu::simulate::minimal_pdf(
         1,
         "q 595 0 0 842 0 0 cm /Im0 Do Q",
         "<< /XObject << /Im0 5 0 R >> >>",
@@ -377,7 +299,7 @@ fn hostile_files_are_refused_and_the_other_files_of_the_batch_are_recorded() {
             .to_vec();
     std::fs::write(
         dir.join("d-bomb.pdf"),
-        pdf_with(
+        kiemphieu::simulate::minimal_pdf(
             1,
             "q 595 0 0 842 0 0 cm /Im0 Do Q",
             "<< /XObject << /Im0 5 0 R >> >>",

@@ -183,13 +183,11 @@ fn bad_files_get_clear_reasons_and_the_batch_goes_on() {
     std::fs::write(dir.join("b-text.jpg"), b"this is not a picture").unwrap();
     // A PNG header claiming 100,000 x 100,000 pixels.
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = b"IHDR".to_vec();
+    let mut ihdr = Vec::new();
     ihdr.extend(100_000u32.to_be_bytes());
     ihdr.extend(100_000u32.to_be_bytes());
     ihdr.extend([8, 0, 0, 0, 0]);
-    png.extend(13u32.to_be_bytes());
-    png.extend(&ihdr);
-    png.extend(crc32(&ihdr).to_be_bytes());
+    kiemphieu::simulate::png_chunk(&mut png, b"IHDR", &ihdr);
     std::fs::write(dir.join("c-giant.png"), &png).unwrap();
     image::GrayImage::from_pixel(1240, 1754, image::Luma([250]))
         .save(dir.join("d-blank.png"))
@@ -261,19 +259,4 @@ fn bad_files_get_clear_reasons_and_the_batch_goes_on() {
             assert!(!r.detail.as_deref().unwrap_or("").is_empty(), "{r:?}");
         }
     }
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }

@@ -73,29 +73,73 @@ impl BadInput {
     }
 }
 
-/// CRC-32 (ISO-HDLC), as PNG chunks carry it.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+/// Appends a PNG chunk (length, kind, data, CRC-32 of kind and data) to `out`.
+pub fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend((data.len() as u32).to_be_bytes());
     let start = out.len();
     out.extend(kind);
     out.extend(data);
-    let crc = crc32(&out[start..]);
-    out.extend(crc.to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&out[start..]);
+    out.extend(crc.sum().to_be_bytes());
+}
+
+/// A PDF of `pages` A4 pages, each drawing `content` with the resources `resources`, and the
+/// extra objects `extra` (numbered from 3 + 2 × pages): for hostile and odd PDF files in tests
+/// and benchmarks.
+pub fn minimal_pdf(pages: usize, content: &str, resources: &str, extra: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out: Vec<u8> = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
+        offsets.push(out.len());
+        writeln!(out, "{} 0 obj", offsets.len()).expect("writes to memory");
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
+    obj(
+        &mut out,
+        format!(
+            "<< /Type /Pages /Count {pages} /Kids [{}] >>",
+            kids.join(" ")
+        )
+        .as_bytes(),
+    );
+    for i in 0..pages {
+        obj(
+            &mut out,
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources {resources} /Contents {} 0 R >>",
+                4 + 2 * i
+            )
+            .as_bytes(),
+        );
+        obj(
+            &mut out,
+            format!(
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len()
+            )
+            .as_bytes(),
+        );
+    }
+    for e in extra {
+        obj(&mut out, e);
+    }
+    let xref_at = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).expect("memory");
+    for o in &offsets {
+        writeln!(out, "{o:010} 00000 n ").expect("writes to memory");
+    }
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
+        offsets.len() + 1
+    )
+    .expect("writes to memory");
+    out
 }
 
 /// A well-formed PNG header for a 100000×100000 RGB image, with almost no data behind it.
@@ -105,13 +149,13 @@ pub fn giant_png() -> Vec<u8> {
     ihdr.extend(100_000u32.to_be_bytes());
     ihdr.extend(100_000u32.to_be_bytes());
     ihdr.extend([8, 2, 0, 0, 0]);
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    png_chunk(
         &mut out,
         b"IDAT",
         &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
     );
-    chunk(&mut out, b"IEND", &[]);
+    png_chunk(&mut out, b"IEND", &[]);
     out
 }
 
@@ -233,8 +277,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn crc_matches_the_png_reference() {
-        assert_eq!(crc32(b"IEND"), 0xAE42_6082);
+    fn an_empty_iend_chunk_carries_the_png_reference_crc() {
+        let mut out = Vec::new();
+        png_chunk(&mut out, b"IEND", &[]);
+        assert_eq!(out[8..], 0xAE42_6082u32.to_be_bytes());
     }
 
     #[test]

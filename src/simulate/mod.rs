@@ -58,6 +58,7 @@ mod sheet;
 mod truth;
 mod voter;
 
+pub use bad::{minimal_pdf, png_chunk};
 pub use truth::{Faults, SheetKind, Truth, TruthRow, TruthSheet};
 
 use std::collections::{BTreeMap, HashSet};
