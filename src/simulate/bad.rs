@@ -128,17 +128,7 @@ pub fn minimal_pdf(pages: usize, content: &str, resources: &str, extra: &[Vec<u8
     for e in extra {
         obj(&mut out, e);
     }
-    let xref_at = out.len();
-    write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).expect("memory");
-    for o in &offsets {
-        writeln!(out, "{o:010} 00000 n ").expect("writes to memory");
-    }
-    write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
-        offsets.len() + 1
-    )
-    .expect("writes to memory");
+    super::formats::end_pdf(&mut out, &offsets);
     out
 }
 

@@ -207,6 +207,22 @@ fn tiff_g4(pages: &[GrayImage], dpi: u32) -> Vec<u8> {
 }
 
 /// A PDF as a scanner writes it: each page exactly the size of its image, which fills it.
+/// Ends a PDF whose objects start at `offsets` (object 1 the catalog): the cross-reference
+/// table and the trailer.
+pub(super) fn end_pdf(out: &mut Vec<u8>, offsets: &[usize]) {
+    let xref_at = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).expect("memory");
+    for o in offsets {
+        writeln!(out, "{o:010} 00000 n ").expect("memory");
+    }
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
+        offsets.len() + 1
+    )
+    .expect("memory");
+}
+
 fn pdf(pages: &[GrayImage], dpi: u32, format: ScanFormat) -> Result<Vec<u8>, String> {
     let mut out: Vec<u8> = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets: Vec<usize> = Vec::new();
@@ -286,17 +302,7 @@ fn pdf(pages: &[GrayImage], dpi: u32, format: ScanFormat) -> Result<Vec<u8>, Str
         body.extend_from_slice(b"\nendstream");
         obj(&mut out, &body);
     }
-    let xref_at = out.len();
-    write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).expect("memory");
-    for o in &offsets {
-        writeln!(out, "{o:010} 00000 n ").expect("memory");
-    }
-    write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
-        offsets.len() + 1
-    )
-    .expect("memory");
+    end_pdf(&mut out, &offsets);
     Ok(out)
 }
 
