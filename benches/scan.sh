@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scanner speed and memory as ratios within one run: full scan vs decode-only of the same
 # 300-dpi JPEG sheets, alternated ROUNDS times (default 5) so that a noisy neighbour on a shared
-# machine hits both alike; the median of the per-round ratios is printed last. TENFOLD=1 adds
+# machine hits both alike; the median of the per-round ratios is printed last. Each round also
+# scans the same sheets with reading profile 1, so the profiles' cost compares in one run. TENFOLD=1 adds
 # peak memory for 10×N sheets.
 #   benches/scan.sh [N]        (default 200)
 set -euo pipefail
@@ -12,16 +13,22 @@ cargo build --release --example bench_scan
 b=target/release/examples/bench_scan
 d=${TMPDIR:-/tmp}/kiemphieu-bench-scan
 $b prepare "$d" "$n"
+secs() { sed -E 's/.* in ([0-9.]+) s.*/\1/' <<<"$1"; }
+median() { sort -n | awk '{ r[NR] = $1 } END { for (i = 1; i <= NR; i++) printf "%s ", r[i]; printf "-> median %s\n", r[int((NR + 1) / 2)] }'; }
 ratios=()
+profiles=()
 for _ in $(seq "$rounds"); do
   dec=$($b decode "$d")
   scn=$($b scan "$d")
-  echo "$dec"
-  echo "$scn"
-  ratios+=("$(awk -v a="$dec" -v b="$scn" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.2f", y[5] / x[5] }')")
+  old=$(BENCH_PROFILE=1 $b scan "$d")
+  printf '%s\n%s\n%s\n' "$dec" "$scn" "$old"
+  ratios+=("$(awk -v a="$(secs "$dec")" -v b="$(secs "$scn")" 'BEGIN { printf "%.2f", b / a }')")
+  profiles+=("$(awk -v a="$(secs "$old")" -v b="$(secs "$scn")" 'BEGIN { printf "%.2f", b / a }')")
 done
-printf '%s\n' "${ratios[@]}" | sort -n |
-  awk '{ r[NR] = $1 } END { printf "scan / decode-only wall time, rounds sorted: "; for (i = 1; i <= NR; i++) printf "%s ", r[i]; printf "\nmedian: %s\n", r[int((NR + 1) / 2)] }'
+printf 'scan / decode-only wall time, rounds sorted: '
+printf '%s\n' "${ratios[@]}" | median
+printf 'profile 2 / profile 1 scan wall time, rounds sorted: '
+printf '%s\n' "${profiles[@]}" | median
 if [ "${TENFOLD:-0}" = 1 ]; then
   $b prepare "$d-10x" $((n * 10))
   $b decode "$d-10x"

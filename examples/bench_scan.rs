@@ -134,6 +134,18 @@ fn main() {
             for f in ["vote.db", "form.json", "layout.json"] {
                 std::fs::copy(dir.join("vote").join(f), fresh.join(f)).unwrap();
             }
+            // `BENCH_PROFILE=1`: the same sheets read with reading profile 1 (a form frozen
+            // before profiles were named), to compare the two profiles' cost in one run.
+            if std::env::var("BENCH_PROFILE").as_deref() == Ok("1") {
+                let path = fresh.join("form.json");
+                let mut form: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                form["marks"]
+                    .as_object_mut()
+                    .expect("a frozen form has marks")
+                    .remove("profile");
+                std::fs::write(&path, serde_json::to_vec_pretty(&form).unwrap()).unwrap();
+            }
             let mut vote = Vote::open(&fresh).unwrap();
             let t = Instant::now();
             let mut paths = vec![dir.join("jpeg")];
@@ -145,7 +157,8 @@ fn main() {
                     .unwrap();
             let s = t.elapsed().as_secs_f64();
             println!(
-                "scan: {} sheets in {s:.2} s = {:.1} sheets/s (counted {}, review {}, errors {}, skipped {}), peak RSS {:.0} MB",
+                "scan (profile {}): {} sheets in {s:.2} s = {:.1} sheets/s (counted {}, review {}, errors {}, skipped {}), peak RSS {:.0} MB",
+                vote.form.marks.reading_profile().number(),
                 files.len(),
                 files.len() as f64 / s,
                 summary.count(kiemphieu::record::Outcome::Counted),

@@ -114,15 +114,18 @@ pub enum ReadingProfile {
     V1,
     /// Adds the stroke followed over the frame, its tone, scanner lines and blank pages.
     V2,
+    /// As V2, and a line crosses a name out only when it reaches both ends of it.
+    V3,
 }
 
 impl ReadingProfile {
-    pub const CURRENT: ReadingProfile = ReadingProfile::V2;
+    pub const CURRENT: ReadingProfile = ReadingProfile::V3;
 
     pub fn number(self) -> u32 {
         match self {
             ReadingProfile::V1 => 1,
             ReadingProfile::V2 => 2,
+            ReadingProfile::V3 => 3,
         }
     }
 
@@ -130,11 +133,12 @@ impl ReadingProfile {
         match n {
             1 => Some(ReadingProfile::V1),
             2 => Some(ReadingProfile::V2),
+            3 => Some(ReadingProfile::V3),
             _ => None,
         }
     }
 
-    /// The name recorded with a vote: `kiemphieu-read/2`.
+    /// The name recorded with a vote: `kiemphieu-read/3`.
     pub fn name(self) -> String {
         format!("kiemphieu-read/{}", self.number())
     }
@@ -353,7 +357,7 @@ impl Form {
             return Err(bad(
                 "marks.profile",
                 format!(
-                    "names reading profile {n}, which this program does not have (it reads 1 and 2)"
+                    "names reading profile {n}, which this program does not have (it reads 1, 2 and 3)"
                 ),
             ));
         }

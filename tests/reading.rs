@@ -1,4 +1,4 @@
-//! Reading profile 2 on sheets drawn here by hand, not by `simulate`: ordinary small ballpoint
+//! The current reading profile on sheets drawn here by hand, not by `simulate`: ordinary small ballpoint
 //! marks, a scanner streak across a printed name in each of the four ways a sheet can be fed,
 //! and blank pages. The marks are drawn with this file's own pen (a thick anti-aliased line in
 //! the layout's millimetres), so the reader is judged on ink it was not built around.
@@ -223,16 +223,30 @@ fn a_blank_page_is_blank_and_a_page_of_text_is_not() {
     );
 }
 
+/// A fibre (0.1 mm, dark) over the middle half of a name, reaching neither end.
+fn fibre_over(img: &mut GrayImage, n: &RectMm) {
+    let y = n.y_mm + n.h_mm * 0.55;
+    let a = PointMm {
+        x: n.x_mm + n.w_mm * 0.25,
+        y,
+    };
+    let b = PointMm {
+        x: n.x_mm + n.w_mm * 0.75,
+        y: y + 0.2,
+    };
+    pen(img, a, b, 0.1, 50);
+}
+
 fn k_px() -> f64 {
     DPI / 25.4
 }
 
 #[test]
-fn a_hair_straight_across_a_name_is_never_a_crossing_and_a_pen_line_still_is() {
+fn a_hair_across_or_over_part_of_a_name_is_never_a_crossing_and_a_pen_line_still_is() {
     let sb = Sandbox::new();
     let (mut vote, mut pages) = printed(&sb);
     let rows = vote.layout.rows.clone();
-    for img in pages.iter_mut().take(2) {
+    for img in pages.iter_mut().take(3) {
         for (i, row) in rows.iter().enumerate() {
             tick(img, &row.boxes[i % 3], 0.6, 0.0);
         }
@@ -267,6 +281,10 @@ fn a_hair_straight_across_a_name_is_never_a_crossing_and_a_pen_line_still_is() {
         60,
     );
     save(&pages[1], &sb.join("scans"), "struck.png");
+    // Sheet 3: a fibre over the middle half of the name: it covers more of the name than a
+    // crossing needs, but no voter's line stops there.
+    fibre_over(&mut pages[2], &n);
+    save(&pages[2], &sb.join("scans"), "fibre.png");
     let recs = scan_all(&mut vote, &sb.join("scans"));
     let by = |name: &str| recs.iter().find(|r| r.file.ends_with(name)).unwrap();
     let hair = by("hair.png");
@@ -276,4 +294,45 @@ fn a_hair_straight_across_a_name_is_never_a_crossing_and_a_pen_line_still_is() {
     }
     let struck = by("struck.png");
     assert_eq!(struck.rows[1].verdict, RowVerdict::CrossedOut, "{struck:?}");
+    let fibre = by("fibre.png");
+    assert!(fibre.rows[1].strike >= 0.5, "the fibre is seen: {fibre:?}");
+    assert_eq!(fibre.rows[1].verdict, RowVerdict::Ambiguous, "{fibre:?}");
+}
+
+#[test]
+fn a_vote_frozen_with_profile_2_is_still_read_and_audited_with_profile_2() {
+    let sb = Sandbox::new();
+    let (vote, mut pages) = printed(&sb);
+    // The vote as the previous release froze it: profile 2, which had no `strike_ends`.
+    let form_path = vote.dir.join("form.json");
+    let mut form: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&form_path).unwrap()).unwrap();
+    assert_eq!(
+        form["marks"]["profile"], 3,
+        "init freezes the current profile"
+    );
+    form["marks"]["profile"] = 2.into();
+    std::fs::write(&form_path, serde_json::to_vec_pretty(&form).unwrap()).unwrap();
+    let mut vote = Vote::open(&vote.dir).unwrap();
+    let rows = vote.layout.rows.clone();
+    for (i, row) in rows.iter().enumerate() {
+        tick(&mut pages[0], &row.boxes[i % 3], 0.6, 0.0);
+    }
+    fibre_over(&mut pages[0], &rows[1].name_rect);
+    save(&pages[0], &sb.join("scans"), "fibre.png");
+    let recs = scan_all(&mut vote, &sb.join("scans"));
+    // Profile 2 takes the fibre for a crossing, as it did when the vote was counted; profile 3
+    // would not (see the test above), and it does not re-read this vote.
+    assert_eq!(
+        recs[0].rows[1].verdict,
+        RowVerdict::CrossedOut,
+        "{:?}",
+        recs[0]
+    );
+    assert!(recs[0].rows.iter().all(|r| r.strike_ends.is_none()));
+    // The sheet re-reads the same; the only difference is the hand edit of form.json above,
+    // which the audit rightly reports against the hash the event log holds.
+    let report = kiemphieu::audit::audit(&vote, None).unwrap();
+    let whats: Vec<&str> = report.differences.iter().map(|d| d.what.as_str()).collect();
+    assert_eq!(whats, ["form_edited"], "{:?}", report.differences);
 }

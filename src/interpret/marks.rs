@@ -250,29 +250,35 @@ pub fn strike_score(
     }
     let width = name.w_mm;
     let floor = xs.len().div_ceil(4);
+    // Along the line at height `y0` (at the name's middle) with `slope`: for each column whose
+    // band is clear of print, whether it holds added ink.
+    let along = |y0: f64, slope: f64, out: &mut Vec<bool>| {
+        out.clear();
+        for (i, &x) in xs.iter().enumerate() {
+            let y = y0 + slope * (x - name.x_mm - width / 2.0);
+            let b = round_half_away((y - top) / 0.12) + BAND;
+            // A band wholly off the grid sees nothing: clear, no ink.
+            let (hit, clear) = if b < 0 || b >= band_rows as i64 {
+                (false, true)
+            } else {
+                let k = b as usize * cols + i;
+                (hit_band[k], clear_band[k])
+            };
+            if clear {
+                out.push(hit);
+            }
+        }
+    };
     let mut best = 0.0f64;
     let mut best_line = None;
+    let mut seen_hits = Vec::with_capacity(cols);
     for slope_deg in (-8..=8).map(|d| d as f64) {
         let slope = slope_deg.to_radians().tan();
         let mut y0 = body_top;
         while y0 <= baseline {
-            let (mut hits, mut seen) = (0, 0);
-            for (i, &x) in xs.iter().enumerate() {
-                let y = y0 + slope * (x - name.x_mm - width / 2.0);
-                let b = round_half_away((y - top) / 0.12) + BAND;
-                // A band wholly off the grid sees nothing: clear, no ink.
-                let (hit, clear) = if b < 0 || b >= band_rows as i64 {
-                    (false, true)
-                } else {
-                    let k = b as usize * cols + i;
-                    (hit_band[k], clear_band[k])
-                };
-                if clear {
-                    hits += hit as usize;
-                    seen += 1;
-                }
-            }
-            let share = hits as f64 / seen.max(floor) as f64;
+            along(y0, slope, &mut seen_hits);
+            let hits = seen_hits.iter().filter(|&&h| h).count();
+            let share = hits as f64 / seen_hits.len().max(floor) as f64;
             if share > best {
                 best = share;
                 best_line = Some((y0, slope));
@@ -385,6 +391,56 @@ pub fn runs_past_name(
     xs.len() >= 8 && xs.iter().filter(|&&x| inked_at(x)).count() * 5 >= xs.len() * 2
 }
 
+/// Profile 3: how far a crossing line reaches both ends of the name. For each end, the length
+/// (mm) over which ink the ballot did not print lies within ±1 mm of the line (a wavy line swings
+/// that far), from the name cell's rule to a fifth of the way into the name on the left, and
+/// from a fifth short of its end to 2.5 mm past it on the right; the smaller of the two. A
+/// voter crosses a name out from end to end and a little past it; a hair or a fibre on the glass
+/// (3–25 mm) often lies over part of it only, and reaches no further.
+pub fn strike_ends(
+    img: &GrayImage,
+    reg: &Registration,
+    row: &RowLayout,
+    printed: &PrintedName,
+    cell: (f64, f64),
+    line: (f64, f64),
+    lines: &ScannerLines,
+) -> f64 {
+    const STEP_MM: f64 = 0.15;
+    let (name, band) = (&row.name_rect, &row.row_rect);
+    let (y_mid, slope) = line;
+    let x_mid = name.x_mm + name.w_mm / 2.0;
+    let inked_at = |x: f64| {
+        let y0 = y_mid + slope * (x - x_mid);
+        (-8..=8).any(|k| {
+            let p = PointMm {
+                x,
+                y: y0 + k as f64 * 0.125,
+            };
+            p.y > band.y_mm + RULE_CLEARANCE_MM
+                && p.y < band.bottom() - RULE_CLEARANCE_MM
+                && !printed.printed(p)
+                && !lines.hides(reg.transform.map(p))
+                && reg.darkness(img, p) >= super::profile2::STRIKE_INK
+        })
+    };
+    let reach = |from: f64, to: f64| {
+        let n = (0..)
+            .map(|i| from + i as f64 * STEP_MM)
+            .take_while(|&x| x <= to)
+            .filter(|&x| inked_at(x))
+            .count();
+        n as f64 * STEP_MM
+    };
+    let fifth = name.w_mm / 5.0;
+    let left = reach(cell.0 + RULE_CLEARANCE_MM, name.x_mm + fifth);
+    let right = reach(
+        name.right() - fifth,
+        (name.right() + 2.5).min(cell.1 - RULE_CLEARANCE_MM),
+    );
+    left.min(right)
+}
+
 /// How much darker than the paper beside it a crease keeps, on average along the margin.
 const CREASE_CONTRAST: f64 = 0.035;
 /// Half the width of the band along a crease where a faint line cannot be told from it.
@@ -467,6 +523,7 @@ pub fn decide_row(
         spans: [false; 3],
         cores: [0.0; 3],
         faint_strike: 0.0,
+        strike_ends: None,
     }
 }
 
@@ -487,6 +544,8 @@ pub fn read_rows(
         .get(2)
         .copied()
         .unwrap_or_else(|| rows.first().map_or(0.0, |r| r.row_rect.right()));
+    // … and its left rule (1.5 mm left of the name when the rules are not known).
+    let name_cell_left = layout.rules.0.get(1).copied();
     let profile = t.reading_profile();
     let none = ScannerLines::none();
     // The blank page margin left of the table, where a crease runs on and a pen line does not.
@@ -501,7 +560,9 @@ pub fn read_rows(
             };
             let ink = match profile {
                 ReadingProfile::V1 => StrikeInk::Absolute(STRIKE_INK_V1),
-                ReadingProfile::V2 => StrikeInk::OverPaper(super::profile2::STRIKE_INK),
+                ReadingProfile::V2 | ReadingProfile::V3 => {
+                    StrikeInk::OverPaper(super::profile2::STRIKE_INK)
+                }
             };
             let strike = strike_score(img, reg, row, &printed, lines, ink, None);
             match profile {
@@ -511,7 +572,7 @@ pub fn read_rows(
                     let traces = ink.map(|b| round_score(b.trace_mm));
                     decide_row(row.subject, scores, traces, round_score(strike.score), t)
                 }
-                ReadingProfile::V2 => {
+                ReadingProfile::V2 | ReadingProfile::V3 => {
                     let boxes = [0, 1, 2].map(|k| {
                         let b = &row.boxes[k];
                         let s = box_stroke(img, reg, lines, b, &scored_area(b), &row.row_rect);
@@ -558,7 +619,16 @@ pub fn read_rows(
                         faint_strike = faint(Some(crease));
                     }
                     let faint_score = round_score(faint_strike.score);
-                    super::profile2::decide_row(row.subject, boxes, strike, faint_score, t)
+                    let ends = (profile >= ReadingProfile::V3)
+                        .then_some(())
+                        .and_then(|()| {
+                            strike.line.map(|line| {
+                                let left = name_cell_left.unwrap_or(row.name_rect.x_mm - 1.5);
+                                let cell = (left, name_cell_right);
+                                round_score(strike_ends(img, reg, row, &printed, cell, line, lines))
+                            })
+                        });
+                    super::profile2::decide_row(row.subject, boxes, strike, faint_score, ends, t)
                 }
             }
         })
