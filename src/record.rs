@@ -174,6 +174,10 @@ pub struct RowReading {
     /// and before profile 3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strike_ends: Option<f64>,
+    /// Reading profile 3: the voter's usual tone on this sheet (the median tone of the strokes
+    /// read as marks), against which each mark is weighed; absent with fewer than two marks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_tone: Option<f64>,
 }
 
 fn is_zero(v: &f64) -> bool {

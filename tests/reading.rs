@@ -329,10 +329,50 @@ fn a_vote_frozen_with_profile_2_is_still_read_and_audited_with_profile_2() {
         "{:?}",
         recs[0]
     );
-    assert!(recs[0].rows.iter().all(|r| r.strike_ends.is_none()));
+    assert!(
+        recs[0]
+            .rows
+            .iter()
+            .all(|r| r.strike_ends.is_none() && r.hand_tone.is_none())
+    );
     // The sheet re-reads the same; the only difference is the hand edit of form.json above,
     // which the audit rightly reports against the hash the event log holds.
     let report = kiemphieu::audit::audit(&vote, None).unwrap();
     let whats: Vec<&str> = report.differences.iter().map(|d| d.what.as_str()).collect();
     assert_eq!(whats, ["form_edited"], "{:?}", report.differences);
+}
+
+#[test]
+fn a_fibre_over_an_empty_box_beside_a_vote_does_not_make_it_multiple_marks() {
+    let sb = Sandbox::new();
+    let (mut vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    // A ballpoint tick in the middle box of every row …
+    for row in &rows {
+        tick(&mut pages[0], &row.boxes[1], 0.6, 0.0);
+    }
+    // … and a fibre on the glass (0.1 mm, grey 150) lying diagonally over the second row's
+    // empty first box, wholly inside the margin around it.
+    let b = rows[1].boxes[0];
+    pen(
+        &mut pages[0],
+        at(&b, 0.15, 0.2),
+        at(&b, 0.8, 0.85),
+        0.1,
+        150,
+    );
+    save(&pages[0], &sb.join("scans"), "fibre-in-box.png");
+    let recs = scan_all(&mut vote, &sb.join("scans"));
+    let row = &recs[0].rows[1];
+    assert!(
+        matches!(
+            (row.verdict, row.choice),
+            (RowVerdict::Valid, Some(1)) | (RowVerdict::Ambiguous, None)
+        ),
+        "the vote stands, or a person reads the row: {:?}",
+        recs[0]
+    );
+    for other in [0, 2] {
+        assert_eq!(recs[0].rows[other].choice, Some(1), "{:?}", recs[0]);
+    }
 }

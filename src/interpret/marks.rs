@@ -524,6 +524,7 @@ pub fn decide_row(
         cores: [0.0; 3],
         faint_strike: 0.0,
         strike_ends: None,
+        hand_tone: None,
     }
 }
 
@@ -550,7 +551,8 @@ pub fn read_rows(
     let none = ScannerLines::none();
     // The blank page margin left of the table, where a crease runs on and a pen line does not.
     let margin = (3.0, rows.first().map_or(14.0, |r| r.row_rect.x_mm - 1.5));
-    rows.iter()
+    let measured: Vec<Measured> = rows
+        .iter()
         .map(|row| {
             let printed = PrintedName::of_row(row);
             let lines = if profile == ReadingProfile::V1 {
@@ -570,7 +572,13 @@ pub fn read_rows(
                     let ink = [0, 1, 2].map(|k| box_ink(img, reg, &row.boxes[k]));
                     let scores = ink.map(|b| round_score(b.score));
                     let traces = ink.map(|b| round_score(b.trace_mm));
-                    decide_row(row.subject, scores, traces, round_score(strike.score), t)
+                    Measured::Read(decide_row(
+                        row.subject,
+                        scores,
+                        traces,
+                        round_score(strike.score),
+                        t,
+                    ))
                 }
                 ReadingProfile::V2 | ReadingProfile::V3 => {
                     let boxes = [0, 1, 2].map(|k| {
@@ -628,11 +636,54 @@ pub fn read_rows(
                                 round_score(strike_ends(img, reg, row, &printed, cell, line, lines))
                             })
                         });
-                    super::profile2::decide_row(row.subject, boxes, strike, faint_score, ends, t)
+                    Measured::Row {
+                        subject: row.subject,
+                        boxes,
+                        strike,
+                        faint: faint_score,
+                        ends,
+                    }
                 }
             }
         })
+        .collect();
+    // Profile 3 weighs each mark against the voter's others on the sheet.
+    let hand = if profile >= ReadingProfile::V3 {
+        super::profile2::hand_tone(
+            measured.iter().flat_map(|m| match m {
+                Measured::Row { boxes, .. } => boxes.as_slice(),
+                Measured::Read(_) => &[],
+            }),
+            t,
+        )
+    } else {
+        None
+    };
+    measured
+        .into_iter()
+        .map(|m| match m {
+            Measured::Read(r) => r,
+            Measured::Row {
+                subject,
+                boxes,
+                strike,
+                faint,
+                ends,
+            } => super::profile2::decide_row(subject, boxes, strike, faint, ends, hand, t),
+        })
         .collect()
+}
+
+/// A row measured: read already (profile 1), or its measurements awaiting the profile's rule.
+enum Measured {
+    Read(RowReading),
+    Row {
+        subject: usize,
+        boxes: [BoxStroke; 3],
+        strike: Strike,
+        faint: f64,
+        ends: Option<f64>,
+    },
 }
 
 /// Scores are kept to four decimals, so that the record, its JSON and a re-run agree exactly.
