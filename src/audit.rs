@@ -10,33 +10,13 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use crate::difference::{Difference, DifferenceKind};
 use crate::interpret::decode::{DecodeFailure, DecodedPage, decode_each};
 use crate::interpret::{PageReading, interpret_page};
 use crate::record::{Reason, SheetRecord};
 use crate::scan::{collect_files, judge, read_regular};
 use crate::store::{StoreError, sha256_hex};
 use crate::vote::Vote;
-
-/// One way the record and the re-reading disagree.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Difference {
-    /// The sheet's id in the record (None for differences not tied to one sheet).
-    pub sheet: Option<i64>,
-    pub file: Option<String>,
-    pub page: Option<u32>,
-    /// Subject number, for a row difference.
-    pub row: Option<usize>,
-    /// What differs: outcome, reason, serial, orientation, verdict, choice, image_missing,
-    /// image_altered, extra_image, event_chain, chain_head, tally; and, from the log
-    /// (`ledger`): record_edited, record_deleted, decision_edited, void_edited, serials_edited,
-    /// meeting_edited, form_edited.
-    pub what: String,
-    pub recorded: String,
-    pub now: String,
-    /// The scores behind the re-reading of a row, when a row differs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scores: Option<[f64; 3]>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
@@ -105,7 +85,7 @@ pub enum AuditError {
 /// or (difference kind, detail) when the bytes are gone or changed, or (None, detail) when they
 /// are intact but not an image at all.
 type FileReading =
-    Result<Vec<(u32, Result<PageReading, DecodeFailure>)>, (Option<&'static str>, DecodeFailure)>;
+    Result<Vec<(u32, Result<PageReading, DecodeFailure>)>, (Option<DifferenceKind>, DecodeFailure)>;
 
 /// Reads one stored file for the audit: the bytes, their hash, every page decoded and read one
 /// at a time under the decoder's memory budget. Only the readings are kept.
@@ -115,7 +95,7 @@ fn reread_file(
     layout: &crate::layout::BallotLayout,
     marks: &crate::form::MarkThresholds,
 ) -> FileReading {
-    let gone = |what: &'static str, detail: String| -> FileReading {
+    let gone = |what: DifferenceKind, detail: String| -> FileReading {
         Err((
             Some(what),
             DecodeFailure {
@@ -127,13 +107,13 @@ fn reread_file(
     let bytes = match read_regular(path) {
         Err(_) if !path.exists() => {
             return gone(
-                "image_missing",
+                DifferenceKind::ImageMissing,
                 format!("{} does not exist", path.display()),
             );
         }
         Err(e) => {
             return gone(
-                "image_altered",
+                DifferenceKind::ImageAltered,
                 format!("cannot read {}: {e}", path.display()),
             );
         }
@@ -142,7 +122,7 @@ fn reread_file(
     let h = sha256_hex(&bytes);
     if h != sha256 {
         return gone(
-            "image_altered",
+            DifferenceKind::ImageAltered,
             format!("{} now has sha256 {h}", path.display()),
         );
     }
@@ -249,7 +229,7 @@ pub fn audit_expecting(
                 file: None,
                 page: None,
                 row: None,
-                what: "event_chain".into(),
+                what: DifferenceKind::EventChain,
                 recorded: format!("event {id} and after"),
                 now: format!(
                     "event {id} does not match its hash: the record was edited outside kiemphieu"
@@ -272,7 +252,7 @@ pub fn audit_expecting(
                 file: None,
                 page: None,
                 row: None,
-                what: "chain_head".into(),
+                what: DifferenceKind::ChainHead,
                 recorded: format!("expected {expect}"),
                 now: format!(
                     "no event of the chain has this hash (head now {chain_head}, {events} events): the record was changed or rebuilt since"
@@ -314,7 +294,7 @@ pub fn audit_expecting(
                         file: Some(f.display().to_string()),
                         page: None,
                         row: None,
-                        what: "extra_image".into(),
+                        what: DifferenceKind::ExtraImage,
                         recorded: "not in the record".into(),
                         now: format!("sha256 {h}"),
                         scores: None,
@@ -346,19 +326,19 @@ pub fn audit_expecting(
     for s in &sheets {
         replay.advance_to(s.id);
         let rec = &s.record;
-        let diff = |what: &str, recorded: String, now: String| Difference {
+        let diff = |what: DifferenceKind, recorded: String, now: String| Difference {
             sheet: Some(s.id),
             file: Some(rec.file.clone()),
             page: Some(rec.page),
             row: None,
-            what: what.into(),
+            what,
             recorded,
             now,
             scores: None,
         };
         if !by_hash.contains_key(&rec.sha256) {
             diffs.push(diff(
-                "image_missing",
+                DifferenceKind::ImageMissing,
                 format!("sha256 {}", rec.sha256),
                 "no image with this hash".into(),
             ));
@@ -382,7 +362,7 @@ pub fn audit_expecting(
             None => continue,
             Some(Err((Some(what), e))) => {
                 diffs.push(diff(
-                    what,
+                    *what,
                     format!("sha256 {}", rec.sha256),
                     e.detail.clone(),
                 ));
@@ -394,7 +374,7 @@ pub fn audit_expecting(
             Some(Ok(pages)) => match pages.iter().find(|(n, _)| *n == rec.page) {
                 None => {
                     diffs.push(diff(
-                        "image_missing",
+                        DifferenceKind::ImageMissing,
                         format!("page {}", rec.page),
                         "the file has fewer pages".into(),
                     ));
@@ -433,7 +413,7 @@ pub fn audit_expecting(
             file: None,
             page: None,
             row: None,
-            what: "tally".into(),
+            what: DifferenceKind::Tally,
             recorded: serde_json::to_string(&recorded_tally.subjects).unwrap_or_default(),
             now: serde_json::to_string(&now_tally.subjects).unwrap_or_default(),
             scores: None,
@@ -455,15 +435,15 @@ fn compare(id: i64, rec: &SheetRecord, now: &SheetRecord, diffs: &mut Vec<Differ
         file: Some(rec.file.clone()),
         page: Some(rec.page),
         row: None,
-        what: String::new(),
+        what: DifferenceKind::Outcome,
         recorded: String::new(),
         now: String::new(),
         scores: None,
     };
-    let mut push = |what: &str, a: String, b: String| {
+    let mut push = |what: DifferenceKind, a: String, b: String| {
         if a != b {
             diffs.push(Difference {
-                what: what.into(),
+                what,
                 recorded: a,
                 now: b,
                 ..base.clone()
@@ -471,29 +451,29 @@ fn compare(id: i64, rec: &SheetRecord, now: &SheetRecord, diffs: &mut Vec<Differ
         }
     };
     push(
-        "outcome",
+        DifferenceKind::Outcome,
         rec.outcome.as_str().into(),
         now.outcome.as_str().into(),
     );
     push(
-        "reason",
+        DifferenceKind::Reason,
         fmt_opt(rec.reason.map(|r| r.as_str())),
         fmt_opt(now.reason.map(|r| r.as_str())),
     );
     push(
-        "serial",
+        DifferenceKind::Serial,
         fmt_opt(rec.serial.as_deref()),
         fmt_opt(now.serial.as_deref()),
     );
     push(
-        "orientation",
+        DifferenceKind::Orientation,
         fmt_opt(rec.orientation),
         fmt_opt(now.orientation),
     );
     for (a, b) in rec.rows.iter().zip(&now.rows) {
-        let row_diff = |what: &str, x: String, y: String| Difference {
+        let row_diff = |what: DifferenceKind, x: String, y: String| Difference {
             row: Some(a.subject),
-            what: what.into(),
+            what,
             recorded: x,
             now: y,
             scores: Some(b.scores),
@@ -501,18 +481,22 @@ fn compare(id: i64, rec: &SheetRecord, now: &SheetRecord, diffs: &mut Vec<Differ
         };
         if a.verdict != b.verdict {
             diffs.push(row_diff(
-                "verdict",
+                DifferenceKind::Verdict,
                 a.verdict.as_str().into(),
                 b.verdict.as_str().into(),
             ));
         }
         if a.choice != b.choice {
-            diffs.push(row_diff("choice", fmt_opt(a.choice), fmt_opt(b.choice)));
+            diffs.push(row_diff(
+                DifferenceKind::Choice,
+                fmt_opt(a.choice),
+                fmt_opt(b.choice),
+            ));
         }
     }
     if rec.rows.len() != now.rows.len() {
         diffs.push(Difference {
-            what: "rows".into(),
+            what: DifferenceKind::Rows,
             recorded: rec.rows.len().to_string(),
             now: now.rows.len().to_string(),
             ..base

@@ -8,8 +8,7 @@ use ab_glyph::{Font, FontRef};
 pub static REGULAR_TTF: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 pub static BOLD_TTF: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
 
-/// Millimetres in one PostScript point.
-pub const MM_PER_PT: f64 = 25.4 / 72.0;
+pub use crate::units::MM_PER_PT;
 
 /// A parsed face of the ballot font.
 pub struct BallotFont {

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+pub use crate::date::{parse_clock, parse_date, parse_utc_offset};
 use crate::font::BallotFont;
-use crate::layout::{self, BallotLayout};
+use crate::grid;
 
 /// The three levels of the seed, in ballot order.
 pub const DEFAULT_LEVELS: [&str; 3] = ["Tín nhiệm cao", "Tín nhiệm", "Tín nhiệm thấp"];
@@ -322,7 +323,7 @@ impl Form {
                 "is empty: a vote needs at least one subject".into(),
             ));
         }
-        let capacity = layout::max_subjects();
+        let capacity = grid::max_subjects();
         if self.subjects.len() > capacity {
             return Err(bad(
                 "subjects",
@@ -443,7 +444,83 @@ impl Form {
                 format!("must be a fixed offset like \"+07:00\" (found {o:?})"),
             ));
         }
-        layout::check_fits(self).map_err(|(field, problem)| bad(&field, problem))?;
+        self.check_fits()
+            .map_err(|(field, problem)| bad(&field, problem))
+    }
+
+    /// Checks that every text fits where the layout puts it, by the grid's sizes;
+    /// `Err((field, problem))`.
+    fn check_fits(&self) -> Result<(), (String, String)> {
+        use grid::*;
+        let regular = BallotFont::regular();
+        let bold = BallotFont::bold();
+        let too_wide = |field: String, w: f64, max: f64, pt: f64| {
+            Err((
+                field,
+                format!("is too long: {w:.1} mm wide at {pt} pt, at most {max:.1} mm fits"),
+            ))
+        };
+        let name_max = COLS_MM[1] - 2.0 * CELL_PAD_MM;
+        let pos_max = COLS_MM[2] - 2.0 * CELL_PAD_MM;
+        let pos_lines_max = position_max_lines(row_height(self.subjects.len()));
+        for (i, s) in self.subjects.iter().enumerate() {
+            let w = regular.width_mm(&s.name, NAME_PT);
+            if w > name_max {
+                return too_wide(format!("subjects[{i}].name"), w, name_max, NAME_PT);
+            }
+            match regular.wrap(&s.position, POSITION_PT, pos_max) {
+                Some(lines) if lines.len() <= pos_lines_max => {}
+                _ => {
+                    return Err((
+                        format!("subjects[{i}].position"),
+                        format!(
+                            "is too long: it must fit in {pos_lines_max} line(s) of {pos_max:.1} mm at {POSITION_PT} pt"
+                        ),
+                    ));
+                }
+            }
+        }
+        for (i, l) in self.levels.iter().enumerate() {
+            match bold.wrap(l, HEADER_PT, COLS_MM[3 + i] - CELL_PAD_MM) {
+                Some(lines) if lines.len() <= LEVEL_MAX_LINES => {}
+                _ => {
+                    return Err((
+                        format!("levels[{i}]"),
+                        format!(
+                            "is too long for its column ({} mm, two lines)",
+                            COLS_MM[3 + i]
+                        ),
+                    ));
+                }
+            }
+        }
+        for (i, l) in self.organization.iter().enumerate() {
+            let w = bold.width_mm(l, ORGANIZATION_PT);
+            if w > ORGANIZATION_MAX_MM {
+                return too_wide(
+                    format!("organization[{i}]"),
+                    w,
+                    ORGANIZATION_MAX_MM,
+                    ORGANIZATION_PT,
+                );
+            }
+        }
+        if self.organization.len() > ORGANIZATION_MAX_LINES {
+            return Err(("organization".into(), "has more than 4 lines".into()));
+        }
+        if self.subtitle.len() > SUBTITLE_MAX_LINES {
+            return Err(("subtitle".into(), "has more than 2 lines".into()));
+        }
+        for (i, l) in self.subtitle.iter().enumerate() {
+            let w = regular.width_mm(l, SUBTITLE_PT);
+            if w > TITLE_MAX_MM {
+                return too_wide(format!("subtitle[{i}]"), w, TITLE_MAX_MM, SUBTITLE_PT);
+            }
+        }
+        let w = bold.width_mm(&self.title, TITLE_PT);
+        if w > TITLE_MAX_MM {
+            return too_wide("title".into(), w, TITLE_MAX_MM, TITLE_PT);
+        }
         Ok(())
     }
 
@@ -509,11 +586,6 @@ impl Form {
             .text
             .as_deref()
             .unwrap_or_else(|| self.organization.last().map(String::as_str).unwrap_or(""))
-    }
-
-    /// The page geometry this form prints with.
-    pub fn layout(&self) -> BallotLayout {
-        BallotLayout::for_form(self)
     }
 
     /// `(year, month, day)` of the vote.
@@ -609,47 +681,6 @@ fn is_right_to_left(c: char) -> bool {
     matches!(unicode_bidi::bidi_class(c), R | AL | RLE | RLO | RLI) || c == '\u{200F}'
 }
 
-/// `HH:MM` as minutes after midnight.
-pub fn parse_clock(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
-}
-
-/// `+07:00`, `-03:30`, `+00:00` as minutes east of UTC.
-pub fn parse_utc_offset(s: &str) -> Option<i32> {
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    let minutes = parse_clock(rest)? as i32;
-    (minutes <= 14 * 60).then_some(sign * minutes)
-}
-
 fn valid_date(s: &str) -> bool {
     parse_date(s).is_some()
-}
-
-/// Parses `YYYY-MM-DD` into its parts, checking the day exists.
-pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: i32 = s[0..4].parse().ok()?;
-    let m: u32 = s[5..7].parse().ok()?;
-    let d: u32 = s[8..10].parse().ok()?;
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days).contains(&d).then_some((y, m, d))
 }

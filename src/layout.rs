@@ -8,10 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::font::BallotFont;
 use crate::form::Form;
+use crate::grid::{
+    CELL_PAD_MM, COLS_MM, HEADER_ROW_MM, ORGANIZATION_PT, SUBTITLE_PT, TABLE_LEFT, TABLE_TOP,
+    TITLE_PT, col_x, position_line_mm, row_height,
+};
+// Re-exported: interpretation and printing name these through the layout.
+pub use crate::grid::{HEADER_PT, NAME_PT, POSITION_PT, max_subjects};
+use crate::units::mm_from_pt;
 
 pub const FORMAT: &str = "kiemphieu-layout/1";
-pub const PAGE_W_MM: f64 = 210.0;
-pub const PAGE_H_MM: f64 = 297.0;
+pub const PAGE_W_MM: f64 = crate::units::A4_W_MM;
+pub const PAGE_H_MM: f64 = crate::units::A4_H_MM;
 
 /// Side of a registration mark.
 pub const FIDUCIAL_MM: f64 = 8.0;
@@ -22,20 +29,8 @@ pub const BOX_MM: f64 = 6.0;
 /// Stroke width of box frames and table rules.
 pub const RULE_MM: f64 = 0.35;
 
-const TABLE_LEFT: f64 = 15.0;
-const TABLE_TOP: f64 = 80.0;
-const HEADER_ROW_MM: f64 = 12.0;
-const TABLE_BOTTOM_MAX: f64 = 270.0;
-const ROW_MAX_MM: f64 = 14.0;
-const ROW_MIN_MM: f64 = 8.0;
-/// Column widths: STT | Họ và tên | Chức vụ | level × 3.
-const COLS_MM: [f64; 6] = [10.0, 55.0, 46.0, 23.0, 23.0, 23.0];
-const CELL_PAD_MM: f64 = 2.0;
-pub const NAME_PT: f64 = 11.0;
 /// Margin around a name's ink in `name_rect` (anti-aliasing, print spread).
 pub const NAME_INK_MARGIN_MM: f64 = 0.25;
-pub const POSITION_PT: f64 = 9.5;
-pub const HEADER_PT: f64 = 8.5;
 
 /// A rectangle on the page, in millimetres.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -146,19 +141,6 @@ pub struct BallotLayout {
     pub rules: (Vec<f64>, Vec<f64>),
 }
 
-/// How many subjects fit on one page.
-pub fn max_subjects() -> usize {
-    ((TABLE_BOTTOM_MAX - TABLE_TOP - HEADER_ROW_MM) / ROW_MIN_MM).floor() as usize
-}
-
-fn row_height(n: usize) -> f64 {
-    ((TABLE_BOTTOM_MAX - TABLE_TOP - HEADER_ROW_MM) / n.max(1) as f64).clamp(ROW_MIN_MM, ROW_MAX_MM)
-}
-
-fn col_x(i: usize) -> f64 {
-    TABLE_LEFT + COLS_MM[..i].iter().sum::<f64>()
-}
-
 impl BallotLayout {
     fn default_serial_rect() -> RectMm {
         RectMm::new(150.0, 43.0, 46.0, 5.0)
@@ -204,11 +186,17 @@ impl BallotLayout {
         }
         let n_org = form.organization.len();
         for (i, line) in form.organization.iter().enumerate() {
-            centered(line, 107.0, org_top + 5.0 * i as f64, 10.0, i + 1 == n_org);
+            centered(
+                line,
+                107.0,
+                org_top + 5.0 * i as f64,
+                ORGANIZATION_PT,
+                i + 1 == n_org,
+            );
         }
-        centered(&form.title, 105.0, 55.0, 15.0, true);
+        centered(&form.title, 105.0, 55.0, TITLE_PT, true);
         for (i, line) in form.subtitle.iter().enumerate() {
-            centered(line, 105.0, 61.5 + 5.0 * i as f64, 10.0, false);
+            centered(line, 105.0, 61.5 + 5.0 * i as f64, SUBTITLE_PT, false);
         }
         centered(
             "Đánh dấu X hoặc ✓ vào một ô duy nhất cho mỗi người; không gạch xoá họ tên.",
@@ -233,7 +221,7 @@ impl BallotLayout {
             let lines = bold
                 .wrap(text, HEADER_PT, COLS_MM[col] - CELL_PAD_MM)
                 .unwrap_or_else(|| vec![text.to_string()]);
-            let lh = HEADER_PT * crate::font::MM_PER_PT * 1.2;
+            let lh = mm_from_pt(HEADER_PT) * 1.2;
             let first = head_mid - lh * (lines.len() as f64 - 1.0) / 2.0 + 1.1;
             for (k, l) in lines.iter().enumerate() {
                 texts.push(TextPlacement {
@@ -252,7 +240,7 @@ impl BallotLayout {
             head_cell(level, 3 + i);
         }
 
-        let cap = 0.73 * NAME_PT * crate::font::MM_PER_PT;
+        let cap = 0.73 * mm_from_pt(NAME_PT);
         let mut rows = Vec::with_capacity(n);
         for (i, s) in form.subjects.iter().enumerate() {
             let top = TABLE_TOP + HEADER_ROW_MM + row_h * i as f64;
@@ -288,8 +276,8 @@ impl BallotLayout {
             let pos_lines = regular
                 .wrap(&s.position, POSITION_PT, COLS_MM[2] - 2.0 * CELL_PAD_MM)
                 .unwrap_or_else(|| vec![s.position.clone()]);
-            let lh = POSITION_PT * crate::font::MM_PER_PT * 1.15;
-            let pos_cap = 0.73 * POSITION_PT * crate::font::MM_PER_PT;
+            let lh = position_line_mm();
+            let pos_cap = 0.73 * mm_from_pt(POSITION_PT);
             let first = mid + pos_cap / 2.0 - lh * (pos_lines.len() as f64 - 1.0) / 2.0;
             for (k, l) in pos_lines.iter().enumerate() {
                 texts.push(TextPlacement {
@@ -343,73 +331,9 @@ pub const NATIONAL_NAME: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
 /// The tiêu ngữ under it.
 pub const NATIONAL_MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
 
-/// Checks that every text of the form fits where the layout puts it; `Err((field, problem))`.
-pub fn check_fits(form: &Form) -> Result<(), (String, String)> {
-    let regular = BallotFont::regular();
-    let bold = BallotFont::bold();
-    let too_wide = |field: String, w: f64, max: f64, pt: f64| {
-        Err((
-            field,
-            format!("is too long: {w:.1} mm wide at {pt} pt, at most {max:.1} mm fits"),
-        ))
-    };
-    let name_max = COLS_MM[1] - 2.0 * CELL_PAD_MM;
-    let pos_max = COLS_MM[2] - 2.0 * CELL_PAD_MM;
-    let row_h = row_height(form.subjects.len());
-    let pos_line_h = POSITION_PT * crate::font::MM_PER_PT * 1.15;
-    let pos_lines_max = ((row_h - 1.0) / pos_line_h).floor().max(1.0) as usize;
-    for (i, s) in form.subjects.iter().enumerate() {
-        let w = regular.width_mm(&s.name, NAME_PT);
-        if w > name_max {
-            return too_wide(format!("subjects[{i}].name"), w, name_max, NAME_PT);
-        }
-        match regular.wrap(&s.position, POSITION_PT, pos_max) {
-            Some(lines) if lines.len() <= pos_lines_max => {}
-            _ => {
-                return Err((
-                    format!("subjects[{i}].position"),
-                    format!(
-                        "is too long: it must fit in {pos_lines_max} line(s) of {pos_max:.1} mm at {POSITION_PT} pt"
-                    ),
-                ));
-            }
-        }
+impl Form {
+    /// The page geometry this form prints with.
+    pub fn layout(&self) -> BallotLayout {
+        BallotLayout::for_form(self)
     }
-    for (i, l) in form.levels.iter().enumerate() {
-        match bold.wrap(l, HEADER_PT, COLS_MM[3 + i] - CELL_PAD_MM) {
-            Some(lines) if lines.len() <= 2 => {}
-            _ => {
-                return Err((
-                    format!("levels[{i}]"),
-                    format!(
-                        "is too long for its column ({} mm, two lines)",
-                        COLS_MM[3 + i]
-                    ),
-                ));
-            }
-        }
-    }
-    for (i, l) in form.organization.iter().enumerate() {
-        let w = bold.width_mm(l, 10.0);
-        if w > 100.0 {
-            return too_wide(format!("organization[{i}]"), w, 100.0, 10.0);
-        }
-    }
-    if form.organization.len() > 4 {
-        return Err(("organization".into(), "has more than 4 lines".into()));
-    }
-    if form.subtitle.len() > 2 {
-        return Err(("subtitle".into(), "has more than 2 lines".into()));
-    }
-    for (i, l) in form.subtitle.iter().enumerate() {
-        let w = regular.width_mm(l, 10.0);
-        if w > 175.0 {
-            return too_wide(format!("subtitle[{i}]"), w, 175.0, 10.0);
-        }
-    }
-    let w = bold.width_mm(&form.title, 15.0);
-    if w > 175.0 {
-        return too_wide("title".into(), w, 175.0, 15.0);
-    }
-    Ok(())
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::audit::Difference;
+use crate::difference::{Difference, DifferenceKind};
 use crate::store::{StoreError, serials_digest, sha256_hex};
 use crate::vote::Vote;
 
@@ -25,12 +25,12 @@ pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), Sto
     let mut notes = Vec::new();
     let events = vote.store.events()?;
     let parse = |body: &str| serde_json::from_str::<Value>(body).unwrap_or(Value::Null);
-    let anchor = |what: &str, logged: String, now: String| Difference {
+    let anchor = |what: DifferenceKind, logged: String, now: String| Difference {
         sheet: None,
         file: None,
         page: None,
         row: None,
-        what: what.into(),
+        what,
         recorded: format!("log: {logged}"),
         now,
         scores: None,
@@ -53,7 +53,7 @@ pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), Sto
             };
             if now != logged {
                 diffs.push(anchor(
-                    "form_edited",
+                    DifferenceKind::FormEdited,
                     format!("form.json sha256 {logged}"),
                     format!("{} sha256 {now}", form_path.display()),
                 ));
@@ -82,7 +82,7 @@ pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), Sto
         );
         if now != logged {
             diffs.push(anchor(
-                "serials_edited",
+                DifferenceKind::SerialsEdited,
                 format!("batch {batch} serial list sha256 {logged}"),
                 format!("table: batch {batch} serial list sha256 {now}"),
             ));
@@ -100,16 +100,17 @@ pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), Sto
 fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     let events = vote.store.events()?;
     let mut diffs = Vec::new();
-    let diff = |sheet: Option<i64>, what: &str, logged: String, table: String| Difference {
-        sheet,
-        file: None,
-        page: None,
-        row: None,
-        what: what.into(),
-        recorded: format!("log: {logged}"),
-        now: format!("table: {table}"),
-        scores: None,
-    };
+    let diff =
+        |sheet: Option<i64>, what: DifferenceKind, logged: String, table: String| Difference {
+            sheet,
+            file: None,
+            page: None,
+            row: None,
+            what,
+            recorded: format!("log: {logged}"),
+            now: format!("table: {table}"),
+            scores: None,
+        };
     let parse = |body: &str| serde_json::from_str::<Value>(body).unwrap_or(Value::Null);
 
     // Sheets: each row of `sheets` against its `scan` event.
@@ -146,7 +147,7 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
         match scanned.remove(&s.id) {
             None => diffs.push(diff(
                 Some(s.id),
-                "record_edited",
+                DifferenceKind::RecordEdited,
                 "no scan event for this sheet".into(),
                 "a sheet the program never recorded".into(),
             )),
@@ -155,7 +156,7 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
                     if logged[key] != table[key] {
                         diffs.push(diff(
                             Some(s.id),
-                            "record_edited",
+                            DifferenceKind::RecordEdited,
                             format!("{key} {}", logged[key]),
                             format!("{key} {}", table[key]),
                         ));
@@ -168,7 +169,7 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     for id in scanned.keys() {
         diffs.push(diff(
             Some(*id),
-            "record_deleted",
+            DifferenceKind::RecordDeleted,
             "a scan event for this sheet".into(),
             "no such sheet".into(),
         ));
@@ -190,7 +191,12 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
         if logged != table {
             let sheet = table.or(logged).and_then(|v| v["sheet"].as_i64());
             let show = |v: Option<&Value>| v.map_or("none".to_string(), Value::to_string);
-            diffs.push(diff(sheet, "decision_edited", show(logged), show(table)));
+            diffs.push(diff(
+                sheet,
+                DifferenceKind::DecisionEdited,
+                show(logged),
+                show(table),
+            ));
         }
     }
 
@@ -199,7 +205,7 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     if serials.len() as u64 != printed {
         diffs.push(diff(
             None,
-            "serials_edited",
+            DifferenceKind::SerialsEdited,
             format!("{printed} printed"),
             format!("{} serials", serials.len()),
         ));
@@ -212,7 +218,7 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     for s in voided.symmetric_difference(&in_table) {
         diffs.push(diff(
             None,
-            "void_edited",
+            DifferenceKind::VoidEdited,
             format!("{s} voided: {}", voided.contains(s)),
             format!("{s} voided: {}", in_table.contains(s)),
         ));
@@ -222,7 +228,12 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     let table = crate::review::meeting(vote)?.map(|m| serde_json::to_value(m).unwrap_or_default());
     if table != meeting {
         let show = |v: &Option<Value>| v.as_ref().map_or("none".to_string(), Value::to_string);
-        diffs.push(diff(None, "meeting_edited", show(&meeting), show(&table)));
+        diffs.push(diff(
+            None,
+            DifferenceKind::MeetingEdited,
+            show(&meeting),
+            show(&table),
+        ));
     }
     Ok(diffs)
 }

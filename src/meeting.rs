@@ -1,10 +1,10 @@
 //! The `meeting` command's rules: what a re-run changes and what it keeps.
 //!
 //! The meeting facts (how many were convened, how many came) and the counting committee are
-//! recorded by [`crate::review::record_meeting`]. [`amend`] merges what one run of `meeting`
+//! recorded by the store (`review::record_meeting`). [`amend`] merges what one run of `meeting`
 //! gives into what is recorded, so that correcting the head count does not erase the committee.
 
-use crate::review::Meeting;
+use serde::{Deserialize, Serialize};
 
 /// The role of the committee's head, as the minutes print it.
 pub const CHAIR: &str = "Trưởng ban";
@@ -13,6 +13,28 @@ pub const MEMBER: &str = "Thành viên";
 /// No meeting convenes more people than this; a larger figure is a typing error (and would not
 /// survive the database's signed 64-bit integers).
 pub const MAX_PEOPLE: u64 = 1_000_000;
+
+/// The meeting's facts and the counting committee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub convened: u64,
+    pub present: u64,
+    /// (name, role), e.g. ("Nguyễn Văn X", "Trưởng ban").
+    pub committee: Vec<(String, String)>,
+}
+
+impl Meeting {
+    /// The quorum rule: at least two thirds of those convened are present.
+    pub fn quorum_met(&self) -> bool {
+        quorum_met(self.convened, self.present)
+    }
+}
+
+/// The quorum rule, the one place it is written: at least two thirds of those convened are
+/// present. In u128, so that no figure a u64 holds can overflow it.
+pub fn quorum_met(convened: u64, present: u64) -> bool {
+    present as u128 * 3 >= convened as u128 * 2
+}
 
 /// What one run of `meeting` gives; `None` or empty keeps what is recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -14,11 +14,12 @@ use printpdf::{
     PdfPage, PdfSaveOptions, Polygon, PolygonRing, Pt, Rgb, TextItem, TextMatrix, WindingOrder,
 };
 
-use crate::font::{BOLD_TTF, BallotFont, MM_PER_PT, REGULAR_TTF};
+use crate::font::{BOLD_TTF, BallotFont, REGULAR_TTF};
 use crate::form::Form;
 use crate::layout::PointMm;
 use crate::print::pdf_point;
 use crate::tally::{Flag, Tally, group_hex, percent, reason_label, vi_number, vi_percent};
+use crate::units::{A4_H_MM, A4_W_MM, mm_from_pt, pt_from_mm};
 
 /// What the minutes are made from.
 pub struct MinutesInput<'a> {
@@ -79,8 +80,8 @@ pub fn extract_text(pdf: &[u8]) -> Result<String, String> {
 /// Copies of the minutes (Regulation 96: 2 to the direct superior, 1 kept).
 pub const COPIES: usize = 3;
 
-const PAGE_W: f64 = 210.0;
-const PAGE_H: f64 = 297.0;
+const PAGE_W: f64 = A4_W_MM;
+const PAGE_H: f64 = A4_H_MM;
 const LEFT: f64 = 20.0;
 const RIGHT: f64 = 195.0;
 const WIDTH: f64 = RIGHT - LEFT;
@@ -207,31 +208,10 @@ fn check_glyphs(input: &MinutesInput) -> Result<(), MinutesError> {
 /// minutes print it: `"10/07/2023 18:42 (UTC+07:00)"`. Text that is not such a time is returned
 /// as it is.
 pub fn local_time(utc: &str, offset_minutes: i32) -> String {
-    let parts = (|| {
-        let b = utc.as_bytes();
-        if b.len() < 17 || b[4] != b'-' || b[10] != b'T' || b[13] != b':' {
-            return None;
-        }
-        let (y, mo, d) = crate::form::parse_date(&utc[0..10])?;
-        let minute = crate::form::parse_clock(&utc[11..16])? as i64;
-        Some((y, mo, d, minute))
-    })();
-    let Some((y, mo, d, minute)) = parts else {
-        return utc.to_string();
-    };
-    let total =
-        crate::store::days_from_civil(y as i64, mo, d) * 1440 + minute + offset_minutes as i64;
-    let (days, m) = (total.div_euclid(1440), total.rem_euclid(1440));
-    let (y, mo, d) = crate::store::civil_from_days(days);
-    let sign = if offset_minutes < 0 { '-' } else { '+' };
-    let off = offset_minutes.unsigned_abs();
-    format!(
-        "{d:02}/{mo:02}/{y} {:02}:{:02} (UTC{sign}{:02}:{:02})",
-        m / 60,
-        m % 60,
-        off / 60,
-        off % 60
-    )
+    match crate::date::parse_utc_minutes(utc) {
+        Some(m) => crate::date::local_text(m, offset_minutes),
+        None => utc.to_string(),
+    }
 }
 
 /// The Vietnamese words for why a page could not be read.
@@ -300,7 +280,7 @@ fn black() -> Color {
 const RED: (f32, f32, f32) = (0.78, 0.06, 0.08);
 
 fn line_height(size: f64) -> f64 {
-    size * MM_PER_PT * 1.32
+    mm_from_pt(size) * 1.32
 }
 
 /// Splits `text` into lines no wider than `max_mm`, at spaces; a word wider than a line is cut
@@ -538,13 +518,13 @@ impl<'f> Writer<'f> {
         let font = &self.fonts.m_bold;
         let size = 100.0 * (diagonal * 0.62) / font.width_mm(text, 100.0);
         let w = font.width_mm(text, size);
-        let cap = size * MM_PER_PT * 0.72;
+        let cap = mm_from_pt(size) * 0.72;
         // Centre of the page in PDF millimetres (y up), then back along the baseline by half the
         // width and down across it by half the capital height.
         let (c, s) = (angle.cos(), angle.sin());
         let x = PAGE_W / 2.0 - w / 2.0 * c + cap / 2.0 * s;
         let y = PAGE_H / 2.0 - w / 2.0 * s - cap / 2.0 * c;
-        let to_pt = |mm: f64| (mm / MM_PER_PT) as f32;
+        let to_pt = |mm: f64| pt_from_mm(mm) as f32;
         self.ops.extend([
             Op::SaveGraphicsState,
             Op::SetFillColor {

@@ -9,11 +9,11 @@
 //! - D+10 by default ([`timeline_with`] sets it): the results reported upward.
 //!
 //! [`to_text`] prints the timeline, [`to_ics`] writes it as an RFC 5545 calendar. Dates are civil
-//! dates `(year, month, day)`; arithmetic goes through [`crate::store::days_from_civil`].
+//! dates `(year, month, day)`; arithmetic goes through [`crate::date::days_from_civil`].
 
 use std::fmt::Write as _;
 
-use crate::store::{civil_from_days, days_from_civil};
+use crate::date::{civil_from_days, days_from_civil};
 
 /// Days after the vote by which the results are reported upward, unless the plan says otherwise
 /// (the seed: vote before 15/7, report before 20/7).

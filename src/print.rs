@@ -17,6 +17,7 @@ use crate::font::{BOLD_TTF, BallotFont, REGULAR_TTF};
 use crate::form::Form;
 use crate::layout::{BallotLayout, FIDUCIAL_HOLE_MM, PointMm, RULE_MM, RectMm};
 use crate::serial::{Serial, qr_payload};
+use crate::units::{dpi_of, flip_y, mm_from_inch, mm_from_pt, pt_from_mm};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
@@ -26,13 +27,12 @@ pub enum PrintError {
     Qr { serial: String, reason: String },
 }
 
-const POINTS_PER_MM: f64 = 72.0 / 25.4;
 /// The hanging stamp's red.
 const STAMP_RED: (f32, f32, f32) = (0.80, 0.10, 0.12);
 
 /// A layout point (mm, top-left origin) as a PDF point (pt, bottom-left origin).
 pub fn pdf_point(p: PointMm, page_h_mm: f64) -> Point {
-    Point::new(Mm(p.x as f32), Mm((page_h_mm - p.y) as f32))
+    Point::new(Mm(p.x as f32), Mm(flip_y(p.y, page_h_mm) as f32))
 }
 
 /// Checks that a stamp image decodes, before a vote is created with it.
@@ -111,7 +111,7 @@ pub fn render_ballots(
     }
     common.push(Op::SetOutlineColor { col: black() });
     common.push(Op::SetOutlineThickness {
-        pt: Pt((RULE_MM * POINTS_PER_MM) as f32),
+        pt: Pt(pt_from_mm(RULE_MM) as f32),
     });
     let (xs, ys) = &layout.rules;
     let t = layout.table;
@@ -147,10 +147,10 @@ pub fn render_ballots(
         Some((id, w, h)) => {
             // Fit the image into the stamp zone, keeping its aspect.
             let r = layout.stamp;
-            let dpi_w = *w as f64 / (r.w_mm / 25.4);
-            let dpi_h = *h as f64 / (r.h_mm / 25.4);
+            let dpi_w = dpi_of(*w as f64, r.w_mm);
+            let dpi_h = dpi_of(*h as f64, r.h_mm);
             let dpi = dpi_w.max(dpi_h);
-            let (iw, ih) = (*w as f64 / dpi * 25.4, *h as f64 / dpi * 25.4);
+            let (iw, ih) = (mm_from_inch(*w as f64 / dpi), mm_from_inch(*h as f64 / dpi));
             let origin = pdf_point(
                 PointMm {
                     x: r.x_mm + (r.w_mm - iw) / 2.0,
@@ -424,7 +424,7 @@ impl Pen {
         let lines = bold
             .wrap(text, size, outer * 1.5)
             .unwrap_or_else(|| vec![text.to_string()]);
-        let lh = size * crate::font::MM_PER_PT * 1.15;
+        let lh = mm_from_pt(size) * 1.15;
         for (i, l) in lines.iter().take(3).enumerate() {
             let w = bold.width_mm(l, size);
             let y = c.y + 1.5 + lh * i as f64;

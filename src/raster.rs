@@ -9,6 +9,8 @@ use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
 use image::RgbImage;
 
+use crate::units::{mm_from_pt, px_per_pt};
+
 #[derive(Debug, thiserror::Error)]
 pub enum RasterError {
     #[error("the PDF cannot be read: {0}")]
@@ -40,7 +42,7 @@ impl PrintedPdf {
             pages: pages.len(),
         })?;
         let (w, h) = page.render_dimensions();
-        Ok((w as f64 * 25.4 / 72.0, h as f64 * 25.4 / 72.0))
+        Ok((mm_from_pt(w as f64), mm_from_pt(h as f64)))
     }
 
     /// Renders page `index` (0-based) at `dpi` on white paper.
@@ -51,7 +53,7 @@ impl PrintedPdf {
             pages: pages.len(),
         })?;
         let cache = RenderCache::new();
-        let scale = (dpi / 72.0) as f32;
+        let scale = px_per_pt(dpi) as f32;
         let pixmap = render(
             page,
             &cache,

@@ -215,3 +215,12 @@ impl SheetRecord {
         }
     }
 }
+/// A recorded sheet with the store's bookkeeping: its id, where its image is archived (relative
+/// to the vote folder) and when it was recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSheet {
+    pub id: i64,
+    pub record: SheetRecord,
+    pub archive: Option<String>,
+    pub scanned_at: String,
+}

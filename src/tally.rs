@@ -19,10 +19,9 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::decision::{Decision, Resolution, resolve};
 use crate::form::{Fraction, Subject, Thresholds};
-use crate::record::{Outcome, Reason};
-use crate::review::{Decision, Resolution, resolve};
-use crate::store::StoredSheet;
+use crate::record::{Outcome, Reason, StoredSheet};
 
 /// What the tally is computed from. The store fills it; nothing here reads files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -325,7 +324,7 @@ pub struct Quorum {
 impl Quorum {
     pub fn new(convened: Option<u64>, present: Option<u64>) -> Quorum {
         let met = match (convened, present) {
-            (Some(c), Some(p)) => Some(p as u128 * 3 >= c as u128 * 2),
+            (Some(c), Some(p)) => Some(crate::meeting::quorum_met(c, p)),
             _ => None,
         };
         Quorum {
@@ -955,7 +954,7 @@ mod tests {
 
     #[test]
     fn every_page_falls_in_one_bucket_of_the_identity() {
-        use crate::review::SheetAction;
+        use crate::decision::SheetAction;
         let sheets = vec![
             stored(1, Outcome::Rejected, Some(Reason::NotIssued)),
             stored(2, Outcome::Rejected, Some(Reason::WrongVote)),
