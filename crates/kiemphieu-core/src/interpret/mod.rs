@@ -6,7 +6,6 @@
 //! crossing-out evidence per name, then a verdict per row) → [`marks::stamp_cover`].
 
 pub mod blank;
-pub mod decode;
 pub mod geometry;
 pub mod marks;
 pub mod printed;
