@@ -44,3 +44,4 @@ pub mod interpret {
     pub use kiemphieu_core::interpret::*;
     pub use kiemphieu_decode::decode;
 }
+pub mod api;

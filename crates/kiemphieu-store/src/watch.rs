@@ -37,15 +37,31 @@ pub struct WatchConfig {
     pub unmarked_settle: Duration,
 }
 
-impl Default for WatchConfig {
-    fn default() -> WatchConfig {
+impl WatchConfig {
+    /// The timings that follow from how long a file must stay unchanged (`settle`) and the
+    /// longest wait between two listings (`poll`, at least 10 ms): a file that still looks cut
+    /// off 20 × settle (at least 5 s) after its last change is broken; a TIFF, whose end is not
+    /// marked, is read after 5 × settle (at least 5 s).
+    pub fn from_settle(settle: Duration, poll: Duration, polling_only: bool) -> WatchConfig {
+        let at_least_5s = |d: Duration| d.max(Duration::from_secs(5));
         WatchConfig {
-            settle: Duration::from_millis(1000),
-            poll: Duration::from_millis(500),
-            grace: Duration::from_secs(30),
-            polling_only: false,
-            unmarked_settle: Duration::from_secs(5),
+            settle,
+            poll: poll.max(Duration::from_millis(10)),
+            grace: at_least_5s(settle.saturating_mul(20)),
+            polling_only,
+            unmarked_settle: at_least_5s(settle.saturating_mul(5)),
         }
+    }
+}
+
+impl Default for WatchConfig {
+    /// `watch`'s defaults: `--settle-ms 1000 --poll-ms 500`.
+    fn default() -> WatchConfig {
+        WatchConfig::from_settle(
+            Duration::from_millis(1000),
+            Duration::from_millis(500),
+            false,
+        )
     }
 }
 
@@ -261,6 +277,19 @@ fn merge(into: &mut ScanSummary, part: ScanSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_timings_are_the_commands_defaults() {
+        let d = WatchConfig::default();
+        assert_eq!(d.grace, Duration::from_secs(20));
+        assert_eq!(d.unmarked_settle, Duration::from_secs(5));
+        let quick = WatchConfig::from_settle(Duration::from_millis(50), Duration::ZERO, true);
+        assert_eq!(quick.grace, Duration::from_secs(5));
+        assert_eq!(quick.poll, Duration::from_millis(10));
+        let slow = WatchConfig::from_settle(Duration::from_secs(2), Duration::from_secs(1), false);
+        assert_eq!(slow.grace, Duration::from_secs(40));
+        assert_eq!(slow.unmarked_settle, Duration::from_secs(10));
+    }
 
     fn cfg() -> WatchConfig {
         WatchConfig {
