@@ -141,34 +141,6 @@ fn reread_file(
     Ok(pages)
 }
 
-/// Ends the audit's read transaction however the audit ends.
-struct Snapshot<'a>(Option<&'a rusqlite::Connection>);
-
-impl Snapshot<'_> {
-    /// A read transaction, unless the vote was opened read-only and already holds one
-    /// (`Store::hold_snapshot`): then that snapshot is the audit's.
-    fn begin(vote: &Vote) -> Result<Snapshot<'_>, StoreError> {
-        let conn = vote.store.connection();
-        if !conn.is_autocommit() {
-            return Ok(Snapshot(None));
-        }
-        conn.execute_batch("BEGIN DEFERRED")
-            .map_err(|source| StoreError::Sql {
-                path: vote.store.path().to_owned(),
-                source,
-            })?;
-        Ok(Snapshot(Some(conn)))
-    }
-}
-
-impl Drop for Snapshot<'_> {
-    fn drop(&mut self) {
-        if let Some(conn) = self.0 {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-    }
-}
-
 /// The smallest prefix of a chain head that `--expect` takes: 16 hex digits (64 bits) cannot be
 /// hit by recomputing a forged chain.
 pub const MIN_EXPECT_DIGITS: usize = 16;
@@ -218,7 +190,7 @@ pub fn audit_expecting(
     images: Option<&[PathBuf]>,
     expect: Option<&str>,
 ) -> Result<AuditReport, AuditError> {
-    let _snapshot = Snapshot::begin(vote)?;
+    let _snapshot = vote.store.read_snapshot()?;
     let mut diffs = Vec::new();
     let mut notes = Vec::new();
     let events_checked = match vote.store.verify_events()? {

@@ -178,11 +178,11 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     // Decisions: the table's rows, in order, against the review events.
     let decisions: Vec<Value> = crate::review::decision_rows(vote)?
         .into_iter()
-        .map(|(sheet, body, reviewer, _)| {
+        .map(|d| {
             serde_json::json!({
-                "sheet": sheet,
-                "decision": serde_json::from_str::<Value>(&body).unwrap_or(Value::String(body)),
-                "reviewer": reviewer,
+                "sheet": d.sheet,
+                "decision": serde_json::from_str::<Value>(&d.body).unwrap_or(Value::String(d.body)),
+                "reviewer": d.reviewer,
             })
         })
         .collect();

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 pub use crate::decision::{
     Decision, Resolution, RowDecision, SheetAction, collect_row_decisions, describe,
@@ -20,7 +20,7 @@ pub use crate::decision::{
 pub use crate::meeting::Meeting;
 use crate::record::{Outcome, Reason};
 use crate::serial::Serial;
-use crate::store::{SerialStatus, StoreError, StoredSheet, now_utc};
+use crate::store::{DecisionRow, SerialStatus, StoreError, StoredSheet, now_utc};
 use crate::vote::Vote;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,25 +44,20 @@ pub enum ReviewError {
 }
 
 /// Every recorded decision in the order it was made: (sheet, body as stored, reviewer, when).
-pub fn decision_rows(vote: &Vote) -> Result<Vec<(i64, String, String, String)>, StoreError> {
-    let conn = vote.store.connection();
-    let sql = |e| StoreError::Sql {
-        path: vote.store.path().to_owned(),
-        source: e,
-    };
-    let mut stmt = conn
-        .prepare("SELECT sheet_id, body, reviewer, decided_at FROM decisions ORDER BY id")
-        .map_err(sql)?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+pub fn decision_rows(vote: &Vote) -> Result<Vec<DecisionRow>, StoreError> {
+    vote.store.decision_rows()
 }
 
 /// The decision in force for each sheet that has one.
 pub fn decisions(vote: &Vote) -> Result<BTreeMap<i64, Decision>, StoreError> {
     let mut out = BTreeMap::new();
-    for (id, body, reviewer, at) in decision_rows(vote)? {
+    for DecisionRow {
+        sheet: id,
+        body,
+        reviewer,
+        decided_at: at,
+    } in decision_rows(vote)?
+    {
         let mut d: Decision = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
             path: vote.store.path().to_owned(),
             reason: format!("decision on sheet {id}: {e}"),
@@ -77,7 +72,13 @@ pub fn decisions(vote: &Vote) -> Result<BTreeMap<i64, Decision>, StoreError> {
 /// The decisions on one sheet, oldest first (the last is in force).
 pub fn history(vote: &Vote, sheet_id: i64) -> Result<Vec<Decision>, StoreError> {
     let mut out = Vec::new();
-    for (id, body, reviewer, at) in decision_rows(vote)? {
+    for DecisionRow {
+        sheet: id,
+        body,
+        reviewer,
+        decided_at: at,
+    } in decision_rows(vote)?
+    {
         if id != sheet_id {
             continue;
         }
@@ -327,32 +328,7 @@ pub fn record_meeting(vote: &mut Vote, m: &Meeting) -> Result<(), ReviewError> {
 }
 
 pub fn meeting(vote: &Vote) -> Result<Option<Meeting>, StoreError> {
-    let path = vote.store.path().to_owned();
-    let row: Option<(i64, i64, String)> = vote
-        .store
-        .connection()
-        .query_row(
-            "SELECT convened, present, committee FROM meeting WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()
-        .map_err(|e| StoreError::Sql {
-            path: path.clone(),
-            source: e,
-        })?;
-    row.map(|(c, p, committee)| {
-        let committee = serde_json::from_str(&committee).map_err(|e| StoreError::Corrupt {
-            path: path.clone(),
-            reason: format!("meeting committee: {e}"),
-        })?;
-        Ok(Meeting {
-            convened: c as u64,
-            present: p as u64,
-            committee,
-        })
-    })
-    .transpose()
+    vote.store.meeting()
 }
 
 /// Everything the tally needs, from the record and the decisions in force.

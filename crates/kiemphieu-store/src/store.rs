@@ -9,6 +9,7 @@ pub use crate::date::{civil_from_days, days_from_civil, now_utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
+use crate::meeting::Meeting;
 use crate::record::{Outcome, Reason, RowReading, SheetRecord};
 use crate::serial::Serial;
 
@@ -155,6 +156,26 @@ pub enum SerialStatus {
 }
 
 pub use crate::record::StoredSheet;
+
+/// One row of the `decisions` table: the decision's body as stored (JSON), who and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionRow {
+    pub sheet: i64,
+    pub body: String,
+    pub reviewer: String,
+    pub decided_at: String,
+}
+
+/// A read transaction, rolled back when dropped (see [`Store::read_snapshot`]).
+pub struct ReadSnapshot<'a>(Option<&'a Connection>);
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0 {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    }
+}
 
 /// An open vote database.
 pub struct Store {
@@ -690,6 +711,73 @@ impl Store {
             })
             .map(|_| ())
             .map_err(|e| sql(&self.path, e))
+    }
+
+    /// Every recorded decision in the order it was made.
+    pub fn decision_rows(&self) -> Result<Vec<DecisionRow>, StoreError> {
+        let sql = |source| StoreError::Sql {
+            path: self.path.clone(),
+            source,
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sheet_id, body, reviewer, decided_at FROM decisions ORDER BY id")
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(DecisionRow {
+                    sheet: r.get(0)?,
+                    body: r.get(1)?,
+                    reviewer: r.get(2)?,
+                    decided_at: r.get(3)?,
+                })
+            })
+            .map_err(sql)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    }
+
+    /// The meeting facts and committee, when recorded.
+    pub fn meeting(&self) -> Result<Option<Meeting>, StoreError> {
+        let row: Option<(i64, i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT convened, present, committee FROM meeting WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|source| StoreError::Sql {
+                path: self.path.clone(),
+                source,
+            })?;
+        row.map(|(c, p, committee)| {
+            let committee = serde_json::from_str(&committee).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                reason: format!("meeting committee: {e}"),
+            })?;
+            Ok(Meeting {
+                convened: c as u64,
+                present: p as u64,
+                committee,
+            })
+        })
+        .transpose()
+    }
+
+    /// A read transaction that lasts as long as the value, so that a long reading (the audit)
+    /// sees one state of the database; none is begun when the store already holds one
+    /// ([`Store::hold_snapshot`]).
+    pub fn read_snapshot(&self) -> Result<ReadSnapshot<'_>, StoreError> {
+        if !self.conn.is_autocommit() {
+            return Ok(ReadSnapshot(None));
+        }
+        self.conn
+            .execute_batch("BEGIN DEFERRED")
+            .map_err(|source| StoreError::Sql {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(ReadSnapshot(Some(&self.conn)))
     }
 
     pub fn connection(&self) -> &Connection {
