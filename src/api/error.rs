@@ -21,6 +21,8 @@ pub enum ApiError {
     #[error(transparent)]
     Sample(#[from] crate::sample::SampleError),
     #[error(transparent)]
+    Rows(#[from] crate::decision::RowsError),
+    #[error(transparent)]
     Picture(#[from] crate::sheet_picture::PictureError),
     #[error(transparent)]
     Simulate(#[from] crate::simulate::SimError),
@@ -74,6 +76,9 @@ impl ApiError {
                     .into(),
             ),
             ApiError::Minutes { source, .. } => source.hint().map(str::to_string),
+            ApiError::Review(e) => e.hint(),
+            ApiError::Rows(e) => e.hint().map(str::to_string),
+            ApiError::Void(e) => e.hint().map(str::to_string),
             ApiError::Refused { hint, .. } => hint.clone(),
             _ => None,
         }

@@ -194,15 +194,7 @@ pub struct Decided {
 
 /// Records a person's decision on one sheet.
 pub fn decide(vote: &mut Vote, sheet_id: i64, req: DecisionRequest) -> Result<Decided, ApiError> {
-    let rows = collect_row_decisions(&req.rows, vote.form.levels.len()).map_err(|e| {
-        match e.split_once("\nhint: ") {
-            Some((message, hint)) => ApiError::refused(message, hint),
-            None => ApiError::Refused {
-                message: e,
-                hint: None,
-            },
-        }
-    })?;
+    let rows = collect_row_decisions(&req.rows, vote.form.levels.len())?;
     let d = Decision {
         sheet: req.sheet,
         serial: req.serial,

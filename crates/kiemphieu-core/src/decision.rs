@@ -101,21 +101,45 @@ pub fn parse_row_decision(text: &str, levels: usize) -> Result<(usize, RowDecisi
 pub fn collect_row_decisions(
     texts: &[String],
     levels: usize,
-) -> Result<BTreeMap<usize, RowDecision>, String> {
+) -> Result<BTreeMap<usize, RowDecision>, RowsError> {
     let mut rows = BTreeMap::new();
     for text in texts {
-        let (subject, d) = parse_row_decision(text, levels)?;
+        let (subject, d) = parse_row_decision(text, levels).map_err(RowsError::Unreadable)?;
         if let Some(before) = rows.insert(subject, d)
             && before != d
         {
-            return Err(format!(
-                "row {subject} is given two different readings ({} and {})\nhint: give each row once",
-                row_text(before),
-                row_text(d)
-            ));
+            return Err(RowsError::TwoReadings {
+                subject,
+                first: row_text(before),
+                second: row_text(d),
+            });
         }
     }
     Ok(rows)
+}
+
+/// Why typed row readings are refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowsError {
+    /// One reading is not `SUBJECT=LEVEL` or `SUBJECT=invalid`; the text says why.
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("row {subject} is given two different readings ({first} and {second})")]
+    TwoReadings {
+        subject: usize,
+        first: String,
+        second: String,
+    },
+}
+
+impl RowsError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            RowsError::TwoReadings { .. } => Some("give each row once"),
+            RowsError::Unreadable(_) => None,
+        }
+    }
 }
 
 fn row_text(d: RowDecision) -> String {

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 
 pub use crate::decision::{
-    Decision, Resolution, RowDecision, SheetAction, collect_row_decisions, describe,
+    Decision, Resolution, RowDecision, RowsError, SheetAction, collect_row_decisions, describe,
     parse_row_decision, resolve,
 };
 pub use crate::meeting::Meeting;
@@ -23,6 +23,8 @@ use crate::serial::Serial;
 use crate::store::{DecisionRow, SerialStatus, StoreError, StoredSheet, now_utc};
 use crate::vote::Vote;
 
+/// Why a decision (or the meeting's facts) cannot be recorded. The message says what is wrong;
+/// [`ReviewError::hint`] what to do instead, where there is something.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     #[error(transparent)]
@@ -31,16 +33,62 @@ pub enum ReviewError {
     NoSheet(i64),
     #[error("sheet {id} is {outcome}, not waiting for review")]
     NotInReview { id: i64, outcome: &'static str },
-    #[error(
-        "sheet {id} was counted by the machine\nhint: to withdraw it or correct a row, decide again with --amend --reason \"why\" (e.g. --sheet ignore for a test scan)"
-    )]
+    #[error("sheet {id} was counted by the machine")]
     CountedByMachine { id: i64 },
-    #[error(
-        "sheet {id} is already decided: {earlier}\nhint: to change the decision, decide again with --amend --reason \"why\"; the earlier decision stays in the history"
-    )]
+    #[error("sheet {id} is already decided: {earlier}")]
     AlreadyDecided { id: i64, earlier: String },
-    #[error("{0}")]
-    Invalid(String),
+    #[error("a decision needs the reviewer's name (--by)")]
+    NoReviewer,
+    #[error("sheet {id} has no decision to amend")]
+    NothingToAmend { id: i64 },
+    #[error("an amendment needs its reason (--reason \"why\")")]
+    NoAmendReason,
+    #[error("subject {subject} does not exist (1 to {subjects})")]
+    NoSuchSubject { subject: usize, subjects: usize },
+    #[error("serial {text:?}: {reason}")]
+    BadSerial { text: String, reason: String },
+    /// A typed serial that is not the one the sheet's QR code holds (both as printed).
+    #[error("sheet {id} carries serial {read} in its QR code, not {typed}")]
+    SerialMismatch {
+        id: i64,
+        read: String,
+        typed: String,
+    },
+    #[error("the decision leaves sheet {id} undecided: {why}")]
+    Undecided { id: i64, why: String },
+    #[error("serial {serial} is held by sheet {other}")]
+    SerialHeld { serial: String, other: i64 },
+    #[error(
+        "serial {serial} was voided after sheet {id} was set aside: it cannot be counted again"
+    )]
+    SerialVoided { serial: String, id: i64 },
+    #[error(
+        "the serial of sheet {id} was claimed or voided by another command meanwhile; nothing was recorded"
+    )]
+    ClaimedMeanwhile { id: i64 },
+    #[error("--convened must be at least 1")]
+    NoneConvened,
+    #[error("--convened {convened} is more people than any meeting holds (at most {max})")]
+    TooManyConvened { convened: u64, max: u64 },
+    #[error("--present ({present}) cannot exceed --convened ({convened})")]
+    MorePresentThanConvened { present: u64, convened: u64 },
+}
+
+impl ReviewError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<String> {
+        use ReviewError::*;
+        Some(match self {
+            CountedByMachine { .. } => "to withdraw it or correct a row, decide again with --amend --reason \"why\" (e.g. --sheet ignore for a test scan)".into(),
+            AlreadyDecided { .. } => "to change the decision, decide again with --amend --reason \"why\"; the earlier decision stays in the history".into(),
+            NothingToAmend { .. } => "decide it without --amend".into(),
+            SerialMismatch { .. } => "type a serial only for a sheet whose QR code could not be read".into(),
+            SerialHeld { other, .. } => format!("decide sheet {other} first, or decide this one ignore (the same sheet) or invalid (a copy)"),
+            SerialVoided { .. } => "decide it invalid, or leave it set aside".into(),
+            ClaimedMeanwhile { .. } => "look at `review list` and decide again".into(),
+            _ => return None,
+        })
+    }
 }
 
 /// Every recorded decision in the order it was made: (sheet, body as stored, reviewer, when).
@@ -106,9 +154,7 @@ pub fn decide(
     amend: Option<&str>,
 ) -> Result<Resolution, ReviewError> {
     if reviewer.trim().is_empty() {
-        return Err(ReviewError::Invalid(
-            "a decision needs the reviewer's name (--by)".into(),
-        ));
+        return Err(ReviewError::NoReviewer);
     }
     let sheets = vote.store.sheets()?;
     let stored = sheets
@@ -134,15 +180,11 @@ pub fn decide(
             return Err(ReviewError::CountedByMachine { id: sheet_id });
         }
         (Outcome::Review, None, Some(_)) => {
-            return Err(ReviewError::Invalid(format!(
-                "sheet {sheet_id} has no decision to amend\nhint: decide it without --amend"
-            )));
+            return Err(ReviewError::NothingToAmend { id: sheet_id });
         }
         (Outcome::Review | Outcome::Counted, _, Some(why)) => {
             if why.trim().is_empty() {
-                return Err(ReviewError::Invalid(
-                    "an amendment needs its reason (--reason \"why\")".into(),
-                ));
+                return Err(ReviewError::NoAmendReason);
             }
             d.amends = Some(why.trim().to_string());
         }
@@ -154,9 +196,10 @@ pub fn decide(
         }
     }
     if let Some((&s, _)) = d.rows.iter().find(|(s, _)| **s == 0 || **s > n) {
-        return Err(ReviewError::Invalid(format!(
-            "subject {s} does not exist (1 to {n})"
-        )));
+        return Err(ReviewError::NoSuchSubject {
+            subject: s,
+            subjects: n,
+        });
     }
     let claims = vote.store.claims()?;
     let held_by = |serial: &str| claims.get(serial).copied().filter(|id| *id != sheet_id);
@@ -166,18 +209,20 @@ pub fn decide(
         .map(|(s, _)| s.clone());
     d.serial_check = None;
     if let Some(text) = &d.serial {
-        let serial = Serial::parse(text)
-            .map_err(|e| ReviewError::Invalid(format!("serial {text:?}: {e}")))?;
+        let serial = Serial::parse(text).map_err(|e| ReviewError::BadSerial {
+            text: text.clone(),
+            reason: e.to_string(),
+        })?;
         if let Some(read) = &stored.record.serial
             && read != serial.as_str()
         {
-            return Err(ReviewError::Invalid(format!(
-                "sheet {sheet_id} carries serial {} in its QR code, not {}\nhint: type a serial only for a sheet whose QR code could not be read",
-                Serial::parse(read)
+            return Err(ReviewError::SerialMismatch {
+                id: sheet_id,
+                read: Serial::parse(read)
                     .map(|s| s.grouped())
                     .unwrap_or(read.clone()),
-                serial.grouped()
-            )));
+                typed: serial.grouped(),
+            });
         }
         d.serial = Some(serial.to_string());
         d.serial_check = match vote.store.serial_status(serial.as_str())? {
@@ -188,9 +233,10 @@ pub fn decide(
     }
     let resolution = resolve(stored, Some(&d), n);
     if let Resolution::Pending(why) = &resolution {
-        return Err(ReviewError::Invalid(format!(
-            "the decision leaves sheet {sheet_id} undecided: {why}"
-        )));
+        return Err(ReviewError::Undecided {
+            id: sheet_id,
+            why: why.clone(),
+        });
     }
     // The serial the sheet holds once the decision is in force.
     let wants = match (&resolution, &d.serial, d.serial_check) {
@@ -212,22 +258,22 @@ pub fn decide(
     if let Some(serial) = &wants
         && let Some(other) = held_by(serial)
     {
-        return Err(ReviewError::Invalid(format!(
-            "serial {} is held by sheet {other}\nhint: decide sheet {other} first, or decide this one ignore (the same sheet) or invalid (a copy)",
-            Serial::parse(serial)
+        return Err(ReviewError::SerialHeld {
+            serial: Serial::parse(serial)
                 .map(|s| s.grouped())
-                .unwrap_or(serial.clone())
-        )));
+                .unwrap_or(serial.clone()),
+            other,
+        });
     }
     if let Some(serial) = wants.as_ref().filter(|s| holds_now.as_ref() != Some(*s))
         && vote.store.serial_status(serial)? == SerialStatus::Voided
     {
-        return Err(ReviewError::Invalid(format!(
-            "serial {} was voided after sheet {sheet_id} was set aside: it cannot be counted again\nhint: decide it invalid, or leave it set aside",
-            Serial::parse(serial)
+        return Err(ReviewError::SerialVoided {
+            serial: Serial::parse(serial)
                 .map(|s| s.grouped())
-                .unwrap_or(serial.clone())
-        )));
+                .unwrap_or(serial.clone()),
+            id: sheet_id,
+        });
     }
     d.claim = wants.clone();
     d.released = holds_now.clone().filter(|h| Some(h) != wants.as_ref());
@@ -259,9 +305,7 @@ pub fn decide(
             StoreError::Sql {
                 source: rusqlite::Error::SqliteFailure(f, _),
                 ..
-            } if f.code == rusqlite::ErrorCode::ConstraintViolation => ReviewError::Invalid(format!(
-                "the serial of sheet {sheet_id} was claimed or voided by another command meanwhile; nothing was recorded\nhint: look at `review list` and decide again"
-            )),
+            } if f.code == rusqlite::ErrorCode::ConstraintViolation => ReviewError::ClaimedMeanwhile { id: sheet_id },
             e => ReviewError::Store(e),
         })?;
     Ok(resolution)
@@ -299,21 +343,20 @@ pub fn pending(vote: &Vote) -> Result<Vec<(StoredSheet, String)>, StoreError> {
 /// Records (or corrects: the latest stands, every version is in the event log) the meeting facts.
 pub fn record_meeting(vote: &mut Vote, m: &Meeting) -> Result<(), ReviewError> {
     if m.convened == 0 {
-        return Err(ReviewError::Invalid("--convened must be at least 1".into()));
+        return Err(ReviewError::NoneConvened);
     }
     if m.convened > crate::meeting::MAX_PEOPLE {
         // Stored as a signed integer, a larger figure would read back as another number.
-        return Err(ReviewError::Invalid(format!(
-            "--convened {} is more people than any meeting holds (at most {})",
-            m.convened,
-            crate::meeting::MAX_PEOPLE
-        )));
+        return Err(ReviewError::TooManyConvened {
+            convened: m.convened,
+            max: crate::meeting::MAX_PEOPLE,
+        });
     }
     if m.present > m.convened {
-        return Err(ReviewError::Invalid(format!(
-            "--present ({}) cannot exceed --convened ({})",
-            m.present, m.convened
-        )));
+        return Err(ReviewError::MorePresentThanConvened {
+            present: m.present,
+            convened: m.convened,
+        });
     }
     let committee = serde_json::to_string(&m.committee).expect("serializes");
     let event = serde_json::to_value(m).expect("serializes");
@@ -387,9 +430,11 @@ mod tests {
         };
         let err = rows(&["3=3", "3=1"]).unwrap_err();
         assert!(
-            err.contains("row 3 is given two different readings"),
+            err.to_string()
+                .contains("row 3 is given two different readings"),
             "{err}"
         );
+        assert_eq!(err.hint(), Some("give each row once"));
         assert!(rows(&["3=invalid", "3=2"]).is_err());
         // The same reading twice is harmless; different rows are independent.
         let ok = rows(&["3=2", "3=2", "1=invalid"]).unwrap();

@@ -30,27 +30,39 @@ pub enum VoidError {
     #[error("{file}: {reason}")]
     Unreadable { file: String, reason: String },
     #[error(
-        "{file} (page {page}) is filled in: row(s) {rows} carry a mark, and a used ballot is never voided\nhint: a ballot marked by a voter goes into the ballot box and is scanned; void only blank, unused ballots"
+        "{file} (page {page}) is filled in: row(s) {rows} carry a mark, and a used ballot is never voided"
     )]
     FilledIn {
         file: String,
         page: usize,
         rows: String,
     },
-    #[error(
-        "{file} (page {page}) cannot be checked for marks: {reason}\nhint: look at the sheet; if it is blank and unused, void it with --serial"
-    )]
+    #[error("{file} (page {page}) cannot be checked for marks: {reason}")]
     Unchecked {
         file: String,
         page: usize,
         reason: String,
     },
-    #[error(
-        "a serial was claimed by a scan while voiding; nothing was voided\nhint: run the command again"
-    )]
+    #[error("a serial was claimed by a scan while voiding; nothing was voided")]
     ClaimedMeanwhile,
     #[error("{0}")]
     Serial(String),
+}
+
+impl VoidError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            VoidError::FilledIn { .. } => Some(
+                "a ballot marked by a voter goes into the ballot box and is scanned; void only blank, unused ballots",
+            ),
+            VoidError::Unchecked { .. } => {
+                Some("look at the sheet; if it is blank and unused, void it with --serial")
+            }
+            VoidError::ClaimedMeanwhile => Some("run the command again"),
+            _ => None,
+        }
+    }
 }
 
 /// Voids serials; refuses (and voids nothing) if any cannot be voided.
