@@ -14,10 +14,10 @@ use kiemphieu::vote::Vote;
 /// The exit status of the contract for "could not run".
 pub const EXIT_CANNOT_RUN: i32 = 2;
 
-/// A form file under `tests/fixtures/forms/`.
+/// A form file under `fixtures/forms/`.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/forms")
+        .join("fixtures/forms")
         .join(name)
 }
 

@@ -1,0 +1,115 @@
+//! A recorded sheet as a person looks at it: its archived page read from disk, decoded, read
+//! again and drawn upright with the reading over it. `review show` and the hand-count sample
+//! both look at sheets this way.
+
+use std::path::PathBuf;
+
+use image::RgbImage;
+
+use crate::interpret::decode::decode_pages;
+use crate::interpret::interpret_page;
+use crate::store::StoredSheet;
+use crate::vote::Vote;
+
+/// Why a sheet's picture cannot be made. `archive` is the path as recorded (relative to the
+/// vote folder), `path` the file read.
+#[derive(Debug, thiserror::Error)]
+pub enum PictureError {
+    #[error("sheet {sheet} has no archived image")]
+    NoArchive { sheet: i64 },
+    #[error("cannot read {}: {reason}", path.display())]
+    Read {
+        sheet: i64,
+        archive: String,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("cannot decode {}: {reason}", path.display())]
+    Decode {
+        sheet: i64,
+        archive: String,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("{} has no page {page}", path.display())]
+    NoPage {
+        sheet: i64,
+        archive: String,
+        path: PathBuf,
+        page: u32,
+    },
+}
+
+impl PictureError {
+    /// (sheet, archived file, reason): for a message about a sheet among others.
+    pub fn parts(&self) -> (i64, &str, String) {
+        match self {
+            PictureError::NoArchive { sheet } => (*sheet, "", "no archived image".into()),
+            PictureError::Read {
+                sheet,
+                archive,
+                reason,
+                ..
+            }
+            | PictureError::Decode {
+                sheet,
+                archive,
+                reason,
+                ..
+            } => (*sheet, archive, reason.clone()),
+            PictureError::NoPage { sheet, archive, .. } => (*sheet, archive, "page missing".into()),
+        }
+    }
+}
+
+/// The sheet's page, upright, with its reading drawn over it and the rows `highlight` marked.
+pub fn sheet_picture(
+    vote: &Vote,
+    sheet: &StoredSheet,
+    highlight: &[usize],
+) -> Result<RgbImage, PictureError> {
+    let rec = &sheet.record;
+    let archive = sheet
+        .archive
+        .clone()
+        .ok_or(PictureError::NoArchive { sheet: sheet.id })?;
+    let path = vote.dir.join(&archive);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(PictureError::Read {
+                sheet: sheet.id,
+                archive,
+                path,
+                reason: e.to_string(),
+            });
+        }
+    };
+    let pages = match decode_pages(&bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            return Err(PictureError::Decode {
+                sheet: sheet.id,
+                archive,
+                path,
+                reason: e.detail,
+            });
+        }
+    };
+    let Some(img) = pages.get(rec.page as usize - 1) else {
+        return Err(PictureError::NoPage {
+            sheet: sheet.id,
+            archive,
+            path,
+            page: rec.page,
+        });
+    };
+    let reading = interpret_page(img, &vote.layout, &vote.form.marks);
+    Ok(crate::annotate::annotate(
+        img,
+        &reading,
+        rec,
+        &vote.layout,
+        highlight,
+    ))
+}

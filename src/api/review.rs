@@ -1,0 +1,210 @@
+//! The sheets that need a person: the list, one sheet as a person looks at it, a decision.
+
+use image::RgbImage;
+
+use crate::decision::{Decision, Resolution, SheetAction, collect_row_decisions};
+use crate::record::{RowVerdict, StoredSheet};
+use crate::review::printable;
+use crate::tally::UnreadablePage;
+
+use super::{ApiError, Vote};
+
+/// A sheet waiting for a person, with what it needs.
+#[derive(Debug, Clone)]
+pub struct PendingSheet {
+    pub sheet: StoredSheet,
+    pub needs: String,
+}
+
+/// What `review list` shows.
+#[derive(Debug, Clone)]
+pub struct ReviewList {
+    pub pending: Vec<PendingSheet>,
+    /// Pages that could not be read as a sheet: a person should look at each.
+    pub to_look_at: Vec<UnreadablePage>,
+}
+
+/// The sheets waiting for a person, and the files to look at.
+pub fn review_list(vote: &Vote) -> Result<ReviewList, ApiError> {
+    let pending = crate::review::pending(vote)?
+        .into_iter()
+        .map(|(sheet, needs)| PendingSheet { sheet, needs })
+        .collect();
+    let to_look_at = crate::review::tally_input(vote)?
+        .pages
+        .map(|p| p.unreadable_files)
+        .unwrap_or_default();
+    Ok(ReviewList {
+        pending,
+        to_look_at,
+    })
+}
+
+impl ReviewList {
+    /// The command line's text.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        if self.pending.is_empty() {
+            s.push_str("no sheet waits for review\n");
+        }
+        if !self.to_look_at.is_empty() {
+            s.push_str(&format!(
+                "files to look at: {} page(s) could not be read; if one is a ballot, rescan it\n",
+                self.to_look_at.len()
+            ));
+            for f in &self.to_look_at {
+                s.push_str(&format!(
+                    "  {} (page {}): {}\n",
+                    printable(&f.file),
+                    f.page,
+                    f.reason
+                ));
+            }
+        }
+        for p in &self.pending {
+            let rec = &p.sheet.record;
+            let reason = rec.reason.map(|r| r.as_str()).unwrap_or("");
+            s.push_str(&format!(
+                "sheet {:>5}  {:<20} {} (page {}): {}\n",
+                p.sheet.id,
+                reason,
+                printable(&rec.file),
+                rec.page,
+                p.needs
+            ));
+            if let Some(d) = &rec.detail {
+                s.push_str(&format!("             {}\n", printable(d)));
+            }
+        }
+        s
+    }
+}
+
+/// One sheet as a person looks at it.
+#[derive(Debug, Clone)]
+pub struct SheetView {
+    pub sheet: StoredSheet,
+    /// The page upright, its reading drawn over it, the rows in question marked.
+    pub picture: RgbImage,
+    /// What the sheet counts as now.
+    pub in_force: Resolution,
+    /// Every decision on it, oldest first, with what each amounted to.
+    pub history: Vec<(Decision, Resolution)>,
+    /// The levels as printed, to describe a resolution.
+    pub levels: Vec<String>,
+}
+
+/// One sheet, its picture and its decisions.
+pub fn show_sheet(vote: &Vote, sheet_id: i64) -> Result<SheetView, ApiError> {
+    let sheet = vote
+        .store
+        .sheets()?
+        .into_iter()
+        .find(|s| s.id == sheet_id)
+        .ok_or(ApiError::NoSuchSheet { sheet: sheet_id })?;
+    let highlight: Vec<usize> = sheet
+        .record
+        .rows
+        .iter()
+        .filter(|r| r.verdict == RowVerdict::Ambiguous)
+        .map(|r| r.subject)
+        .collect();
+    let picture = crate::sheet_picture::sheet_picture(vote, &sheet, &highlight)?;
+    let n = vote.layout.rows.len();
+    let decisions = crate::review::history(vote, sheet_id)?;
+    let in_force = crate::decision::resolve(&sheet, decisions.last(), n);
+    let history = decisions
+        .into_iter()
+        .map(|d| {
+            let r = crate::decision::resolve(&sheet, Some(&d), n);
+            (d, r)
+        })
+        .collect();
+    Ok(SheetView {
+        sheet,
+        picture,
+        in_force,
+        history,
+        levels: vote.form.levels.clone(),
+    })
+}
+
+impl SheetView {
+    /// The command line's text (after the picture is written).
+    pub fn to_text(&self) -> String {
+        let rec = &self.sheet.record;
+        let describe = |r: &Resolution| crate::decision::describe(r, &self.levels);
+        let mut s = format!(
+            "sheet {}: {} {}\n",
+            self.sheet.id,
+            rec.outcome.as_str(),
+            rec.reason.map(|r| r.as_str()).unwrap_or("")
+        );
+        s.push_str(&format!("  in force: {}\n", describe(&self.in_force)));
+        for (d, res) in &self.history {
+            s.push_str(&format!(
+                "  decided by {} at {}: {}{}\n",
+                printable(&d.reviewer),
+                d.decided_at,
+                describe(res),
+                d.amends
+                    .as_deref()
+                    .map(|r| format!(" (amended: {})", printable(r)))
+                    .unwrap_or_default()
+            ));
+        }
+        for r in &rec.rows {
+            s.push_str(&format!(
+                "  row {:>2} {:<15} scores {:.3} {:.3} {:.3}  traces {:.1} {:.1} {:.1} mm  strike {:.2}\n",
+                r.subject,
+                r.verdict.as_str(),
+                r.scores[0],
+                r.scores[1],
+                r.scores[2],
+                r.traces[0],
+                r.traces[1],
+                r.traces[2],
+                r.strike
+            ));
+        }
+        s
+    }
+}
+
+/// A person's decision as a front end gathers it.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionRequest {
+    pub by: String,
+    pub sheet: Option<SheetAction>,
+    /// The serial typed from beside an unreadable QR code.
+    pub serial: Option<String>,
+    /// Rows as typed: `SUBJECT=LEVEL` or `SUBJECT=invalid`.
+    pub rows: Vec<String>,
+    /// Why an earlier decision (or the machine's count) is amended; `None` for a first decision.
+    pub amend: Option<String>,
+}
+
+/// What a decision amounts to.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub resolution: Resolution,
+    /// The same in words, with the levels as printed.
+    pub description: String,
+}
+
+/// Records a person's decision on one sheet.
+pub fn decide(vote: &mut Vote, sheet_id: i64, req: DecisionRequest) -> Result<Decided, ApiError> {
+    let rows = collect_row_decisions(&req.rows, vote.form.levels.len())?;
+    let d = Decision {
+        sheet: req.sheet,
+        serial: req.serial,
+        rows,
+        ..Default::default()
+    };
+    let resolution = crate::review::decide(vote, sheet_id, d, &req.by, req.amend.as_deref())?;
+    let description = crate::decision::describe(&resolution, &vote.form.levels);
+    Ok(Decided {
+        resolution,
+        description,
+    })
+}
