@@ -354,6 +354,43 @@ pub fn crease_through(
     best.map(|(_, line)| line)
 }
 
+/// Ink near a line found through a name (its height at the name's middle and its slope): a
+/// voter's line wobbles, so anything within ±1 mm of it counts.
+struct NearLine<'a> {
+    img: &'a GrayImage,
+    reg: &'a Registration,
+    row: &'a RowLayout,
+    line: (f64, f64),
+    lines: &'a ScannerLines,
+    /// The ballot's own letters, left out (profile 3's ends), or not.
+    printed: Option<&'a PrintedName>,
+    /// How far from the row's rules to stay (mm).
+    clearance: f64,
+    /// How dark a sample must be to be ink.
+    level: f64,
+}
+
+impl NearLine<'_> {
+    /// Whether any sample at `x` within ±1 mm of the line, inside the row and not under a
+    /// scanner line (nor the ballot's print, when given), is ink.
+    fn inked_at(&self, x: f64) -> bool {
+        let (name, cell) = (&self.row.name_rect, &self.row.row_rect);
+        let (y_mid, slope) = self.line;
+        let y0 = y_mid + slope * (x - (name.x_mm + name.w_mm / 2.0));
+        (-8..=8).any(|k| {
+            let p = PointMm {
+                x,
+                y: y0 + k as f64 * 0.125,
+            };
+            p.y > cell.y_mm + self.clearance
+                && p.y < cell.bottom() - self.clearance
+                && !self.printed.is_some_and(|pr| pr.printed(p))
+                && !self.lines.hides(self.reg.transform.map(p))
+                && self.reg.darkness(self.img, p) >= self.level
+        })
+    }
+}
+
 /// Whether ink follows a line found through a name (its height at the name's middle and its
 /// slope) on past the name's end, 5–10 mm beyond it, where a voter's crossing stroke has ended
 /// (strokes overrun a name by 0.5–4 mm): within ±1 mm of the line, in at least 40 % of the
@@ -368,22 +405,18 @@ pub fn runs_past_name(
     line: (f64, f64),
     lines: &ScannerLines,
 ) -> bool {
-    let (name, cell) = (&row.name_rect, &row.row_rect);
-    let (y_mid, slope) = line;
-    let x_mid = name.x_mm + name.w_mm / 2.0;
-    let inked_at = |x: f64| {
-        let y0 = y_mid + slope * (x - x_mid);
-        (-8..=8).any(|k| {
-            let p = PointMm {
-                x,
-                y: y0 + k as f64 * 0.125,
-            };
-            p.y > cell.y_mm + 0.5
-                && p.y < cell.bottom() - 0.5
-                && !lines.hides(reg.transform.map(p))
-                && reg.darkness(img, p) >= 0.5 * super::profile2::STRIKE_INK
-        })
+    let name = &row.name_rect;
+    let near = NearLine {
+        img,
+        reg,
+        row,
+        line,
+        lines,
+        printed: None,
+        clearance: 0.5,
+        level: 0.5 * super::profile2::STRIKE_INK,
     };
+    let inked_at = |x: f64| near.inked_at(x);
     let xs: Vec<f64> = (0..)
         .map(|i| name.right() + 5.0 + i as f64 * 0.25)
         .take_while(|&x| x <= (name.right() + 10.0).min(cell_right - 1.0))
@@ -407,23 +440,18 @@ pub fn strike_ends(
     lines: &ScannerLines,
 ) -> f64 {
     const STEP_MM: f64 = 0.15;
-    let (name, band) = (&row.name_rect, &row.row_rect);
-    let (y_mid, slope) = line;
-    let x_mid = name.x_mm + name.w_mm / 2.0;
-    let inked_at = |x: f64| {
-        let y0 = y_mid + slope * (x - x_mid);
-        (-8..=8).any(|k| {
-            let p = PointMm {
-                x,
-                y: y0 + k as f64 * 0.125,
-            };
-            p.y > band.y_mm + RULE_CLEARANCE_MM
-                && p.y < band.bottom() - RULE_CLEARANCE_MM
-                && !printed.printed(p)
-                && !lines.hides(reg.transform.map(p))
-                && reg.darkness(img, p) >= super::profile2::STRIKE_INK
-        })
+    let name = &row.name_rect;
+    let near = NearLine {
+        img,
+        reg,
+        row,
+        line,
+        lines,
+        printed: Some(printed),
+        clearance: RULE_CLEARANCE_MM,
+        level: super::profile2::STRIKE_INK,
     };
+    let inked_at = |x: f64| near.inked_at(x);
     let reach = |from: f64, to: f64| {
         let n = (0..)
             .map(|i| from + i as f64 * STEP_MM)
