@@ -170,7 +170,7 @@ pub struct RowReading {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub faint_strike: f64,
     /// Reading profile 3: how far (mm) the crossing line reaches into both ends of the name, the
-    /// smaller of the two (see `interpret::marks::strike_ends`). Absent when no line was found,
+    /// smaller of the two (see `interpret::strike::strike_ends`). Absent when no line was found,
     /// and before profile 3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strike_ends: Option<f64>,

@@ -13,6 +13,7 @@ pub mod profile2;
 pub mod qr;
 pub mod register;
 pub mod streaks;
+pub mod strike;
 pub mod strokes;
 
 use image::GrayImage;

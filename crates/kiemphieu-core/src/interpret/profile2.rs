@@ -48,7 +48,7 @@ pub const STRIKE_INK: f64 = 0.2;
 /// through the row (it runs on across the page's margin), its band is left out of that search.
 pub const FAINT_STRIKE_INK: f64 = 0.1;
 /// Profile 3: how far (mm) a crossing line must reach into both ends of the name (see
-/// `marks::strike_ends`): two of its 0.15 mm sample columns, more than a speck of dust gives.
+/// `strike::strike_ends`): two of its 0.15 mm sample columns, more than a speck of dust gives.
 /// Of about 700 pen and pencil crossings on earlier runs, the shortest reach at either end was
 /// 0.3 mm and all but two reached 0.75 mm; a fibre over the middle of a name reaches nothing.
 pub const STRIKE_ENDS_MIN: f64 = 0.3;
