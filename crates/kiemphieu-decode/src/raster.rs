@@ -52,25 +52,31 @@ impl PrintedPdf {
             page: index + 1,
             pages: pages.len(),
         })?;
-        let cache = RenderCache::new();
-        let scale = px_per_pt(dpi) as f32;
-        let pixmap = render(
-            page,
-            &cache,
-            &InterpreterSettings::default(),
-            &RenderSettings::default(),
-            &PixmapSettings {
-                x_scale: scale,
-                y_scale: scale,
-                bg_color: WHITE,
-            },
-        );
-        let (w, h) = (pixmap.width() as u32, pixmap.height() as u32);
-        let rgba = pixmap.take_rgba8(hayro::vello_cpu::peniko::ImageAlphaType::Alpha);
+        let (w, h, rgba) = render_rgba(page, dpi);
         let rgb: Vec<u8> = rgba
             .chunks_exact(4)
             .flat_map(|p| [p[0], p[1], p[2]])
             .collect();
         Ok(RgbImage::from_raw(w, h, rgb).expect("pixmap size"))
     }
+}
+
+/// Renders a PDF page at `dpi` on white paper: its width, height and RGBA pixels. The one
+/// place both the printed ballots (for tests and pictures) and scanner PDFs are rasterized.
+pub(crate) fn render_rgba(page: &hayro::hayro_syntax::page::Page, dpi: f64) -> (u32, u32, Vec<u8>) {
+    let scale = px_per_pt(dpi) as f32;
+    let pixmap = render(
+        page,
+        &RenderCache::new(),
+        &InterpreterSettings::default(),
+        &RenderSettings::default(),
+        &PixmapSettings {
+            x_scale: scale,
+            y_scale: scale,
+            bg_color: WHITE,
+        },
+    );
+    let (w, h) = (pixmap.width() as u32, pixmap.height() as u32);
+    let rgba = pixmap.take_rgba8(hayro::vello_cpu::peniko::ImageAlphaType::Alpha);
+    (w, h, rgba)
 }
