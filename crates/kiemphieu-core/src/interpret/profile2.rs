@@ -1,6 +1,6 @@
-//! Reading profiles 2 and 3 (`kiemphieu-read/2`, `/3`): the rule that turns a row's measurements into a
-//! verdict, and its constants. A vote is read and audited with the profile frozen in its form;
-//! changing anything here means a new profile, never an edit of this one.
+//! Reading profiles 2 and 3 (`kiemphieu-read/2`, `/3`): the rule that turns a row's
+//! measurements into a verdict, and its constants. A vote is read and audited with the profile
+//! frozen in its form; changing anything here means a new profile, never an edit of this one.
 //!
 //! A box is **marked** when its fill score reaches `definite`, or when the core of a stroke
 //! reaching into it (followed over the frame; cells at least [`CORE_LEVEL`] darker than the
@@ -20,9 +20,12 @@
 //! `crossed_out`. Profile 3 adds: a crossing line must also reach both ends of the name (ink
 //! within ±1 mm of it over at least [`STRIKE_ENDS_MIN`] mm at each end): a voter crosses a name
 //! out from end to end and past it, while a hair or fibre on the glass (3–25 mm) often lies over
-//! part of it only; such a row goes to a person. Then two or three marked boxes are
-//! `multiple_marks`; otherwise a box in doubt sends the row to a person; one marked box and two
-//! empty ones is a vote; three empty ones, `no_mark`.
+//! part of it only; such a row goes to a person. It also weighs each marked box against the
+//! voter's other marks on the sheet: a stroke under [`HAND_TONE_MIN`] of their median tone
+//! ([`hand_tone`]) is in doubt, since one voter marks with one pen while a fibre on the glass is
+//! as dark as it happens to be. Then two or three marked boxes are `multiple_marks`; otherwise
+//! a box in doubt sends the row to a person; one marked box and two empty ones is a vote; three
+//! empty ones, `no_mark`.
 
 use super::marks::{STRIKE_DEFINITE, STRIKE_MARGINAL, Strike};
 use super::strokes::BoxStroke;
