@@ -126,35 +126,29 @@ pub fn strike_score(
     }
     let width = name.w_mm;
     let floor = xs.len().div_ceil(4);
-    // Along the line at height `y0` (at the name's middle) with `slope`: for each column whose
-    // band is clear of print, whether it holds added ink.
-    let along = |y0: f64, slope: f64, out: &mut Vec<bool>| {
-        out.clear();
-        for (i, &x) in xs.iter().enumerate() {
-            let y = y0 + slope * (x - name.x_mm - width / 2.0);
-            let b = round_half_away((y - top) / 0.12) + BAND;
-            // A band wholly off the grid sees nothing: clear, no ink.
-            let (hit, clear) = if b < 0 || b >= band_rows as i64 {
-                (false, true)
-            } else {
-                let k = b as usize * cols + i;
-                (hit_band[k], clear_band[k])
-            };
-            if clear {
-                out.push(hit);
-            }
-        }
-    };
     let mut best = 0.0f64;
     let mut best_line = None;
-    let mut seen_hits = Vec::with_capacity(cols);
     for slope_deg in (-8..=8).map(|d| d as f64) {
         let slope = slope_deg.to_radians().tan();
         let mut y0 = body_top;
         while y0 <= baseline {
-            along(y0, slope, &mut seen_hits);
-            let hits = seen_hits.iter().filter(|&&h| h).count();
-            let share = hits as f64 / seen_hits.len().max(floor) as f64;
+            let (mut hits, mut seen) = (0, 0);
+            for (i, &x) in xs.iter().enumerate() {
+                let y = y0 + slope * (x - name.x_mm - width / 2.0);
+                let b = round_half_away((y - top) / 0.12) + BAND;
+                // A band wholly off the grid sees nothing: clear, no ink.
+                let (hit, clear) = if b < 0 || b >= band_rows as i64 {
+                    (false, true)
+                } else {
+                    let k = b as usize * cols + i;
+                    (hit_band[k], clear_band[k])
+                };
+                if clear {
+                    hits += hit as usize;
+                    seen += 1;
+                }
+            }
+            let share = hits as f64 / seen.max(floor) as f64;
             if share > best {
                 best = share;
                 best_line = Some((y0, slope));
