@@ -96,49 +96,38 @@ pub fn decision_rows(vote: &Vote) -> Result<Vec<DecisionRow>, StoreError> {
     vote.store.decision_rows()
 }
 
+/// Every recorded decision in the order it was made, each with its sheet, parsed from its stored
+/// body with the reviewer and time the store keeps beside it.
+fn recorded_decisions(vote: &Vote) -> Result<Vec<(i64, Decision)>, StoreError> {
+    decision_rows(vote)?
+        .into_iter()
+        .map(|row| {
+            let id = row.sheet;
+            let mut d: Decision =
+                serde_json::from_str(&row.body).map_err(|e| StoreError::Corrupt {
+                    path: vote.store.path().to_owned(),
+                    reason: format!("decision on sheet {id}: {e}"),
+                })?;
+            d.reviewer = row.reviewer;
+            d.decided_at = row.decided_at;
+            Ok((id, d))
+        })
+        .collect()
+}
+
 /// The decision in force for each sheet that has one.
 pub fn decisions(vote: &Vote) -> Result<BTreeMap<i64, Decision>, StoreError> {
-    let mut out = BTreeMap::new();
-    for DecisionRow {
-        sheet: id,
-        body,
-        reviewer,
-        decided_at: at,
-    } in decision_rows(vote)?
-    {
-        let mut d: Decision = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-            path: vote.store.path().to_owned(),
-            reason: format!("decision on sheet {id}: {e}"),
-        })?;
-        d.reviewer = reviewer;
-        d.decided_at = at;
-        out.insert(id, d);
-    }
-    Ok(out)
+    // Later decisions on a sheet replace earlier ones.
+    Ok(recorded_decisions(vote)?.into_iter().collect())
 }
 
 /// The decisions on one sheet, oldest first (the last is in force).
 pub fn history(vote: &Vote, sheet_id: i64) -> Result<Vec<Decision>, StoreError> {
-    let mut out = Vec::new();
-    for DecisionRow {
-        sheet: id,
-        body,
-        reviewer,
-        decided_at: at,
-    } in decision_rows(vote)?
-    {
-        if id != sheet_id {
-            continue;
-        }
-        let mut d: Decision = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-            path: vote.store.path().to_owned(),
-            reason: format!("decision on sheet {id}: {e}"),
-        })?;
-        d.reviewer = reviewer;
-        d.decided_at = at;
-        out.push(d);
-    }
-    Ok(out)
+    Ok(recorded_decisions(vote)?
+        .into_iter()
+        .filter(|(id, _)| *id == sheet_id)
+        .map(|(_, d)| d)
+        .collect())
 }
 
 /// Records a person's decision on a sheet, after checking that it answers the sheet's question.
