@@ -308,7 +308,7 @@ fn a_vote_frozen_with_profile_2_is_still_read_and_audited_with_profile_2() {
     let mut form: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&form_path).unwrap()).unwrap();
     assert_eq!(
-        form["marks"]["profile"], 3,
+        form["marks"]["profile"], 4,
         "init freezes the current profile"
     );
     form["marks"]["profile"] = 2.into();
@@ -374,5 +374,79 @@ fn a_fibre_over_an_empty_box_beside_a_vote_does_not_make_it_multiple_marks() {
     );
     for other in [0, 2] {
         assert_eq!(recs[0].rows[other].choice, Some(1), "{:?}", recs[0]);
+    }
+}
+
+/// A crease of the ballot folded in thirds, straight across the whole page at `y` mm (rising
+/// `slope`): a 0.25 mm line 12 % darker than the paper with a 4 mm shadow below it, 6 % darker
+/// at the line and fading out; then a scanner's grain (±8 grey levels) over the whole page.
+fn crease_across(img: &mut GrayImage, y: f64, slope: f64) {
+    let k = k_px();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for py in 0..img.height() {
+        for px in 0..img.width() {
+            let (x_mm, y_mm) = ((px as f64 + 0.5) / k, (py as f64 + 0.5) / k);
+            let d = y_mm - (y + slope * x_mm);
+            let line = if d.abs() <= 0.125 { 0.12 } else { 0.0 };
+            let shadow = if d > 0.0 && d < 4.0 {
+                0.06 * (1.0 - d / 4.0)
+            } else {
+                0.0
+            };
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let grain = ((seed >> 33) % 17) as f64 - 8.0;
+            let p = img.get_pixel_mut(px, py);
+            let v = p.0[0] as f64 * (1.0 - line) * (1.0 - shadow) + grain;
+            p.0[0] = v.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+#[test]
+fn a_folds_crease_through_the_first_row_is_taken_off_its_boxes() {
+    let sb = Sandbox::new();
+    let (vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    for (i, row) in rows.iter().enumerate() {
+        tick(&mut pages[0], &row.boxes[(i + 1) % 3], 0.6, 0.0);
+    }
+    // The crease runs through the first row's boxes, a little above their middle.
+    let b = rows[0].boxes[0];
+    crease_across(&mut pages[0], b.y_mm + 0.4 * b.h_mm, 0.004);
+    save(&pages[0], &sb.join("scans"), "folded.png");
+    // The same sheet in a vote frozen with profile 3, and in one with the current profile.
+    let copy = sb.join("vote3");
+    let mut v3 = Vote::init(&copy, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
+    let form_path = v3.dir.join("form.json");
+    let mut form: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&form_path).unwrap()).unwrap();
+    form["marks"]["profile"] = 3.into();
+    std::fs::write(&form_path, serde_json::to_vec_pretty(&form).unwrap()).unwrap();
+    v3 = Vote::open(&v3.dir).unwrap();
+    let read3 = kiemphieu::interpret::interpret_page(&pages[0], &v3.layout, &v3.form.marks);
+    let read4 = kiemphieu::interpret::interpret_page(&pages[0], &vote.layout, &vote.form.marks);
+    // Profile 3 doubts a box the crease runs through …
+    assert_eq!(
+        read3.rows[0].verdict,
+        RowVerdict::Ambiguous,
+        "{:?}",
+        read3.rows[0]
+    );
+    // … profile 4 finds the crease in both margins and reads the voter's tick, and says so.
+    let row = &read4.rows[0];
+    assert_eq!(
+        (row.verdict, row.choice),
+        (RowVerdict::Valid, Some(1)),
+        "{row:?}"
+    );
+    assert!(row.crease.is_some_and(|c| c > 0.05 && c < 0.25), "{row:?}");
+    for (i, r) in read4.rows.iter().enumerate().skip(1) {
+        assert_eq!(
+            (r.verdict, r.choice),
+            (RowVerdict::Valid, Some((i + 1) % 3)),
+            "{r:?}"
+        );
     }
 }

@@ -178,6 +178,11 @@ pub struct RowReading {
     /// read as marks), against which each mark is weighed; absent with fewer than two marks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_tone: Option<f64>,
+    /// Reading profile 4: the darkness of a fold's crease found running through the row across
+    /// both margins of the table, taken off the boxes before they were measured (the scores,
+    /// traces and tones above are without it); absent when none was looked for or found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crease: Option<f64>,
 }
 
 fn is_zero(v: &f64) -> bool {

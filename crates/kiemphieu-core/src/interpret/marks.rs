@@ -4,11 +4,13 @@
 
 use image::GrayImage;
 
+use super::crease::{Crease, crease_across};
 use super::printed::PrintedName;
+use super::profile2::{BoxState, box_state};
 use super::register::Registration;
 use super::streaks::ScannerLines;
 pub use super::strike::{
-    Strike, StrikeInk, crease_through, runs_past_name, strike_ends, strike_score,
+    FoldCrease, Strike, StrikeInk, crease_through, runs_past_name, strike_ends, strike_score,
 };
 use super::strokes::{BoxStroke, box_stroke};
 use crate::form::{MarkThresholds, ReadingProfile};
@@ -199,6 +201,7 @@ pub fn decide_row(
         faint_strike: 0.0,
         strike_ends: None,
         hand_tone: None,
+        crease: None,
     }
 }
 
@@ -225,6 +228,8 @@ pub fn read_rows(
     let none = ScannerLines::none();
     // The blank page margin left of the table, where a crease runs on and a pen line does not.
     let margin = (3.0, rows.first().map_or(14.0, |r| r.row_rect.x_mm - 1.5));
+    // … and the one right of it (profile 4 looks for a crease in both).
+    let right_margin = (layout.table.right() + 1.5, layout.page.width_mm - 4.0);
     let measured: Vec<Measured> = rows
         .iter()
         .map(|row| {
@@ -236,11 +241,11 @@ pub fn read_rows(
             };
             let ink = match profile {
                 ReadingProfile::V1 => StrikeInk::Absolute(STRIKE_INK_V1),
-                ReadingProfile::V2 | ReadingProfile::V3 => {
+                ReadingProfile::V2 | ReadingProfile::V3 | ReadingProfile::V4 => {
                     StrikeInk::OverPaper(super::profile2::STRIKE_INK)
                 }
             };
-            let strike = strike_score(img, reg, row, &printed, lines, ink, None);
+            let strike = strike_score(img, reg, row, &printed, lines, ink, FoldCrease::None);
             match profile {
                 ReadingProfile::V1 => {
                     let ink = [0, 1, 2].map(|k| box_ink(img, reg, &row.boxes[k]));
@@ -254,25 +259,63 @@ pub fn read_rows(
                         t,
                     ))
                 }
-                ReadingProfile::V2 | ReadingProfile::V3 => {
-                    let boxes = [0, 1, 2].map(|k| {
-                        let b = &row.boxes[k];
-                        let s = box_stroke(img, reg, lines, b, &scored_area(b), &row.row_rect);
-                        BoxStroke {
-                            score: round_score(s.score),
-                            trace_mm: round_score(s.trace_mm),
-                            tone: round_score(s.tone),
-                            hidden: round_score(s.hidden),
-                            runs_on: s.runs_on,
-                            spans: s.spans,
-                            core_mm: round_score(s.core_mm),
-                        }
-                    });
+                ReadingProfile::V2 | ReadingProfile::V3 | ReadingProfile::V4 => {
+                    let measure = |crease: Option<&Crease>| {
+                        [0, 1, 2].map(|k| {
+                            let b = &row.boxes[k];
+                            let s = box_stroke(
+                                img,
+                                reg,
+                                lines,
+                                b,
+                                &scored_area(b),
+                                &row.row_rect,
+                                crease,
+                            );
+                            BoxStroke {
+                                score: round_score(s.score),
+                                trace_mm: round_score(s.trace_mm),
+                                tone: round_score(s.tone),
+                                hidden: round_score(s.hidden),
+                                runs_on: s.runs_on,
+                                spans: s.spans,
+                                core_mm: round_score(s.core_mm),
+                            }
+                        })
+                    };
+                    let mut boxes = measure(None);
+                    // Profile 4: a box in doubt may hold only a fold's crease; where one runs
+                    // through the row across both margins, the boxes are measured without it.
+                    // Looked for once, and only where it could matter.
+                    let v4 = profile >= ReadingProfile::V4;
+                    let band = (row.row_rect.y_mm - 2.0, row.row_rect.bottom() + 2.0);
+                    let mut across: Option<Option<Crease>> = None;
+                    let mut find_crease = || {
+                        across
+                            .get_or_insert_with(|| {
+                                crease_across(img, reg, band, margin, right_margin, lines)
+                            })
+                            .clone()
+                    };
+                    if v4
+                        && boxes.iter().any(|b| box_state(b, t) == BoxState::Doubt)
+                        && let Some(c) = find_crease()
+                    {
+                        boxes = measure(Some(&c));
+                    }
                     // A line that runs on well past the name, beyond where a voter's stroke ends
                     // (a hair, a ruled line), cannot cross it out: a person reads the row.
+                    // (Profile 4: unless all that runs on is a fold's crease.)
                     let runs_past = strike.score >= STRIKE_MARGINAL
                         && strike.line.is_some_and(|line| {
-                            runs_past_name(img, reg, row, name_cell_right, line, lines)
+                            let past = |c: FoldCrease<'_>| {
+                                runs_past_name(img, reg, row, name_cell_right, line, lines, c)
+                            };
+                            past(FoldCrease::None)
+                                && v4
+                                    .then(&mut find_crease)
+                                    .flatten()
+                                    .is_none_or(|c| past(FoldCrease::TakenOff(&c)))
                         });
                     let strike = Strike {
                         score: round_score(strike.score),
@@ -293,14 +336,19 @@ pub fn read_rows(
                             crease,
                         )
                     };
-                    let mut faint_strike = faint(None);
-                    if faint_strike.score >= STRIKE_MARGINAL
-                        && let Some(crease) =
+                    let mut faint_strike = faint(FoldCrease::None);
+                    if faint_strike.score >= STRIKE_MARGINAL {
+                        if let Some(c) = v4.then(&mut find_crease).flatten() {
+                            faint_strike = faint(FoldCrease::TakenOff(&c));
+                        } else if let Some(line) =
                             crease_through(img, reg, &row.name_rect, margin, lines)
-                    {
-                        faint_strike = faint(Some(crease));
+                        {
+                            faint_strike = faint(FoldCrease::Band(line));
+                        }
                     }
                     let faint_score = round_score(faint_strike.score);
+                    // The crease, when one was looked for and found (its darkness is recorded).
+                    let crease = across.flatten().map(|c| round_score(c.peak()));
                     let ends = (profile >= ReadingProfile::V3)
                         .then_some(())
                         .and_then(|()| {
@@ -316,6 +364,7 @@ pub fn read_rows(
                         strike,
                         faint: faint_score,
                         ends,
+                        crease,
                     }
                 }
             }
@@ -343,7 +392,11 @@ pub fn read_rows(
                 strike,
                 faint,
                 ends,
-            } => super::profile2::decide_row(subject, boxes, strike, faint, ends, hand, t),
+                crease,
+            } => RowReading {
+                crease,
+                ..super::profile2::decide_row(subject, boxes, strike, faint, ends, hand, t)
+            },
         })
         .collect()
 }
@@ -357,6 +410,7 @@ enum Measured {
         strike: Strike,
         faint: f64,
         ends: Option<f64>,
+        crease: Option<f64>,
     },
 }
 

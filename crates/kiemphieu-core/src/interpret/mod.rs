@@ -6,6 +6,7 @@
 //! crossing-out evidence per name, then a verdict per row) → [`marks::stamp_cover`].
 
 pub mod blank;
+pub mod crease;
 pub mod geometry;
 pub mod marks;
 pub mod printed;

@@ -1,4 +1,4 @@
-//! Reading profiles 2 and 3 (`kiemphieu-read/2`, `/3`): the rule that turns a row's
+//! Reading profiles 2, 3 and 4 (`kiemphieu-read/2`, `/3`, `/4`): the rule that turns a row's
 //! measurements into a verdict, and its constants. A vote is read and audited with the profile
 //! frozen in its form; changing anything here means a new profile, never an edit of this one.
 //!
@@ -23,7 +23,11 @@
 //! part of it only; such a row goes to a person. It also weighs each marked box against the
 //! voter's other marks on the sheet: a stroke under [`HAND_TONE_MIN`] of their median tone
 //! ([`hand_tone`]) is in doubt, since one voter marks with one pen while a fibre on the glass is
-//! as dark as it happens to be. Then two or three marked boxes are `multiple_marks`; otherwise
+//! as dark as it happens to be. Profile 4 keeps that doubt only where a fibre could change the
+//! count (beside another mark, or thinner than a pen line: [`FIBRE_SCORE_MAX`]), calls a box
+//! that no stroke at all reaches empty whatever its tint, and measures the boxes and the name
+//! with a fold's crease taken off (`super::crease`). Then two or three marked boxes are
+//! `multiple_marks`; otherwise
 //! a box in doubt sends the row to a person; one marked box and two empty ones is a vote; three
 //! empty ones, `no_mark`.
 
@@ -31,7 +35,7 @@ use super::marks::{STRIKE_DEFINITE, STRIKE_MARGINAL, Strike};
 use super::strokes::BoxStroke;
 #[cfg(doc)]
 use super::strokes::CORE_LEVEL;
-use crate::form::MarkThresholds;
+use crate::form::{MarkThresholds, ReadingProfile};
 use crate::record::{RowReading, RowVerdict};
 
 /// A stroke whose core ([`CORE_LEVEL`] and darker: an HB pencil line and up, never a crease)
@@ -61,6 +65,12 @@ pub const STRIKE_ENDS_MIN: f64 = 0.3;
 /// 19,000 marked boxes of earlier runs, 25 pen and pencil marks fell under 0.6 of their sheet's
 /// median); a hair or a fibre on the glass is as dark as it happens to be.
 pub const HAND_TONE_MIN: f64 = 0.6;
+/// Profile 4: a light stroke (under [`HAND_TONE_MIN`]) stays a mark when it is the row's only
+/// one and covers at least this much of the box. A fibre or hair on the glass, 0.05–0.12 mm wide
+/// across a 5 mm box, scores 0.011–0.015 (the three seen on earlier runs); a pen's tick, X or
+/// slash, 0.3 mm wide and 2 mm or more long, scored 0.035 and up (the light pen marks doubted by
+/// profile 3 on earlier runs scored 0.035–0.137).
+pub const FIBRE_SCORE_MAX: f64 = 0.025;
 /// A box hidden this much under a scanner line cannot be called empty.
 pub const HIDDEN_MAX: f64 = 0.3;
 
@@ -97,7 +107,11 @@ pub fn hand_tone<'a>(
 /// What the rule makes of one box's measurements.
 pub fn box_state(b: &BoxStroke, t: &MarkThresholds) -> BoxState {
     let stroke = b.core_mm >= STROKE_MM && b.score >= STROKE_SCORE_MIN && !b.runs_on;
-    let nothing = b.score < t.marginal && b.trace_mm < DOUBT_MM;
+    // Profile 4: no stroke at all reaching in (not even the faintest, over the box's own paper)
+    // is nothing, whatever the score: on a tinted or unevenly lit scan the score, taken over
+    // the sheet's paper, also counts the box's tint.
+    let untouched = t.reading_profile() >= ReadingProfile::V4 && b.trace_mm == 0.0;
+    let nothing = (b.score < t.marginal || untouched) && b.trace_mm < DOUBT_MM;
     let crease = b.spans && b.trace_mm < STROKE_MM && b.core_mm < STROKE_MM;
     if b.score >= t.definite || stroke {
         BoxState::Marked
@@ -118,11 +132,20 @@ pub fn decide_row(
     hand_tone: Option<f64>,
     t: &MarkThresholds,
 ) -> RowReading {
-    let states = boxes.map(|b| match box_state(&b, t) {
-        BoxState::Marked if hand_tone.is_some_and(|h| b.tone < HAND_TONE_MIN * h) => {
-            BoxState::Doubt
+    let plain = boxes.map(|b| box_state(&b, t));
+    let v4 = t.reading_profile() >= ReadingProfile::V4;
+    let states: [BoxState; 3] = std::array::from_fn(|k| {
+        let b = &boxes[k];
+        let light = hand_tone.is_some_and(|h| b.tone < HAND_TONE_MIN * h);
+        // Profile 4: a light stroke is a fibre's only where a fibre could change the count: as
+        // a second mark in the row, or as a line too thin to be a voter's.
+        let fibre_like = !v4
+            || b.score < FIBRE_SCORE_MAX
+            || (0..3).any(|j| j != k && plain[j] == BoxState::Marked);
+        match plain[k] {
+            BoxState::Marked if light && fibre_like => BoxState::Doubt,
+            state => state,
         }
-        state => state,
     });
     let marked: Vec<usize> = (0..3).filter(|&k| states[k] == BoxState::Marked).collect();
     let doubt = states.contains(&BoxState::Doubt);
@@ -156,6 +179,7 @@ pub fn decide_row(
         faint_strike,
         strike_ends,
         hand_tone,
+        crease: None,
     }
 }
 
@@ -371,6 +395,62 @@ mod tests {
         assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(1)));
         // One mark alone on the sheet has nothing to be weighed against.
         assert_eq!(hand_tone([pen].iter(), &t()), None);
+    }
+
+    #[test]
+    fn profile_4_doubts_a_light_stroke_only_where_a_fibre_could_change_the_count() {
+        let v3 = MarkThresholds {
+            profile: Some(3),
+            ..t()
+        };
+        let pen = BoxStroke {
+            tone: 0.32,
+            ..b(0.06, 3.0, 3.0)
+        };
+        // The voter's lighter X, alone in its row (0.53 of the sheet's usual tone, a real case).
+        let light_x = BoxStroke {
+            tone: 0.17,
+            ..b(0.09, 3.9, 3.9)
+        };
+        let fibre = BoxStroke {
+            tone: 0.14,
+            ..b(0.0145, 3.2, 2.9)
+        };
+        let hand = Some(0.32);
+        let read = |boxes, t: &MarkThresholds| {
+            decide_row(1, boxes, no_strike(), 0.0, None, hand, t).verdict
+        };
+        // Profile 3 sends the lighter X to a person; profile 4 counts it …
+        assert_eq!(read([EMPTY, light_x, EMPTY], &v3), RowVerdict::Ambiguous);
+        assert_eq!(read([EMPTY, light_x, EMPTY], &t()), RowVerdict::Valid);
+        // … but a light stroke beside a mark, or a fibre-thin one alone, is still a person's.
+        assert_eq!(read([light_x, pen, EMPTY], &t()), RowVerdict::Ambiguous);
+        assert_eq!(read([fibre, pen, EMPTY], &t()), RowVerdict::Ambiguous);
+        assert_eq!(read([EMPTY, EMPTY, fibre], &t()), RowVerdict::Ambiguous);
+    }
+
+    #[test]
+    fn profile_4_calls_a_box_no_stroke_reaches_empty_whatever_its_tint() {
+        // A tinted, unevenly lit scan: the box scores over `marginal` against the sheet's
+        // paper, but nothing in it stands out from its own paper (no stroke at all).
+        let tinted = BoxStroke {
+            score: 0.011,
+            trace_mm: 0.0,
+            tone: 0.0,
+            ..EMPTY
+        };
+        let v3 = MarkThresholds {
+            profile: Some(3),
+            ..t()
+        };
+        assert_eq!(box_state(&tinted, &v3), BoxState::Doubt);
+        assert_eq!(box_state(&tinted, &t()), BoxState::Empty);
+        // The faintest stroke reaching in keeps the old rule.
+        let stroked = BoxStroke {
+            trace_mm: 0.3,
+            ..tinted
+        };
+        assert_eq!(box_state(&stroked, &t()), BoxState::Doubt);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use image::GrayImage;
 
+use super::crease::Crease;
 use super::marks::step_mm;
 use super::printed::PrintedName;
 use super::register::Registration;
@@ -28,7 +29,7 @@ pub fn strike_score(
     printed: &PrintedName,
     lines: &ScannerLines,
     ink: StrikeInk,
-    crease: Option<(f64, f64)>,
+    crease: FoldCrease,
 ) -> Strike {
     let (name, cell) = (&row.name_rect, &row.row_rect);
     let step = step_mm(reg, name.center()).max(0.15);
@@ -63,7 +64,7 @@ pub fn strike_score(
                 .step_by(2)
                 .flat_map(|&y| xs.iter().step_by(2).map(move |&x| PointMm { x, y }))
                 .filter(|&p| !printed.printed(p) && !lines.hides(reg.transform.map(p)))
-                .map(|p| reg.darkness(img, p))
+                .map(|p| crease.darkness(img, reg, p))
                 .collect();
             if v.is_empty() {
                 0.0
@@ -82,16 +83,21 @@ pub fn strike_score(
         let mut hidden = 0;
         for (i, &x) in xs.iter().enumerate() {
             let p = PointMm { x, y };
-            let on_crease = crease.is_some_and(|(y_mid, slope)| {
-                (y - (y_mid + slope * (x - name.x_mm - name.w_mm / 2.0))).abs() <= CREASE_HALF_MM
-            });
+            let on_crease = match crease {
+                FoldCrease::Band((y_mid, slope)) => {
+                    (y - (y_mid + slope * (x - name.x_mm - name.w_mm / 2.0))).abs()
+                        <= CREASE_HALF_MM
+                }
+                FoldCrease::TakenOff(c) => c.offset(p).abs() <= CREASE_HALF_MM,
+                FoldCrease::None => false,
+            };
             if on_crease || lines.hides(reg.transform.map(p)) {
                 // Unknown: neither ink nor paper, like the ballot's own print.
                 printed_at[r * cols + i] = true;
                 hidden += 1;
             } else if printed.printed(p) {
                 printed_at[r * cols + i] = true;
-            } else if reg.darkness(img, p) > ink_level {
+            } else if crease.darkness(img, reg, p) > ink_level {
                 added[r * cols + i] = true;
             }
         }
@@ -192,36 +198,8 @@ pub fn crease_through(
     lines: &ScannerLines,
 ) -> Option<(f64, f64)> {
     let x_mid = name.x_mm + name.w_mm / 2.0;
-    let mean_at = |y_mid: f64, slope: f64| {
-        let (mut sum, mut n) = (0.0, 0);
-        let mut x = margin.0;
-        while x <= margin.1 {
-            let p = PointMm {
-                x,
-                y: y_mid + slope * (x - x_mid),
-            };
-            if !lines.hides(reg.transform.map(p)) {
-                sum += reg.darkness(img, p);
-                n += 1;
-            }
-            x += 0.25;
-        }
-        sum / n.max(1) as f64
-    };
-    let mut best: Option<(f64, (f64, f64))> = None;
-    let mut y = name.y_mm - 0.5;
-    while y <= name.bottom() + 0.5 {
-        for k in -4..=4 {
-            let slope = (k as f64 * 0.5f64).to_radians().tan();
-            let contrast =
-                mean_at(y, slope) - 0.5 * (mean_at(y - 2.5, slope) + mean_at(y + 2.5, slope));
-            if contrast >= CREASE_CONTRAST && best.is_none_or(|(c, _)| contrast > c) {
-                best = Some((contrast, (y, slope)));
-            }
-        }
-        y += 0.12;
-    }
-    best.map(|(_, line)| line)
+    let ys = (name.y_mm - 0.5, name.bottom() + 0.5);
+    super::crease::faint_line(img, reg, x_mid, ys, margin, lines)
 }
 
 /// Ink near a line found through a name (its height at the name's middle and its slope): a
@@ -238,6 +216,8 @@ struct NearLine<'a> {
     clearance: f64,
     /// How dark a sample must be to be ink.
     level: f64,
+    /// A fold's crease whose darkness is taken off (profile 4), or none.
+    crease: FoldCrease<'a>,
 }
 
 impl NearLine<'_> {
@@ -256,7 +236,7 @@ impl NearLine<'_> {
                 && p.y < cell.bottom() - self.clearance
                 && !self.printed.is_some_and(|pr| pr.printed(p))
                 && !self.lines.hides(self.reg.transform.map(p))
-                && self.reg.darkness(self.img, p) >= self.level
+                && self.crease.darkness(self.img, self.reg, p) >= self.level
         })
     }
 }
@@ -274,6 +254,7 @@ pub fn runs_past_name(
     cell_right: f64,
     line: (f64, f64),
     lines: &ScannerLines,
+    crease: FoldCrease,
 ) -> bool {
     let name = &row.name_rect;
     let near = NearLine {
@@ -285,6 +266,7 @@ pub fn runs_past_name(
         printed: None,
         clearance: 0.5,
         level: 0.5 * super::profile2::STRIKE_INK,
+        crease,
     };
     let inked_at = |x: f64| near.inked_at(x);
     let xs: Vec<f64> = (0..)
@@ -320,6 +302,7 @@ pub fn strike_ends(
         printed: Some(printed),
         clearance: RULE_CLEARANCE_MM,
         level: super::profile2::STRIKE_INK,
+        crease: FoldCrease::None,
     };
     let inked_at = |x: f64| near.inked_at(x);
     let reach = |from: f64, to: f64| {
@@ -339,10 +322,32 @@ pub fn strike_ends(
     left.min(right)
 }
 
-/// How much darker than the paper beside it a crease keeps, on average along the margin.
-const CREASE_CONTRAST: f64 = 0.035;
 /// Half the width of the band along a crease where a faint line cannot be told from it.
 const CREASE_HALF_MM: f64 = 0.6;
+
+/// What a crossing search knows of a fold's crease through the name.
+#[derive(Debug, Clone, Copy)]
+pub enum FoldCrease<'a> {
+    None,
+    /// Profiles 2 and 3: a crease found in the left margin (its height at the name's middle and
+    /// its slope); the band along it is left out of the search.
+    Band((f64, f64)),
+    /// Profile 4: a crease found across both margins, its darkness taken off every sample, and
+    /// the band along its line left out as in `Band` (what remains of a crease after its
+    /// median darkness is taken off is still a faint line there).
+    TakenOff(&'a Crease),
+}
+
+impl FoldCrease<'_> {
+    /// A sample's darkness, less the crease's where it is taken off.
+    fn darkness(self, img: &GrayImage, reg: &Registration, p: PointMm) -> f64 {
+        let d = reg.darkness(img, p);
+        match self {
+            FoldCrease::TakenOff(c) => (d - c.darkness_at(p)).max(0.0),
+            _ => d,
+        }
+    }
+}
 
 /// Crossing-out evidence for a name.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -12,6 +12,7 @@
 
 use image::GrayImage;
 
+use super::crease::Crease;
 use super::geometry::sample;
 use super::register::Registration;
 use super::streaks::ScannerLines;
@@ -69,7 +70,8 @@ enum Zone {
     Outside,
 }
 
-/// Measures one box of a row (`row` is the row between its rules).
+/// Measures one box of a row (`row` is the row between its rules), with a fold's crease through
+/// the row taken off first when one is given (profile 4).
 pub fn box_stroke(
     img: &GrayImage,
     reg: &Registration,
@@ -77,6 +79,7 @@ pub fn box_stroke(
     b: &RectMm,
     inner: &RectMm,
     row: &RectMm,
+    crease: Option<&Crease>,
 ) -> BoxStroke {
     let window = clip(&b.inset(-SPILL_MM), &row.inset(RULE_CLEARANCE_MM));
     let px = reg.transform.px_per_mm(b.center());
@@ -104,7 +107,10 @@ pub fn box_stroke(
                 continue;
             }
             let v = sample(img, q);
-            let d = ((reg.paper - v) / (reg.paper - reg.ink)).clamp(0.0, 1.0);
+            let mut d = ((reg.paper - v) / (reg.paper - reg.ink)).clamp(0.0, 1.0);
+            if let Some(c) = crease {
+                d = (d - c.darkness_at(p)).max(0.0);
+            }
             dark[j * n + i] = d;
             if within {
                 seen += 1;
