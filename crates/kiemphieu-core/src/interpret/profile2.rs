@@ -24,7 +24,8 @@
 //! voter's other marks on the sheet: a stroke under [`HAND_TONE_MIN`] of their median tone
 //! ([`hand_tone`]) is in doubt, since one voter marks with one pen while a fibre on the glass is
 //! as dark as it happens to be. Profile 4 keeps that doubt only where a fibre could change the
-//! count (beside another mark, or thinner than a pen line: [`FIBRE_SCORE_MAX`]), calls a box
+//! count (beside another mark, or thinner than a pen line: [`FIBRE_SCORE_MAX`]), reads a mark
+//! that a hair touches when the box holds more ink than a hair can ([`RUNS_ON_SCORE_MIN`]), calls a box
 //! that no stroke at all reaches empty whatever its tint, and measures the boxes and the name
 //! with a fold's crease taken off (`super::crease`). Then two or three marked boxes are
 //! `multiple_marks`; otherwise
@@ -71,6 +72,12 @@ pub const HAND_TONE_MIN: f64 = 0.6;
 /// slash, 0.3 mm wide and 2 mm or more long, scored 0.035 and up (the light pen marks doubted by
 /// profile 3 on earlier runs scored 0.035–0.137).
 pub const FIBRE_SCORE_MAX: f64 = 0.025;
+/// Profile 4: a stroke that runs on past the window still makes a mark with this much ink in
+/// the box. A hair or fibre (0.05–0.12 mm) lying over the whole 6.4 mm diagonal of the scored
+/// area covers at most 3.7 % of it, so scores under 0.037 even when black (empty boxes with a
+/// hair running on scored 0.0045–0.026 on earlier runs); the smallest X of a 0.3 mm ballpoint,
+/// over 35 % of the box, about 0.05 (marked boxes a hair touched scored 0.051 and up).
+pub const RUNS_ON_SCORE_MIN: f64 = 0.04;
 /// A box hidden this much under a scanner line cannot be called empty.
 pub const HIDDEN_MAX: f64 = 0.3;
 
@@ -132,8 +139,23 @@ pub fn decide_row(
     hand_tone: Option<f64>,
     t: &MarkThresholds,
 ) -> RowReading {
-    let plain = boxes.map(|b| box_state(&b, t));
     let v4 = t.reading_profile() >= ReadingProfile::V4;
+    let mut plain = boxes.map(|b| box_state(&b, t));
+    // Profile 4: a stroke that runs on out of the window (a hair touching it) is still the
+    // voter's mark when the box holds more ink than any hair can put there, and it is the only
+    // box of the row with something running on (a line drawn through the row is a person's).
+    let running_on = boxes.iter().filter(|b| b.runs_on).count();
+    for (state, b) in plain.iter_mut().zip(&boxes) {
+        if v4
+            && running_on == 1
+            && b.runs_on
+            && *state == BoxState::Doubt
+            && b.core_mm >= STROKE_MM
+            && b.score >= RUNS_ON_SCORE_MIN
+        {
+            *state = BoxState::Marked;
+        }
+    }
     let states: [BoxState; 3] = std::array::from_fn(|k| {
         let b = &boxes[k];
         let light = hand_tone.is_some_and(|h| b.tone < HAND_TONE_MIN * h);
@@ -451,6 +473,43 @@ mod tests {
             ..tinted
         };
         assert_eq!(box_state(&stroked, &t()), BoxState::Doubt);
+    }
+
+    #[test]
+    fn profile_4_reads_a_mark_a_hair_touches_but_not_a_hair_alone() {
+        let v3 = MarkThresholds {
+            profile: Some(3),
+            ..t()
+        };
+        // A ballpoint X (score 0.08) that a hair on the glass touches and leads out of the window.
+        let touched = BoxStroke {
+            runs_on: true,
+            ..b(0.08, 3.9, 3.9)
+        };
+        // A hair alone across an empty box.
+        let hair = BoxStroke {
+            runs_on: true,
+            ..b(0.026, 2.9, 2.9)
+        };
+        let read = |boxes, t: &MarkThresholds| {
+            let r = decide_row(1, boxes, no_strike(), 0.0, None, None, t);
+            (r.verdict, r.choice)
+        };
+        assert_eq!(read([touched, EMPTY, EMPTY], &v3).0, RowVerdict::Ambiguous);
+        assert_eq!(
+            read([touched, EMPTY, EMPTY], &t()),
+            (RowVerdict::Valid, Some(0))
+        );
+        assert_eq!(read([hair, EMPTY, EMPTY], &t()).0, RowVerdict::Ambiguous);
+        assert_eq!(
+            read([EMPTY, b(0.3, 4.0, 4.0), hair], &t()).0,
+            RowVerdict::Ambiguous
+        );
+        // A line drawn on through two boxes of the row is a person's to read.
+        assert_eq!(
+            read([touched, touched, EMPTY], &t()).0,
+            RowVerdict::Ambiguous
+        );
     }
 
     #[test]
