@@ -233,6 +233,27 @@ mod tests {
     fn t() -> MarkThresholds {
         MarkThresholds::default()
     }
+    /// A pen's X, tone 0.32.
+    fn pen_x() -> BoxStroke {
+        BoxStroke {
+            tone: 0.32,
+            ..b(0.06, 3.0, 3.0)
+        }
+    }
+    /// A fibre on the glass over a box: thin, tone 0.14.
+    fn fibre() -> BoxStroke {
+        BoxStroke {
+            tone: 0.14,
+            ..b(0.0145, 3.2, 2.9)
+        }
+    }
+    /// The thresholds of a vote frozen with profile 3.
+    fn v3() -> MarkThresholds {
+        MarkThresholds {
+            profile: Some(3),
+            ..t()
+        }
+    }
     fn no_strike() -> Strike {
         Strike::default()
     }
@@ -386,14 +407,8 @@ mod tests {
     #[test]
     fn profile_3_doubts_a_mark_much_lighter_than_the_voters_others() {
         // A pen's X (tone 0.32) and, in the next box, a fibre's stroke (tone 0.14).
-        let pen = BoxStroke {
-            tone: 0.32,
-            ..b(0.06, 3.0, 3.0)
-        };
-        let fibre = BoxStroke {
-            tone: 0.14,
-            ..b(0.0145, 3.2, 2.9)
-        };
+        let pen = pen_x();
+        let fibre = fibre();
         // Profile 2 has no hand tone: two marks.
         let r = decide_row(1, [fibre, pen, EMPTY], no_strike(), 0.0, None, None, &t());
         assert_eq!(r.verdict, RowVerdict::MultipleMarks);
@@ -421,23 +436,14 @@ mod tests {
 
     #[test]
     fn profile_4_doubts_a_light_stroke_only_where_a_fibre_could_change_the_count() {
-        let v3 = MarkThresholds {
-            profile: Some(3),
-            ..t()
-        };
-        let pen = BoxStroke {
-            tone: 0.32,
-            ..b(0.06, 3.0, 3.0)
-        };
+        let v3 = v3();
+        let pen = pen_x();
         // The voter's lighter X, alone in its row (0.53 of the sheet's usual tone, a real case).
         let light_x = BoxStroke {
             tone: 0.17,
             ..b(0.09, 3.9, 3.9)
         };
-        let fibre = BoxStroke {
-            tone: 0.14,
-            ..b(0.0145, 3.2, 2.9)
-        };
+        let fibre = fibre();
         let hand = Some(0.32);
         let read = |boxes, t: &MarkThresholds| {
             decide_row(1, boxes, no_strike(), 0.0, None, hand, t).verdict
@@ -461,10 +467,7 @@ mod tests {
             tone: 0.0,
             ..EMPTY
         };
-        let v3 = MarkThresholds {
-            profile: Some(3),
-            ..t()
-        };
+        let v3 = v3();
         assert_eq!(box_state(&tinted, &v3), BoxState::Doubt);
         assert_eq!(box_state(&tinted, &t()), BoxState::Empty);
         // The faintest stroke reaching in keeps the old rule.
@@ -477,10 +480,7 @@ mod tests {
 
     #[test]
     fn profile_4_reads_a_mark_a_hair_touches_but_not_a_hair_alone() {
-        let v3 = MarkThresholds {
-            profile: Some(3),
-            ..t()
-        };
+        let v3 = v3();
         // A ballpoint X (score 0.08) that a hair on the glass touches and leads out of the window.
         let touched = BoxStroke {
             runs_on: true,
