@@ -124,6 +124,12 @@ async fn a_sign_in_posted_from_another_site_is_refused() {
         .body(Body::from("name=x&password=y"))
         .unwrap();
     assert_eq!(send(&app, req).await.0.status(), 403);
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from("name=x&password=y"))
+        .unwrap();
+    assert_eq!(send(&app, req).await.0.status(), 403);
 }
 
 #[tokio::test]

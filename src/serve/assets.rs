@@ -1,6 +1,6 @@
 //! The page's script and style, compiled into the binary (nothing is loaded from elsewhere), and
 //! the headers every answer carries: a strict Content-Security-Policy (scripts and styles only
-//! from these files, no inline code), no sniffing, no referrer, no framing.
+//! from these files, no inline code), no sniffing, no referrer to other sites, no framing.
 
 use axum::extract::{Path, Request};
 use axum::http::{HeaderValue, StatusCode, header};

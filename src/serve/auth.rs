@@ -194,14 +194,11 @@ pub fn csrf_refusal(member: &Member, given: Option<&str>) -> Option<Response> {
     })
 }
 
-/// A post from another site's page (login CSRF): refused when the browser says so.
+/// A post from another site's page (login CSRF): refused when the browser says so
+/// (`Sec-Fetch-Site`), or, from a browser that does not, when its `Origin` is not this server.
 fn cross_site(headers: &HeaderMap) -> bool {
-    if headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == "cross-site")
-    {
-        return true;
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
     }
     match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
         (Some(origin), Some(host)) => {

@@ -35,6 +35,7 @@ function live() {
           li.dataset.reason = code;
           li.append(code + ": ", document.createElement("span"));
           list.append(li);
+          list.querySelector("[data-none]")?.remove();
         }
         li.querySelector("span").textContent = String(n);
       }

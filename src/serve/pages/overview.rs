@@ -87,6 +87,7 @@ fn body(l: Lang, vote: &str, o: &Value) -> Markup {
         ul data-reasons {
             @if let Some(m) = o["rejected_by_reason"].as_object() {
                 @for (k, v) in m { li data-reason=(k) { (reason_label(l, k)) ": " span { (v) } } }
+                @if m.is_empty() { li data-none { (l.t("Không có", "None")) } }
             }
         }
         h2 { (l.t("Điều kiện tiến hành (2/3 có mặt)", "Quorum (2/3 present)")) }
