@@ -14,6 +14,14 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// The counting room in a browser: review, live count, results and minutes, for signed-in
+    /// committee members (prints `listening on http://HOST:PORT` first; Ctrl-C stops it).
+    Serve(crate::room_cmd::ServeArgs),
+    /// The committee members who may sign in to `serve`.
+    Committee {
+        #[command(subcommand)]
+        action: crate::room_cmd::CommitteeAction,
+    },
     /// Create a vote folder from a form file.
     Init {
         /// The vote folder (made by `init`: form.json, vote.db, ballots/, archive/).

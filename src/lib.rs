@@ -45,3 +45,4 @@ pub mod interpret {
     pub use kiemphieu_decode::decode;
 }
 pub mod api;
+pub mod serve;

@@ -2,6 +2,7 @@
 //! (`kiemphieu::api`). Everything a command does is there; here it is only shown.
 
 mod cli;
+mod room_cmd;
 mod show;
 
 use std::path::PathBuf;
@@ -161,6 +162,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Review { vote, action } => review(&vote, action),
+        Command::Serve(args) => room_cmd::serve(args),
+        Command::Committee { action } => room_cmd::committee(action),
         Command::Serials {
             vote,
             unused,

@@ -359,7 +359,8 @@ fn an_old_vote_folder_opens_tallies_and_audits_clean() {
             .connection()
             .execute_batch(
                 "DROP TRIGGER claims_refuse_void_serial; DROP TRIGGER serials_refuse_voiding_claimed;
-                 DROP TABLE claims; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+                 DROP TABLE claims; DROP TABLE members;
+                 UPDATE meta SET value = '1' WHERE key = 'schema_version';",
             )
             .unwrap();
     }

@@ -22,6 +22,9 @@ const COMMANDS: &[&[&str]] = &[
     &["plan"],
     &["audit"],
     &["audit", "x", "sample"],
+    &["serve"],
+    &["committee", "add"],
+    &["committee", "list"],
 ];
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 
 use crate::interpret::decode::decode_pages;
 use crate::interpret::interpret_page;
@@ -68,6 +68,19 @@ pub fn sheet_picture(
     sheet: &StoredSheet,
     highlight: &[usize],
 ) -> Result<RgbImage, PictureError> {
+    let img = archived_page(vote, sheet)?;
+    let reading = interpret_page(&img, &vote.layout, &vote.form.marks);
+    Ok(crate::annotate::annotate(
+        &img,
+        &reading,
+        &sheet.record,
+        &vote.layout,
+        highlight,
+    ))
+}
+
+/// The sheet's page as scanned: its archived file read and decoded, the recorded page taken.
+pub fn archived_page(vote: &Vote, sheet: &StoredSheet) -> Result<GrayImage, PictureError> {
     let rec = &sheet.record;
     let archive = sheet
         .archive
@@ -96,20 +109,13 @@ pub fn sheet_picture(
             });
         }
     };
-    let Some(img) = pages.get(rec.page as usize - 1) else {
-        return Err(PictureError::NoPage {
+    match pages.into_iter().nth(rec.page as usize - 1) {
+        Some(img) => Ok(img),
+        None => Err(PictureError::NoPage {
             sheet: sheet.id,
             archive,
             path,
             page: rec.page,
-        });
-    };
-    let reading = interpret_page(img, &vote.layout, &vote.form.marks);
-    Ok(crate::annotate::annotate(
-        img,
-        &reading,
-        rec,
-        &vote.layout,
-        highlight,
-    ))
+        }),
+    }
 }

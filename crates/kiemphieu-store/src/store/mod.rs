@@ -13,7 +13,7 @@ use crate::meeting::Meeting;
 use crate::record::{Outcome, Reason, RowReading, SheetRecord};
 use crate::serial::Serial;
 
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long a writer waits for another writer (a second `scan`, a `watch`) before it says the vote
 /// is busy.
@@ -156,10 +156,12 @@ pub enum SerialStatus {
 }
 
 mod events;
+mod members;
 
 pub use crate::record::StoredSheet;
 use events::append_event;
 pub use events::{hex, serials_digest, sha256_hex};
+pub use members::Member;
 
 /// One row of the `decisions` table: the decision's body as stored (JSON), who and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +203,8 @@ impl Store {
         let tx = store.write()?;
         tx.execute_batch(SCHEMA).map_err(|e| sql(&p, e))?;
         tx.execute_batch(CLAIMS_SCHEMA).map_err(|e| sql(&p, e))?;
+        tx.execute_batch(members::MEMBERS_SCHEMA)
+            .map_err(|e| sql(&p, e))?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('vote', ?2)",
             params![SCHEMA_VERSION.to_string(), vote],
@@ -216,8 +220,8 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing database, checking its schema version; a schema-1 database is upgraded
-    /// in place (one transaction, logged as a `migrate` event).
+    /// Opens an existing database, checking its schema version; an older database is upgraded
+    /// in place (one transaction a step, each logged as a `migrate` event).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let conn = Connection::open_with_flags(
             path,
@@ -232,6 +236,9 @@ impl Store {
         let found = store.schema_version()?;
         if found == 1 {
             store.migrate_1_to_2()?;
+        }
+        if found == 1 || found == 2 {
+            store.migrate_2_to_3()?;
         } else if found != SCHEMA_VERSION {
             return Err(StoreError::Schema {
                 path: path.to_owned(),
@@ -287,7 +294,8 @@ impl Store {
                 found,
             });
         }
-        if found != SCHEMA_VERSION {
+        // Schema 2 lacks only the members, which reading commands do not need.
+        if found != SCHEMA_VERSION && found != 2 {
             return Err(StoreError::Schema {
                 path: path.to_owned(),
                 found,
@@ -324,16 +332,12 @@ impl Store {
             tx.execute_batch(CLAIMS_SCHEMA).map_err(|e| sql(&p, e))?;
             tx.execute_batch(MIGRATE_1_TO_2).map_err(|e| sql(&p, e))?;
             tx.execute(
-                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
-                [SCHEMA_VERSION.to_string()],
+                "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+                [],
             )
             .map_err(|e| sql(&p, e))?;
-            append_event(
-                &tx,
-                "migrate",
-                &serde_json::json!({ "from": 1, "to": SCHEMA_VERSION }),
-            )
-            .map_err(|e| sql(&p, e))?;
+            append_event(&tx, "migrate", &serde_json::json!({ "from": 1, "to": 2 }))
+                .map_err(|e| sql(&p, e))?;
         }
         tx.commit().map_err(|e| sql(&p, e))
     }
