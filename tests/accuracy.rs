@@ -26,6 +26,8 @@ fn two_hundred_sheets_over_all_fault_levels_meet_the_bar() {
     };
     let report = kiemphieu::accuracy::trial(dir.path(), &form, &opts).unwrap();
     let text = report.to_text();
+    // The whole report, for `cargo test --test accuracy -- --nocapture`.
+    println!("{text}");
     assert!(report.box_positions >= 200 * 9, "{text}");
     assert!(report.misread_rows.is_empty(), "{text}");
     assert!(report.not_genuine_counted.is_empty(), "{text}");
