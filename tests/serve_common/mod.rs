@@ -1,6 +1,6 @@
 //! The vote the `serve` tests run against: five scanned sheets, three of them waiting for a
 //! person (sheet 1 an ambiguous mark in row 1, sheet 3 a copy of sheet 1's serial, sheet 4 no
-//! stamp), the meeting recorded, two committee members. Made once per test binary and copied
+//! stamp), the meeting recorded, two committee members; read with reading profile 3. Made once per test binary and copied
 //! for each test, so that every test starts from the same record.
 
 #![allow(dead_code)]
@@ -31,7 +31,17 @@ fn template() -> &'static Path {
             .tempdir()
             .unwrap();
         let vote_dir = dir.path().join("vote");
-        let mut v = Vote::init(&vote_dir, &shipped_form("tin-nhiem-so-khcn.json")).unwrap();
+        // The vote is frozen with reading profile 3, as a vote counted before profile 4 is:
+        // its sheet 1 is one that profile 3 sends to a person, and a later profile must not
+        // change what these tests of the room start from.
+        let mut form: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(shipped_form("tin-nhiem-so-khcn.json")).unwrap())
+                .unwrap();
+        form["marks"]["profile"] = 3.into();
+        let form_path = dir.path().join("form-profile-3.json");
+        std::fs::write(&form_path, serde_json::to_vec_pretty(&form).unwrap()).unwrap();
+        let mut v = Vote::init(&vote_dir, &form_path).unwrap();
+        assert_eq!(v.form.marks.profile, Some(3));
         v.generate(8).unwrap();
         let m = Meeting {
             convened: 10,
