@@ -15,7 +15,7 @@ use crate::interpret::decode::{DecodeFailure, DecodedPage, MAX_FILE_BYTES, decod
 use crate::interpret::{PageReading, interpret_page, marks};
 use crate::record::{Outcome, Reason, RowVerdict, SheetRecord};
 use crate::serial::parse_qr_payload;
-use crate::store::{Recorded, SerialStatus, StoreError, sha256_hex};
+use crate::store::{Holder, Recorded, SerialStatus, StoreError, sha256_hex};
 use crate::vote::{Vote, write_atomic};
 
 /// File endings taken from folders (a file named on the command line is always tried).
@@ -559,14 +559,14 @@ fn already_scanned(file: &str, page: u32, sha256: &str) -> SheetRecord {
 pub trait Registry {
     fn serial_status(&self, serial: &str) -> Result<SerialStatus, StoreError>;
     /// The file and page of a sheet already holding this serial (counted or in review).
-    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError>;
+    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<Holder>, StoreError>;
 }
 
 impl Registry for crate::store::Store {
     fn serial_status(&self, serial: &str) -> Result<SerialStatus, StoreError> {
         crate::store::Store::serial_status(self, serial)
     }
-    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError> {
+    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<Holder>, StoreError> {
         crate::store::Store::sheet_claiming_serial(self, serial)
     }
 }
@@ -670,7 +670,11 @@ pub fn judge(
         }
         SerialStatus::Issued => {}
     }
-    if let Some((other, other_page)) = registry.sheet_claiming_serial(serial.as_str())? {
+    if let Some(Holder {
+        file: other,
+        page: other_page,
+    }) = registry.sheet_claiming_serial(serial.as_str())?
+    {
         set(
             &mut rec,
             Outcome::Review,

@@ -208,7 +208,7 @@ impl Vote {
             .store
             .serials()?
             .into_iter()
-            .map(|(s, ..)| s.to_string())
+            .map(|r| r.serial.to_string())
             .collect();
         let mut serials: Vec<Serial> = Vec::with_capacity(count);
         let mut fresh = std::collections::HashSet::new();

@@ -290,11 +290,11 @@ pub fn simulate(vote: &Vote, out: &Path, opts: &SimOptions) -> Result<SimSummary
         path: db.clone(),
         source,
     })?;
-    let registered: HashSet<String> = serials.iter().map(|(s, ..)| s.to_string()).collect();
+    let registered: HashSet<String> = serials.iter().map(|r| r.serial.to_string()).collect();
     let usable: Vec<(Serial, i64, i64)> = serials
         .into_iter()
-        .filter(|(.., voided)| !voided)
-        .map(|(s, b, p, _)| (s, b, p))
+        .filter(|r| !r.voided)
+        .map(|r| (r.serial, r.batch, r.page))
         .collect();
     let needed = opts.count;
     if opts.missing_stamp > opts.count {

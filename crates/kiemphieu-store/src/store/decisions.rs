@@ -1,8 +1,69 @@
 //! What people decide: a reviewer's decisions on sheets, and the meeting's facts.
 
 use super::*;
+use crate::decision::Decision;
 
 impl Store {
+    /// Records a reviewer's decision on a sheet with its event, moving the sheet's claim as the
+    /// decision says: `released` is given back, `claim` taken unless the sheet holds it already.
+    /// A serial claimed or voided meanwhile by another command is [`StoreError::Conflict`], and
+    /// nothing is recorded.
+    pub fn record_decision(
+        &mut self,
+        sheet: i64,
+        d: &Decision,
+        reviewer: &str,
+    ) -> Result<(), StoreError> {
+        let body = serde_json::to_string(d).expect("decision serializes");
+        let event = serde_json::json!({ "sheet": sheet, "decision": d, "reviewer": reviewer });
+        let at = now_utc();
+        self.with_event("review", &event, |tx| {
+            if let Some(old) = &d.released {
+                tx.execute(
+                    "DELETE FROM claims WHERE serial = ?1 AND sheet_id = ?2",
+                    params![old, sheet],
+                )?;
+            }
+            if let Some(new) = &d.claim {
+                let held = tx
+                    .query_row(
+                        "SELECT 1 FROM claims WHERE serial = ?1 AND sheet_id = ?2",
+                        params![new, sheet],
+                        |_| Ok(()),
+                    )
+                    .optional()?
+                    .is_some();
+                if !held {
+                    tx.execute(
+                        "INSERT INTO claims (serial, sheet_id, claimed_at) VALUES (?1, ?2, ?3)",
+                        params![new, sheet, at],
+                    )?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO decisions (sheet_id, body, reviewer, decided_at) VALUES (?1, ?2, ?3, ?4)",
+                params![sheet, body, reviewer, at],
+            )?;
+            Ok(())
+        })
+        .map_err(conflict)
+    }
+
+    /// Records (or corrects: the latest stands, every version is in the event log) the meeting
+    /// facts and the committee.
+    pub fn record_meeting(&mut self, m: &Meeting) -> Result<(), StoreError> {
+        let committee = serde_json::to_string(&m.committee).expect("serializes");
+        let event = serde_json::to_value(m).expect("serializes");
+        self.with_event("meeting", &event, |tx| {
+            tx.execute(
+                "INSERT INTO meeting (id, convened, present, committee, recorded_at) VALUES (1, ?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET convened = ?1, present = ?2, committee = ?3, recorded_at = ?4",
+                params![m.convened as i64, m.present as i64, committee, now_utc()],
+            )
+        })?;
+        Ok(())
+    }
+
     /// Every recorded decision in the order it was made.
     pub fn decision_rows(&self) -> Result<Vec<DecisionRow>, StoreError> {
         let sql = |source| StoreError::Sql {

@@ -3,15 +3,31 @@
 
 use super::*;
 
+/// One event of the log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    /// `init`, `print`, `scan`, `review`, `void`, `meeting` or `migrate`.
+    pub kind: String,
+    /// The event's body, JSON text.
+    pub body: String,
+}
+
 impl Store {
-    /// Every event in order: (id, kind, body as JSON text).
-    pub fn events(&self) -> Result<Vec<(i64, String, String)>, StoreError> {
+    /// Every event in order.
+    pub fn events(&self) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT id, kind, body FROM events ORDER BY id")
             .map_err(|e| sql(&self.path, e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map([], |r| {
+                Ok(Event {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })
             .map_err(|e| sql(&self.path, e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| sql(&self.path, e))
@@ -49,7 +65,7 @@ impl Store {
     }
 
     /// Runs `f` inside one write transaction that also appends an event.
-    pub fn with_event<T>(
+    pub(super) fn with_event<T>(
         &mut self,
         kind: &str,
         body: &serde_json::Value,
@@ -61,7 +77,7 @@ impl Store {
     /// Runs `f` inside one write transaction; `f` also says what the appended event's body is
     /// (for a change whose extent is known only under the lock, such as voiding every unused
     /// serial).
-    pub fn with_event_from<T>(
+    pub(super) fn with_event_from<T>(
         &mut self,
         kind: &str,
         f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<(T, serde_json::Value)>,

@@ -28,6 +28,13 @@ pub enum StoreError {
     Schema { path: PathBuf, found: i64 },
     #[error("database {path}: serial {serial} is already registered")]
     SerialTaken { path: PathBuf, serial: String },
+    /// A change the database's constraints refuse: a serial claimed or voided by another command
+    /// since the caller looked (the claims table and its triggers).
+    #[error("database {path}: {source}")]
+    Conflict {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("database {path}: a stored record cannot be read: {reason}")]
     Corrupt { path: PathBuf, reason: String },
     #[error(
@@ -66,10 +73,11 @@ mod sheets;
 
 pub use crate::record::StoredSheet;
 use events::append_event;
-pub use events::{hex, serials_digest, sha256_hex};
+pub use events::{Event, hex, serials_digest, sha256_hex};
 pub use schema::SCHEMA_VERSION;
 use schema::{CLAIMS_SCHEMA, SCHEMA};
-pub(crate) use serials::claimant;
+use serials::claimant;
+pub use serials::{Batch, Holder, RegisteredSerial};
 pub use sheets::holds_serial;
 
 /// One row of the `decisions` table: the decision's body as stored (JSON), who and when.
@@ -258,10 +266,6 @@ impl Store {
             })?;
         Ok(ReadSnapshot(Some(&self.conn)))
     }
-
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> StoreError {
@@ -278,6 +282,20 @@ fn sql(path: &Path, source: rusqlite::Error) -> StoreError {
     StoreError::Sql {
         path: path.to_owned(),
         source,
+    }
+}
+
+/// A constraint refusing the change, told apart from other failures: the caller's checks were
+/// right when made, and another command changed the record meanwhile.
+fn conflict(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Sql {
+            path,
+            source: source @ rusqlite::Error::SqliteFailure(f, _),
+        } if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            StoreError::Conflict { path, source }
+        }
+        e => e,
     }
 }
 
@@ -322,7 +340,7 @@ mod tests {
         });
         // Held past the second's patience: a clear message, never a constraint failure.
         second
-            .connection()
+            .conn
             .busy_timeout(std::time::Duration::from_millis(50))
             .unwrap();
         let tx = first.write().unwrap();

@@ -216,11 +216,11 @@ fn settle_claim(
             );
             Ok(None)
         }
-        (Some(false), Some((other, other_page))) => {
+        (Some(false), Some(Holder { file, page })) => {
             set(
                 Outcome::Review,
                 Reason::DuplicateSerial,
-                format!("serial {grouped} was already read from {other} (page {other_page})"),
+                format!("serial {grouped} was already read from {file} (page {page})"),
             );
             Ok(None)
         }
