@@ -51,7 +51,11 @@ fn write(vote_dir: &Path, out: &Path) {
     .expect("minutes");
     let sheets = kiemphieu::sample::pick(&vote, 2, 4821).unwrap();
     let sample = kiemphieu::sample::sample_pdf(&vote, &sheets, 4821).unwrap();
-    for (name, pdf) in [("ballots", ballots), ("minutes", minutes), ("sample", sample)] {
+    for (name, pdf) in [
+        ("ballots", ballots),
+        ("minutes", minutes),
+        ("sample", sample),
+    ] {
         std::fs::write(out.join(format!("{name}.pdf")), &pdf).unwrap();
         let doc = kiemphieu::raster::PrintedPdf::load(pdf).unwrap();
         for page in 0..doc.page_count() {
