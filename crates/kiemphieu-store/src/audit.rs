@@ -81,6 +81,16 @@ pub enum AuditError {
     Scan(#[from] crate::scan::ScanError),
 }
 
+impl AuditError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            AuditError::Store(e) => e.hint(),
+            AuditError::Scan(e) => e.hint(),
+        }
+    }
+}
+
 /// What `audit` reads of one file: every page's reading (or why that page cannot be decoded),
 /// or (difference kind, detail) when the bytes are gone or changed, or (None, detail) when they
 /// are intact but not an image at all.

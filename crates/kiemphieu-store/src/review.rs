@@ -77,6 +77,7 @@ impl ReviewError {
     pub fn hint(&self) -> Option<String> {
         use ReviewError::*;
         Some(match self {
+            Store(e) => return e.hint().map(str::to_string),
             CountedByMachine { .. } => "to withdraw it or correct a row, decide again with --amend --reason \"why\" (e.g. --sheet ignore for a test scan)".into(),
             AlreadyDecided { .. } => "to change the decision, decide again with --amend --reason \"why\"; the earlier decision stays in the history".into(),
             NothingToAmend { .. } => "decide it without --amend".into(),

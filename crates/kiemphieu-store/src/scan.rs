@@ -32,6 +32,16 @@ pub enum ScanError {
     Store(#[from] StoreError),
 }
 
+impl ScanError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ScanError::Store(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
 /// A file that could not be scanned at all (nothing was recorded for it).
 #[derive(Debug, Clone)]
 pub struct FileProblem {

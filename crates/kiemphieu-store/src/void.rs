@@ -51,6 +51,7 @@ impl VoidError {
     /// What the user can do about it, when there is something.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
+            VoidError::Store(e) => e.hint(),
             VoidError::FilledIn { .. } => Some(
                 "a ballot marked by a voter goes into the ballot box and is scanned; void only blank, unused ballots",
             ),

@@ -45,6 +45,16 @@ pub enum VoteError {
     Count { count: usize, max: usize },
 }
 
+impl VoteError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            VoteError::Store(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
 /// An open vote folder.
 pub struct Vote {
     pub dir: PathBuf,

@@ -37,14 +37,36 @@ pub enum StoreError {
     },
     #[error("database {path}: a stored record cannot be read: {reason}")]
     Corrupt { path: PathBuf, reason: String },
-    #[error(
-        "database {path} is busy: another kiemphieu command is writing to this vote\nhint: wait until it ends (a scan or watch of the same vote), then run this again"
-    )]
+    #[error("database {path} is busy: another kiemphieu command is writing to this vote")]
     Busy { path: PathBuf },
     #[error(
-        "database {path} has schema version {found} and cannot be upgraded in a read-only folder\nhint: run any kiemphieu command on the vote once where the folder can be written"
+        "database {path} has schema version {found} and cannot be upgraded in a read-only folder"
     )]
     ReadOnlyOld { path: PathBuf, found: i64 },
+    /// A read-only folder whose write-ahead log holds changes: reading around it would miss them.
+    #[error(
+        "database {path}: a stored record cannot be read: {} holds changes not yet merged into the database, and the folder cannot be written: read-only they would be missed",
+        wal.display()
+    )]
+    UnmergedLog { path: PathBuf, wal: PathBuf },
+}
+
+impl StoreError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Busy { .. } => {
+                Some("wait until it ends (a scan or watch of the same vote), then run this again")
+            }
+            StoreError::ReadOnlyOld { .. } => {
+                Some("run any kiemphieu command on the vote once where the folder can be written")
+            }
+            StoreError::UnmergedLog { .. } => {
+                Some("copy the vote folder where it can be written and run the command there")
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What recording a sheet did.
@@ -178,12 +200,9 @@ impl Store {
             path.file_name().unwrap_or_default().to_string_lossy()
         ));
         if immutable && std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-            return Err(StoreError::Corrupt {
+            return Err(StoreError::UnmergedLog {
                 path: path.to_owned(),
-                reason: format!(
-                    "{} holds changes not yet merged into the database, and the folder cannot be written: read-only they would be missed\nhint: copy the vote folder where it can be written and run the command there",
-                    wal.display()
-                ),
+                wal,
             });
         }
         let conn = if immutable {
@@ -346,11 +365,9 @@ mod tests {
         let tx = first.write().unwrap();
         let err = second.with_event("meeting", &body, |_| Ok(())).unwrap_err();
         assert!(matches!(err, StoreError::Busy { .. }), "{err:?}");
-        let text = err.to_string();
-        assert!(
-            text.contains("is busy") && text.contains("\nhint: "),
-            "{text}"
-        );
+        assert!(err.to_string().contains("is busy"), "{err}");
+        assert!(!err.to_string().contains("hint"), "{err}");
+        assert!(err.hint().unwrap().starts_with("wait until it ends"));
         drop(tx);
         second.with_event("meeting", &body, |_| Ok(())).unwrap();
         assert_eq!(second.events().unwrap().len(), 3);
