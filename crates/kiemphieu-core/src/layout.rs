@@ -65,6 +65,17 @@ impl RectMm {
             self.h_mm - 2.0 * d,
         )
     }
+    /// The four corners, from the top-left clockwise (as seen on the page).
+    pub fn corners(&self) -> [PointMm; 4] {
+        let (l, t, r, b) = (self.x_mm, self.y_mm, self.right(), self.bottom());
+        [
+            PointMm { x: l, y: t },
+            PointMm { x: r, y: t },
+            PointMm { x: r, y: b },
+            PointMm { x: l, y: b },
+        ]
+    }
+
     pub fn right(&self) -> f64 {
         self.x_mm + self.w_mm
     }

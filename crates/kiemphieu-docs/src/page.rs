@@ -125,24 +125,7 @@ impl Page {
 
     /// A rectangle's outline path, from its top-left corner clockwise (as seen on the page).
     pub fn rect_ring(&self, r: &RectMm) -> PolygonRing {
-        self.ring([
-            PointMm {
-                x: r.x_mm,
-                y: r.y_mm,
-            },
-            PointMm {
-                x: r.right(),
-                y: r.y_mm,
-            },
-            PointMm {
-                x: r.right(),
-                y: r.bottom(),
-            },
-            PointMm {
-                x: r.x_mm,
-                y: r.bottom(),
-            },
-        ])
+        self.ring(r.corners())
     }
 
     /// A circle as a polygon of 96 sides.

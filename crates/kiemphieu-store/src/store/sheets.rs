@@ -5,15 +5,7 @@ use super::*;
 impl Store {
     /// Whether these bytes (this page of them) were recorded before.
     pub fn has_sheet(&self, sha256: &str, page: u32) -> Result<bool, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT 1 FROM sheets WHERE sha256 = ?1 AND page = ?2",
-                params![sha256, page],
-                |_| Ok(()),
-            )
-            .optional()
-            .map(|o| o.is_some())
-            .map_err(|e| sql(&self.path, e))
+        sheet_known(&self.conn, sha256, page).map_err(|e| sql(&self.path, e))
     }
 
     /// Records one sheet atomically, with its event and, for a sheet that holds its serial, the
@@ -27,16 +19,7 @@ impl Store {
     ) -> Result<Recorded, StoreError> {
         let p = self.path.clone();
         let tx = self.write()?;
-        let known: bool = tx
-            .query_row(
-                "SELECT 1 FROM sheets WHERE sha256 = ?1 AND page = ?2",
-                params![rec.sha256, rec.page],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(|e| sql(&p, e))?
-            .is_some();
-        if known {
+        if sheet_known(&tx, &rec.sha256, rec.page).map_err(|e| sql(&p, e))? {
             return Ok(Recorded::Already);
         }
         let mut rec = rec.clone();
@@ -87,74 +70,91 @@ impl Store {
                         archive, scanned_at FROM sheets ORDER BY id",
             )
             .map_err(|e| sql(&self.path, e))?;
-        let raw = stmt
+        let rows = stmt
             .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, u32>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, Option<u16>>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                    r.get::<_, Option<String>>(10)?,
-                    r.get::<_, String>(11)?,
-                ))
+                Ok(SheetRow {
+                    id: r.get(0)?,
+                    sha256: r.get(1)?,
+                    page: r.get(2)?,
+                    file: r.get(3)?,
+                    outcome: r.get(4)?,
+                    reason: r.get(5)?,
+                    serial: r.get(6)?,
+                    orientation: r.get(7)?,
+                    rows: r.get(8)?,
+                    detail: r.get(9)?,
+                    archive: r.get(10)?,
+                    scanned_at: r.get(11)?,
+                })
             })
             .map_err(|e| sql(&self.path, e))?;
-        let mut out = Vec::new();
-        for row in raw {
-            let (
-                id,
-                sha256,
-                page,
-                file,
+        rows.map(|row| row.map_err(|e| sql(&self.path, e))?.parse(&self.path))
+            .collect()
+    }
+}
+
+/// One row of `sheets` as stored: outcome, reason and rows still text.
+struct SheetRow {
+    id: i64,
+    sha256: String,
+    page: u32,
+    file: String,
+    outcome: String,
+    reason: Option<String>,
+    serial: Option<String>,
+    orientation: Option<u16>,
+    rows: String,
+    detail: Option<String>,
+    archive: Option<String>,
+    scanned_at: String,
+}
+
+impl SheetRow {
+    /// The record, its texts parsed; one that does not parse was edited behind the program's back.
+    fn parse(self, path: &Path) -> Result<StoredSheet, StoreError> {
+        let id = self.id;
+        let corrupt = |what: String| StoreError::Corrupt {
+            path: path.to_owned(),
+            reason: format!("sheet {id}: {what}"),
+        };
+        let outcome = Outcome::parse(&self.outcome)
+            .ok_or_else(|| corrupt(format!("unknown outcome {:?}", self.outcome)))?;
+        let reason = match self.reason {
+            None => None,
+            Some(r) => {
+                Some(Reason::parse(&r).ok_or_else(|| corrupt(format!("unknown reason {r:?}")))?)
+            }
+        };
+        let rows: Vec<RowReading> =
+            serde_json::from_str(&self.rows).map_err(|e| corrupt(format!("rows: {e}")))?;
+        Ok(StoredSheet {
+            id,
+            record: SheetRecord {
+                file: self.file,
+                page: self.page,
+                sha256: self.sha256,
                 outcome,
                 reason,
-                serial,
-                orientation,
+                serial: self.serial,
+                orientation: self.orientation,
                 rows,
-                detail,
-                archive,
-                at,
-            ) = row.map_err(|e| sql(&self.path, e))?;
-            let corrupt = |what: String| StoreError::Corrupt {
-                path: self.path.clone(),
-                reason: what,
-            };
-            let outcome = Outcome::parse(&outcome)
-                .ok_or_else(|| corrupt(format!("sheet {id}: unknown outcome {outcome:?}")))?;
-            let reason = match reason {
-                None => None,
-                Some(r) => Some(
-                    Reason::parse(&r)
-                        .ok_or_else(|| corrupt(format!("sheet {id}: unknown reason {r:?}")))?,
-                ),
-            };
-            let rows: Vec<RowReading> = serde_json::from_str(&rows)
-                .map_err(|e| corrupt(format!("sheet {id}: rows: {e}")))?;
-            out.push(StoredSheet {
-                id,
-                record: SheetRecord {
-                    file,
-                    page,
-                    sha256,
-                    outcome,
-                    reason,
-                    serial,
-                    orientation,
-                    rows,
-                    detail,
-                },
-                archive,
-                scanned_at: at,
-            });
-        }
-        Ok(out)
+                detail: self.detail,
+            },
+            archive: self.archive,
+            scanned_at: self.scanned_at,
+        })
     }
+}
+
+/// Whether these bytes (this page of them) are recorded.
+fn sheet_known(conn: &Connection, sha256: &str, page: u32) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT 1 FROM sheets WHERE sha256 = ?1 AND page = ?2",
+        params![sha256, page],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|o| o.is_some())
 }
 
 /// Whether a sheet of this outcome and reason holds the serial it carries: counted, or waiting
