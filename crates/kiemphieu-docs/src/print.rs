@@ -12,7 +12,7 @@ use printpdf::{
 };
 
 use crate::form::Form;
-use crate::layout::{BallotLayout, FIDUCIAL_HOLE_MM, PointMm, RULE_MM, RectMm};
+use crate::layout::{BallotLayout, FIDUCIAL_HOLE_MM, PointMm, QrPlacement, RULE_MM, RectMm};
 use crate::page::{Fonts, Page, black, rgb};
 use crate::serial::{Serial, qr_payload};
 use crate::units::{dpi_of, mm_from_inch, mm_from_pt, pt_from_mm};
@@ -147,11 +147,14 @@ pub fn render_ballots(
     let mut pages = Vec::with_capacity(serials.len());
     for serial in serials {
         let mut page = common.clone();
-        qr(&mut page, &layout.qr, &qr_payload(&layout.vote, serial)).map_err(|reason| {
-            PrintError::Qr {
-                serial: serial.to_string(),
-                reason,
-            }
+        qr(
+            &mut page,
+            &layout.qr_placement(),
+            &qr_payload(&layout.vote, serial),
+        )
+        .map_err(|reason| PrintError::Qr {
+            serial: serial.to_string(),
+            reason,
         })?;
         let text = serial.grouped();
         let size = 9.0;
@@ -187,14 +190,14 @@ fn red() -> Color {
     rgb(STAMP_RED.0, STAMP_RED.1, STAMP_RED.2)
 }
 
-/// The QR code: one filled rectangle per horizontal run of dark modules, filling `r` (the code's
-/// quiet zone is the white of the page around it).
-fn qr(page: &mut Page, r: &RectMm, payload: &str) -> Result<(), String> {
+/// The QR code: one filled rectangle per horizontal run of dark modules, where the layout places
+/// the modules (the scanner reads them from the same placement).
+fn qr(page: &mut Page, place: &QrPlacement, payload: &str) -> Result<(), String> {
     let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| e.to_string())?;
     let n = code.width();
     let colors = code.to_colors();
-    let m = r.w_mm / n as f64;
+    let (origin, m) = place.grid(n);
     let mut rings = Vec::new();
     for y in 0..n {
         let mut x = 0;
@@ -205,8 +208,8 @@ fn qr(page: &mut Page, r: &RectMm, payload: &str) -> Result<(), String> {
                     x += 1;
                 }
                 let run = RectMm::new(
-                    r.x_mm + start as f64 * m,
-                    r.y_mm + y as f64 * m,
+                    origin.x + start as f64 * m,
+                    origin.y + y as f64 * m,
                     (x - start) as f64 * m,
                     m,
                 );
