@@ -25,6 +25,7 @@ use image::{GrayImage, RgbImage};
 use kiemphieu::layout::{BallotLayout, FIDUCIAL_HOLE_MM, RULE_MM, RectMm};
 use kiemphieu::raster::PrintedPdf;
 use kiemphieu::serial::{Serial, parse_qr_payload};
+use kiemphieu::store::ChainCheck;
 use kiemphieu::vote::{MAX_BATCH, Vote};
 use serde_json::Value;
 
@@ -748,7 +749,10 @@ fn generate_twice_appends_a_batch_and_the_registry_survives_reopening() {
     assert!(stored.iter().all(|r| !r.voided));
     assert_eq!(vote.store.printed_and_voided().unwrap(), (5, 0));
     // init + two prints, chained.
-    assert_eq!(vote.store.verify_events().unwrap(), Ok(3));
+    assert_eq!(
+        vote.store.verify_events().unwrap(),
+        ChainCheck::Holds { events: 3 }
+    );
 }
 
 #[test]

@@ -95,7 +95,7 @@ mod sheets;
 
 pub use crate::record::StoredSheet;
 use events::append_event;
-pub use events::{Event, hex, serials_digest, sha256_hex};
+pub use events::{ChainCheck, ChainHead, Event, hex, serials_digest, sha256_hex};
 pub use schema::SCHEMA_VERSION;
 use schema::{CLAIMS_SCHEMA, SCHEMA};
 use serials::claimant;
