@@ -55,6 +55,7 @@ mod rng;
 mod scanner;
 mod shapes;
 mod sheet;
+mod stray;
 mod truth;
 mod voter;
 
