@@ -48,6 +48,16 @@ fn db(vote: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(vote.join("vote.db")).unwrap()
 }
 
+/// The head of the vote's event chain, as the minutes print it.
+fn chain_head(vote_dir: &Path) -> String {
+    Vote::open(vote_dir)
+        .unwrap()
+        .store
+        .chain_head()
+        .unwrap()
+        .hash
+}
+
 /// Recomputes every event's hash, as someone who knows the (unkeyed) scheme would after an edit.
 fn rebuild_chain(conn: &rusqlite::Connection) {
     let rows: Vec<(i64, String, String, String)> = conn
@@ -148,12 +158,7 @@ fn an_edited_form_file_is_found_by_audit() {
 fn a_rebuilt_chain_audits_clean_but_not_against_the_paper_head() {
     let sb = Sandbox::new();
     let vote_dir = scanned_vote(&sb);
-    let head = Vote::open(&vote_dir)
-        .unwrap()
-        .store
-        .chain_head()
-        .unwrap()
-        .hash;
+    let head = chain_head(&vote_dir);
     // A sheet's rows are edited in the table and in its event, and the chain recomputed.
     let conn = db(&vote_dir);
     conn.execute(
@@ -188,12 +193,7 @@ fn a_rebuilt_chain_audits_clean_but_not_against_the_paper_head() {
 fn an_expected_head_shorter_than_16_digits_is_refused() {
     let sb = Sandbox::new();
     let vote_dir = scanned_vote(&sb);
-    let head = Vote::open(&vote_dir)
-        .unwrap()
-        .store
-        .chain_head()
-        .unwrap()
-        .hash;
+    let head = chain_head(&vote_dir);
     let run = sb.run(["audit", vote_dir.to_str().unwrap(), "--expect", &head[..15]]);
     run.expect_code(2);
     run.expect_stderr_has(&["--expect", "16", "hint:"]);
@@ -210,12 +210,7 @@ fn an_expected_head_shorter_than_16_digits_is_refused() {
 fn a_head_that_later_events_follow_still_passes_with_a_note() {
     let sb = Sandbox::new();
     let vote_dir = scanned_vote(&sb);
-    let head = Vote::open(&vote_dir)
-        .unwrap()
-        .store
-        .chain_head()
-        .unwrap()
-        .hash;
+    let head = chain_head(&vote_dir);
     sb.run([
         "meeting",
         vote_dir.to_str().unwrap(),
