@@ -71,7 +71,8 @@ fn main() {
             "qr",
             Box::new(|i| {
                 std::hint::black_box(
-                    qr::read_qr(&pages[i], Some(&regs[i].transform), &layout.qr).is_ok(),
+                    qr::read_qr(&pages[i], Some(&regs[i].transform), &layout.qr_placement())
+                        .is_ok(),
                 );
             }),
         ),

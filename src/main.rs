@@ -34,12 +34,28 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
-            if let Some(h) = e.downcast_ref::<ApiError>().and_then(ApiError::hint) {
+            if let Some(h) = hint_of(&e) {
                 eprintln!("hint: {h}");
             }
             ExitCode::from(EXIT_CANNOT_RUN)
         }
     }
+}
+
+/// What the user can do about the error that stopped the run: each library error gives its own
+/// hint (never inside its message), whether it came through the API or straight from the vote.
+fn hint_of(e: &anyhow::Error) -> Option<String> {
+    if let Some(e) = e.downcast_ref::<ApiError>() {
+        return e.hint();
+    }
+    let hint = if let Some(e) = e.downcast_ref::<kiemphieu::vote::VoteError>() {
+        e.hint()
+    } else if let Some(e) = e.downcast_ref::<kiemphieu::store::StoreError>() {
+        e.hint()
+    } else {
+        None
+    };
+    hint.map(str::to_string)
 }
 
 /// 0, or 1 when something needs attention.

@@ -3,7 +3,9 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use kiemphieu::api::{self, MeetingRecorded, MinutesWritten, SampleWritten, ScanRun, Vote};
+use kiemphieu::api::{
+    self, ApiError, MeetingRecorded, MinutesWritten, SampleWritten, ScanRun, Vote,
+};
 use kiemphieu::record::SheetRecord;
 use kiemphieu::review::printable;
 use kiemphieu::scan::{FileProblem, ScanSummary, ScannedSheet};
@@ -222,9 +224,13 @@ pub fn void_all_unused(v: &mut Vote, yes: bool) -> anyhow::Result<u8> {
     }
     if !yes {
         if !std::io::stdin().is_terminal() {
-            anyhow::bail!(
-                "--all-unused voids {unused} serial(s) and asks first, but there is no terminal to ask on\nhint: check the list with `kiemphieu serials VOTE --unused`, then add --yes"
-            );
+            return Err(ApiError::refused(
+                format!(
+                    "--all-unused voids {unused} serial(s) and asks first, but there is no terminal to ask on"
+                ),
+                "check the list with `kiemphieu serials VOTE --unused`, then add --yes",
+            )
+            .into());
         }
         eprint!(
             "void {unused} unused serial(s) of {}? every one of them becomes invalid if found in the box [y/N] ",

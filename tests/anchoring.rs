@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use common::{Sandbox, vote_with_box};
 use kiemphieu::simulate::{FaultLevel, SimOptions};
+use kiemphieu::store::ChainHead;
 use kiemphieu::vote::Vote;
 use sha2::{Digest, Sha256};
 
@@ -47,6 +48,16 @@ fn db(vote: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(vote.join("vote.db")).unwrap()
 }
 
+/// The head of the vote's event chain, as the minutes print it.
+fn chain_head(vote_dir: &Path) -> String {
+    Vote::open(vote_dir)
+        .unwrap()
+        .store
+        .chain_head()
+        .unwrap()
+        .hash
+}
+
 /// Recomputes every event's hash, as someone who knows the (unkeyed) scheme would after an edit.
 fn rebuild_chain(conn: &rusqlite::Connection) {
     let rows: Vec<(i64, String, String, String)> = conn
@@ -78,7 +89,10 @@ fn chain_head_names_the_last_event_and_the_event_count() {
     let sb = Sandbox::new();
     let vote_dir = scanned_vote(&sb);
     let vote = Vote::open(&vote_dir).unwrap();
-    let (head, n) = vote.store.chain_head().unwrap();
+    let ChainHead {
+        hash: head,
+        events: n,
+    } = vote.store.chain_head().unwrap();
     let (last, count): (String, i64) = db(&vote_dir)
         .query_row(
             "SELECT (SELECT hash FROM events ORDER BY id DESC LIMIT 1), COUNT(*) FROM events",
@@ -144,7 +158,7 @@ fn an_edited_form_file_is_found_by_audit() {
 fn a_rebuilt_chain_audits_clean_but_not_against_the_paper_head() {
     let sb = Sandbox::new();
     let vote_dir = scanned_vote(&sb);
-    let (head, _) = Vote::open(&vote_dir).unwrap().store.chain_head().unwrap();
+    let head = chain_head(&vote_dir);
     // A sheet's rows are edited in the table and in its event, and the chain recomputed.
     let conn = db(&vote_dir);
     conn.execute(
@@ -179,7 +193,7 @@ fn a_rebuilt_chain_audits_clean_but_not_against_the_paper_head() {
 fn an_expected_head_shorter_than_16_digits_is_refused() {
     let sb = Sandbox::new();
     let vote_dir = scanned_vote(&sb);
-    let (head, _) = Vote::open(&vote_dir).unwrap().store.chain_head().unwrap();
+    let head = chain_head(&vote_dir);
     let run = sb.run(["audit", vote_dir.to_str().unwrap(), "--expect", &head[..15]]);
     run.expect_code(2);
     run.expect_stderr_has(&["--expect", "16", "hint:"]);
@@ -196,7 +210,7 @@ fn an_expected_head_shorter_than_16_digits_is_refused() {
 fn a_head_that_later_events_follow_still_passes_with_a_note() {
     let sb = Sandbox::new();
     let vote_dir = scanned_vote(&sb);
-    let (head, _) = Vote::open(&vote_dir).unwrap().store.chain_head().unwrap();
+    let head = chain_head(&vote_dir);
     sb.run([
         "meeting",
         vote_dir.to_str().unwrap(),

@@ -176,21 +176,27 @@ fn a_serial_typed_in_review_is_claimed_like_a_scanned_one() {
     sb.run(["void", v, "--serial", &serial])
         .expect_code(2)
         .expect_stderr_has(&["cannot be voided"]);
-    let vote = Vote::open(&vote_dir).unwrap();
-    let refused = vote.store.connection().execute(
+    let db = behind_the_back(&vote_dir);
+    let refused = db.execute(
         "UPDATE serials SET voided_at = 'x' WHERE serial = ?1",
         [&serial],
     );
     assert!(refused.is_err(), "the database voided a claimed serial");
     // And a second claim on it is refused by the database, not by a check in code.
-    let second = vote.store.connection().execute(
+    let second = db.execute(
         "INSERT INTO claims (serial, sheet_id, claimed_at) VALUES (?1, 2, 'x')",
         [&serial],
     );
     assert!(second.is_err(), "the database took a second claim");
-    drop(vote);
+    drop(db);
     assert_eq!(tally_json(&sb, v)["collected"], 1);
     sb.run(["audit", v]).expect_code(0);
+}
+
+/// The vote's database opened directly, as someone editing it behind the program's back would
+/// (the claims' constraints must hold against them too).
+fn behind_the_back(vote_dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(vote_dir.join("vote.db")).unwrap()
 }
 
 /// Re-encodes every scan (other bytes, the same sheet) into `out`.
@@ -314,21 +320,20 @@ fn two_generates_at_once_never_share_a_pdf() {
     }
     let vote = Vote::open(&vote_dir).unwrap();
     let mut by_batch: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for (s, b, ..) in vote.store.serials().unwrap() {
-        by_batch.entry(b).or_default().push(s.grouped());
+    for r in vote.store.serials().unwrap() {
+        by_batch
+            .entry(r.batch)
+            .or_default()
+            .push(r.serial.grouped());
     }
     assert_eq!(by_batch.len(), 3);
-    let pdfs: BTreeSet<String> = {
-        let mut stmt = vote
-            .store
-            .connection()
-            .prepare("SELECT pdf FROM batches")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let pdfs: BTreeSet<String> = vote
+        .store
+        .batches()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.pdf)
+        .collect();
     assert_eq!(pdfs.len(), 3, "{pdfs:?}");
     for (batch, serials) in &by_batch {
         let pdf = vote_dir.join(format!("ballots/batch-{batch:04}.pdf"));
@@ -354,9 +359,7 @@ fn an_old_vote_folder_opens_tallies_and_audits_clean() {
     let before = tally_json(&sb, v);
     // Downgraded to schema 1: the tables schema 1 had, its version number.
     {
-        let vote = Vote::open(&vote_dir).unwrap();
-        vote.store
-            .connection()
+        behind_the_back(&vote_dir)
             .execute_batch(
                 "DROP TRIGGER claims_refuse_void_serial; DROP TRIGGER serials_refuse_voiding_claimed;
                  DROP TABLE claims; DROP TABLE members;
@@ -369,9 +372,7 @@ fn an_old_vote_folder_opens_tallies_and_audits_clean() {
     assert_eq!(before["collected"], after["collected"]);
     sb.run(["audit", v]).expect_code(0);
     let vote = Vote::open(&vote_dir).unwrap();
-    let version: String = vote
-        .store
-        .connection()
+    let version: String = behind_the_back(&vote_dir)
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
             [],
@@ -493,15 +494,12 @@ fn a_counted_sheet_is_withdrawn_and_redecided_with_its_history() {
     sb.run(["audit", v]).expect_code(0);
 
     // An edited decision is still caught.
-    let vote = Vote::open(&vote_dir).unwrap();
-    vote.store
-        .connection()
+    behind_the_back(&vote_dir)
         .execute(
             "UPDATE decisions SET body = replace(body, 'accept', 'ignore') WHERE id = 2",
             [],
         )
         .unwrap();
-    drop(vote);
     let audit = sb.run(["audit", v, "--json"]);
     audit.expect_code(1);
     assert!(audit.stdout.contains("decision_edited"), "{}", audit.stdout);

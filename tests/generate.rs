@@ -25,6 +25,7 @@ use image::{GrayImage, RgbImage};
 use kiemphieu::layout::{BallotLayout, FIDUCIAL_HOLE_MM, RULE_MM, RectMm};
 use kiemphieu::raster::PrintedPdf;
 use kiemphieu::serial::{Serial, parse_qr_payload};
+use kiemphieu::store::ChainCheck;
 use kiemphieu::vote::{MAX_BATCH, Vote};
 use serde_json::Value;
 
@@ -580,8 +581,9 @@ fn geometry_agrees_for(form_file: &str) {
     let texts = shown_text(&bytes);
 
     let mut rep = Report::default();
-    for (index, (serial, batch_no, page_no, voided)) in registered.iter().enumerate() {
-        assert_eq!((*batch_no, *page_no, *voided), (1, index as i64 + 1, false));
+    for (index, r) in registered.iter().enumerate() {
+        assert_eq!((r.batch, r.page, r.voided), (1, index as i64 + 1, false));
+        let serial = &r.serial;
         assert_eq!(serial, &batch.serials[index]);
         let page = RenderedPage::render(&pdf, index);
         let (w, h) = page.gray.dimensions();
@@ -740,14 +742,17 @@ fn generate_twice_appends_a_batch_and_the_registry_survives_reopening() {
 
     let vote = Vote::open(&dir).expect("reopen");
     let stored = vote.store.serials().unwrap();
-    let serials: Vec<Serial> = stored.iter().map(|(s, ..)| s.clone()).collect();
+    let serials: Vec<Serial> = stored.iter().map(|r| r.serial.clone()).collect();
     assert_eq!(serials, printed, "the registry lost or reordered serials");
-    let places: Vec<(i64, i64)> = stored.iter().map(|&(_, b, p, _)| (b, p)).collect();
+    let places: Vec<(i64, i64)> = stored.iter().map(|r| (r.batch, r.page)).collect();
     assert_eq!(places, [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2)]);
-    assert!(stored.iter().all(|&(.., voided)| !voided));
+    assert!(stored.iter().all(|r| !r.voided));
     assert_eq!(vote.store.printed_and_voided().unwrap(), (5, 0));
     // init + two prints, chained.
-    assert_eq!(vote.store.verify_events().unwrap(), Ok(3));
+    assert_eq!(
+        vote.store.verify_events().unwrap(),
+        ChainCheck::Holds { events: 3 }
+    );
 }
 
 #[test]

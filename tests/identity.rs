@@ -8,6 +8,7 @@ mod common;
 use common::{EXIT_CANNOT_RUN, Sandbox, shipped_form, vote_with_box};
 use kiemphieu::record::{Outcome, Reason};
 use kiemphieu::simulate::{FaultLevel, SimOptions};
+use kiemphieu::store::ChainHead;
 use kiemphieu::vote::Vote;
 use serde_json::Value;
 
@@ -194,7 +195,10 @@ fn the_identity_holds_with_rejected_ignored_withdrawn_unreadable_and_rescanned_s
     );
     // The chain head is the last event's hash, with the number of events.
     let events = vote.store.events().unwrap();
-    let (head, n) = vote.store.chain_head().unwrap();
+    let ChainHead {
+        hash: head,
+        events: n,
+    } = vote.store.chain_head().unwrap();
     assert_eq!(n, events.len());
     assert_eq!(t["chain_head"], head.as_str());
     assert_eq!(t["chain_events"], n);

@@ -133,8 +133,8 @@ pub fn demo(out: &Path, mut on: impl FnMut(DemoEvent)) -> Result<AuditReport, Ap
         .store
         .serials()?
         .into_iter()
-        .filter(|(s, ..)| !used.contains(s.as_str()))
-        .map(|(s, ..)| s)
+        .filter(|r| !used.contains(r.serial.as_str()))
+        .map(|r| r.serial)
         .collect();
     let n = crate::void::void_serials(&mut v, &unused)?;
     say(

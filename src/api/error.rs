@@ -80,6 +80,12 @@ impl ApiError {
             ApiError::Rows(e) => e.hint().map(str::to_string),
             ApiError::Void(e) => e.hint().map(str::to_string),
             ApiError::Refused { hint, .. } => hint.clone(),
+            ApiError::Vote(e) => e.hint().map(str::to_string),
+            ApiError::Store(e) => e.hint().map(str::to_string),
+            ApiError::Scan(e) => e.hint().map(str::to_string),
+            ApiError::Audit(e) => e.hint().map(str::to_string),
+            ApiError::Sample(e) => e.hint().map(str::to_string),
+            ApiError::Simulate(e) => e.hint(),
             _ => None,
         }
     }

@@ -10,9 +10,9 @@ use super::{ApiError, Vote};
 /// The tally, with the head of the event chain it was made at.
 pub fn tally(vote: &Vote) -> Result<Tally, ApiError> {
     let mut t = crate::tally::tally(&crate::review::tally_input(vote)?);
-    let (head, events) = vote.store.chain_head()?;
-    t.chain_head = Some(head);
-    t.chain_events = Some(events);
+    let head = vote.store.chain_head()?;
+    t.chain_head = Some(head.hash);
+    t.chain_events = Some(head.events);
     Ok(t)
 }
 

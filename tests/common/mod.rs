@@ -152,7 +152,7 @@ pub fn unused_serials(vote: &Vote, used: &[String]) -> Vec<String> {
         .serials()
         .unwrap()
         .into_iter()
-        .map(|(s, ..)| s.to_string())
+        .map(|r| r.serial.to_string())
         .filter(|s| !used.contains(s))
         .collect()
 }

@@ -113,25 +113,7 @@ pub fn annotate(
     let k = PICTURE_WIDTH as f64 / layout.page.width_mm;
     let to_px = |p: PointMm| ((p.x * k) as f32, (p.y * k) as f32 + banner as f32);
     let outline = |out: &mut RgbImage, r: &RectMm, c: Rgb<u8>, thick: i32| {
-        let corners = [
-            PointMm {
-                x: r.x_mm,
-                y: r.y_mm,
-            },
-            PointMm {
-                x: r.right(),
-                y: r.y_mm,
-            },
-            PointMm {
-                x: r.right(),
-                y: r.bottom(),
-            },
-            PointMm {
-                x: r.x_mm,
-                y: r.bottom(),
-            },
-        ]
-        .map(to_px);
+        let corners = r.corners().map(to_px);
         for k in 0..4 {
             let (a, b) = (corners[k], corners[(k + 1) % 4]);
             for t in -thick..=thick {

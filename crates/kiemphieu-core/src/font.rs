@@ -81,12 +81,21 @@ impl BallotFont {
     /// Splits `text` into lines no wider than `max_mm`, breaking at spaces; `None` when a single
     /// word is wider than `max_mm`.
     pub fn wrap(&self, text: &str, size_pt: f64, max_mm: f64) -> Option<Vec<String>> {
-        let mut lines: Vec<String> = Vec::new();
+        if text
+            .split_whitespace()
+            .any(|word| self.width_mm(word, size_pt) > max_mm)
+        {
+            return None;
+        }
+        Some(self.wrap_cutting(text, size_pt, max_mm))
+    }
+
+    /// Splits `text` into lines no wider than `max_mm`, at spaces, as [`BallotFont::wrap`] does;
+    /// a word wider than a line is cut between characters (the minutes' table cells).
+    pub fn wrap_cutting(&self, text: &str, size_pt: f64, max_mm: f64) -> Vec<String> {
+        let mut lines = Vec::new();
         let mut line = String::new();
         for word in text.split_whitespace() {
-            if self.width_mm(word, size_pt) > max_mm {
-                return None;
-            }
             let candidate = if line.is_empty() {
                 word.to_string()
             } else {
@@ -94,14 +103,25 @@ impl BallotFont {
             };
             if self.width_mm(&candidate, size_pt) <= max_mm {
                 line = candidate;
-            } else {
-                lines.push(std::mem::replace(&mut line, word.to_string()));
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            // The word alone, cut if it must be.
+            for c in word.chars() {
+                line.push(c);
+                if self.width_mm(&line, size_pt) > max_mm && line.chars().count() > 1 {
+                    line.pop();
+                    lines.push(std::mem::take(&mut line));
+                    line.push(c);
+                }
             }
         }
         if !line.is_empty() {
             lines.push(line);
         }
-        Some(lines)
+        lines
     }
 }
 

@@ -65,6 +65,17 @@ impl RectMm {
             self.h_mm - 2.0 * d,
         )
     }
+    /// The four corners, from the top-left clockwise (as seen on the page).
+    pub fn corners(&self) -> [PointMm; 4] {
+        let (l, t, r, b) = (self.x_mm, self.y_mm, self.right(), self.bottom());
+        [
+            PointMm { x: l, y: t },
+            PointMm { x: r, y: t },
+            PointMm { x: r, y: b },
+            PointMm { x: l, y: b },
+        ]
+    }
+
     pub fn right(&self) -> f64 {
         self.x_mm + self.w_mm
     }
@@ -100,6 +111,46 @@ pub struct RowLayout {
     pub row_rect: RectMm,
     /// One box per level, in the order of the form's levels.
     pub boxes: [RectMm; 3],
+    /// The left end of the name's baseline is `name_rect`'s left edge; this is its height. Absent
+    /// from a layout.json written before it was recorded: [`RowLayout::name_baseline`] derives it
+    /// from `name_rect` as the scanner always has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_baseline_mm: Option<f64>,
+}
+
+impl RowLayout {
+    /// Where the name's baseline runs (mm from the top of the page): as recorded, or, for an
+    /// older layout, under the name's tallest accent by the name rect's margin, which is how
+    /// the rect was made from it.
+    pub fn name_baseline(&self, font: &BallotFont) -> f64 {
+        self.name_baseline_mm.unwrap_or_else(|| {
+            let (above, _) = font.ink_extent_mm(&self.name, NAME_PT);
+            self.name_rect.y_mm + NAME_INK_MARGIN_MM + above
+        })
+    }
+}
+
+/// Where the QR code's modules are printed: `rect` holds the code and `quiet_modules` module
+/// widths of white around it on every side. With 0 (every ballot so far) the modules fill the
+/// rect and the white page around it is the code's quiet zone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QrPlacement {
+    pub rect: RectMm,
+    pub quiet_modules: u32,
+}
+
+impl QrPlacement {
+    /// The top-left corner of module (0, 0) of an `n`-module code, and a module's side (mm).
+    pub fn grid(&self, n: usize) -> (PointMm, f64) {
+        let q = self.quiet_modules as usize;
+        let pitch = self.rect.w_mm / (n + 2 * q) as f64;
+        let quiet = q as f64 * pitch;
+        let origin = PointMm {
+            x: self.rect.x_mm + quiet,
+            y: self.rect.y_mm + quiet,
+        };
+        (origin, pitch)
+    }
 }
 
 /// How one line of text is set on the page.
@@ -122,6 +173,10 @@ pub struct BallotLayout {
     /// Top-left, top-right, bottom-left (solid squares), bottom-right (a square with a hole).
     pub fiducials: [RectMm; 4],
     pub qr: RectMm,
+    /// Module widths of white printed inside `qr` around the code (see [`QrPlacement`]); absent
+    /// from an older layout.json, whose ballots print none.
+    #[serde(default)]
+    pub qr_quiet_modules: u32,
     pub stamp: RectMm,
     pub rows: Vec<RowLayout>,
     /// The labels of the three levels, as printed in the table's head.
@@ -147,6 +202,14 @@ impl BallotLayout {
     }
     fn default_table_rect() -> RectMm {
         RectMm::new(TABLE_LEFT, TABLE_TOP, COLS_MM.iter().sum(), 0.0)
+    }
+
+    /// Where the QR code is printed, and read.
+    pub fn qr_placement(&self) -> QrPlacement {
+        QrPlacement {
+            rect: self.qr,
+            quiet_modules: self.qr_quiet_modules,
+        }
     }
 
     /// The fixed frame of every ballot: fiducials, stamp zone, QR.
@@ -256,13 +319,6 @@ impl BallotLayout {
             });
             let name_x = col_x(1) + CELL_PAD_MM;
             let name_w = regular.width_mm(&s.name, NAME_PT);
-            texts.push(TextPlacement {
-                text: s.name.clone(),
-                x_mm: name_x,
-                baseline_mm: baseline,
-                size_pt: NAME_PT,
-                bold: false,
-            });
             // The name's own ink, from stacked accents over capitals (Ễ) to a dot under a
             // descender (gỵ), with a hair of margin: a line through the rect is through the name.
             let (above, below) = regular.ink_extent_mm(&s.name, NAME_PT);
@@ -272,6 +328,17 @@ impl BallotLayout {
                 name_w,
                 above + below + 2.0 * NAME_INK_MARGIN_MM,
             );
+            // The name is printed, and its letters looked for, on the baseline as measured back
+            // from the rect (the row's baseline give or take a rounding), as the scanner always
+            // derived it: one value for both, recorded in layout.json.
+            let name_baseline = name_rect.y_mm + NAME_INK_MARGIN_MM + above;
+            texts.push(TextPlacement {
+                text: s.name.clone(),
+                x_mm: name_x,
+                baseline_mm: name_baseline,
+                size_pt: NAME_PT,
+                bold: false,
+            });
             let row_rect = RectMm::new(col_x(0), top, col_x(COLS_MM.len()) - col_x(0), row_h);
             let pos_lines = regular
                 .wrap(&s.position, POSITION_PT, COLS_MM[2] - 2.0 * CELL_PAD_MM)
@@ -299,6 +366,7 @@ impl BallotLayout {
                 name_rect,
                 row_rect,
                 boxes,
+                name_baseline_mm: Some(name_baseline),
             });
         }
         let xs = (0..=COLS_MM.len()).map(col_x).collect();
@@ -315,6 +383,7 @@ impl BallotLayout {
             },
             fiducials: Self::fiducial_rects(),
             qr,
+            qr_quiet_modules: 0,
             stamp,
             rows,
             levels: form.levels.clone(),
@@ -335,5 +404,63 @@ impl Form {
     /// The page geometry this form prints with.
     pub fn layout(&self) -> BallotLayout {
         BallotLayout::for_form(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped_layout() -> BallotLayout {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../forms/tin-nhiem-so-khcn.json");
+        Form::load(&path).expect("the shipped form").layout()
+    }
+
+    #[test]
+    fn a_layout_json_written_before_the_placements_were_recorded_still_reads_the_same() {
+        let new = shipped_layout();
+        let mut json = serde_json::to_value(&new).unwrap();
+        json.as_object_mut().unwrap().remove("qr_quiet_modules");
+        for row in json["rows"].as_array_mut().unwrap() {
+            row.as_object_mut().unwrap().remove("name_baseline_mm");
+        }
+        let old: BallotLayout = serde_json::from_value(json).unwrap();
+        assert_eq!(old.qr_placement(), new.qr_placement());
+        assert_eq!(old.qr_quiet_modules, 0);
+        let font = BallotFont::regular();
+        for (o, n) in old.rows.iter().zip(&new.rows) {
+            assert_eq!(o.name_baseline_mm, None);
+            // Derived as the scanner always did, it is the recorded value to the bit.
+            assert_eq!(
+                o.name_baseline(&font).to_bits(),
+                n.name_baseline(&font).to_bits()
+            );
+        }
+    }
+
+    #[test]
+    fn each_name_is_printed_on_the_baseline_the_layout_records() {
+        let layout = shipped_layout();
+        for row in &layout.rows {
+            let printed = layout.texts.iter().find(|t| t.text == row.name).unwrap();
+            assert_eq!(Some(printed.baseline_mm), row.name_baseline_mm);
+            assert_eq!(printed.x_mm, row.name_rect.x_mm);
+        }
+    }
+
+    #[test]
+    fn without_a_quiet_zone_the_modules_fill_the_qr_square() {
+        let place = shipped_layout().qr_placement();
+        let (origin, pitch) = place.grid(25);
+        assert_eq!((origin.x, origin.y), (place.rect.x_mm, place.rect.y_mm));
+        assert_eq!(pitch, place.rect.w_mm / 25.0);
+        let quiet = QrPlacement {
+            quiet_modules: 4,
+            ..place
+        };
+        let (origin, pitch) = quiet.grid(25);
+        assert_eq!(pitch, place.rect.w_mm / 33.0);
+        assert!((origin.x - (place.rect.x_mm + 4.0 * pitch)).abs() < 1e-12);
     }
 }

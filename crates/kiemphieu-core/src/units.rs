@@ -33,6 +33,26 @@ pub fn mm_from_inch(inch: f64) -> f64 {
     inch * MM_PER_INCH
 }
 
+/// A length in points as inches.
+pub fn inch_from_pt(pt: f64) -> f64 {
+    pt / PT_PER_INCH
+}
+
+/// Pixels in one millimetre at `dpi`.
+pub fn px_per_mm(dpi: f64) -> f64 {
+    dpi / MM_PER_INCH
+}
+
+/// The resolution (dots per inch) of `px_per_mm` pixels a millimetre.
+pub fn dpi_from_px_per_mm(px_per_mm: f64) -> f64 {
+    px_per_mm * MM_PER_INCH
+}
+
+/// A length of `px` pixels at `dpi`, in points.
+pub fn pt_from_px(px: f64, dpi: f64) -> f64 {
+    px * PT_PER_INCH / dpi
+}
+
 /// The resolution (dots per inch) at which `px` pixels span `mm` millimetres.
 pub fn dpi_of(px: f64, mm: f64) -> f64 {
     px / inch_from_mm(mm)

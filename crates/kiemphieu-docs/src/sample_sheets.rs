@@ -5,15 +5,12 @@
 //! store (`kiemphieu_store::sample`); this module only writes the pages.
 
 use image::RgbImage;
-use printpdf::{
-    Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt, RawImage,
-    RawImageData, RawImageFormat, TextItem, TextMatrix, XObjectTransform,
-};
+use printpdf::{PdfDocument, PdfSaveOptions, RawImage, RawImageData, RawImageFormat};
 
-use crate::font::{BOLD_TTF, REGULAR_TTF};
-use crate::layout::BallotLayout;
+use crate::layout::{BallotLayout, PointMm};
+use crate::page::{Fonts, Page};
 use crate::record::{RowVerdict, StoredSheet};
-use crate::units::{A4_H_MM, A4_W_MM, dpi_of, flip_y};
+use crate::units::{A4_H_MM, dpi_of};
 
 /// One sheet of the sample: its record and the picture of its page, the reading drawn over it.
 pub struct SampleSheet<'a> {
@@ -29,30 +26,11 @@ pub fn sample_pdf(
     seed: u64,
 ) -> Vec<u8> {
     let mut doc = PdfDocument::new("Hand count sample");
-    let mut fw = Vec::new();
-    let regular =
-        doc.add_font(&ParsedFont::from_bytes(REGULAR_TTF, 0, &mut fw).expect("bundled font"));
-    let bold = doc.add_font(&ParsedFont::from_bytes(BOLD_TTF, 0, &mut fw).expect("bundled font"));
-    let text =
-        |ops: &mut Vec<Op>, s: &str, x: f64, y_top: f64, size: f64, font: &printpdf::FontId| {
-            ops.extend([
-                Op::StartTextSection,
-                Op::SetFont {
-                    font: PdfFontHandle::External(font.clone()),
-                    size: Pt(size as f32),
-                },
-                Op::SetTextMatrix {
-                    matrix: TextMatrix::Translate(
-                        Mm(x as f32).into(),
-                        Mm(flip_y(y_top, A4_H_MM) as f32).into(),
-                    ),
-                },
-                Op::ShowText {
-                    items: vec![TextItem::Text(s.to_string())],
-                },
-                Op::EndTextSection,
-            ]);
-        };
+    let fonts = Fonts::load(&mut doc);
+    let (regular, bold) = (fonts.id(false), fonts.id(true));
+    let text = |page: &mut Page, s: &str, x: f64, y: f64, size: f64, font| {
+        page.text(s, PointMm { x, y }, size, font)
+    };
     let count = sheets.len();
     let mut pages = Vec::new();
     for (
@@ -77,54 +55,51 @@ pub fn sample_pdf(
         let w_mm = 120.0;
         let h_mm = w_mm * h_px / w_px;
         let dpi = dpi_of(w_px, w_mm);
-        let mut ops = vec![Op::UseXobject {
-            id,
-            transform: XObjectTransform {
-                translate_x: Some(Mm(15.0).into()),
-                translate_y: Some(Mm(flip_y(15.0 + h_mm, A4_H_MM) as f32).into()),
-                dpi: Some(dpi as f32),
-                ..Default::default()
-            },
-        }];
+        let mut page = Page::a4();
+        let bottom_left = PointMm {
+            x: 15.0,
+            y: 15.0 + h_mm,
+        };
+        page.image(id, bottom_left, dpi);
         let x = 140.0;
         text(
-            &mut ops,
+            &mut page,
             &format!("Mẫu kiểm đếm tay {}/{}", n + 1, count),
             x,
             20.0,
             11.0,
-            &bold,
+            bold,
         );
         text(
-            &mut ops,
+            &mut page,
             &format!("Hạt giống (seed): {seed}"),
             x,
             26.0,
             9.0,
-            &regular,
+            regular,
         );
         text(
-            &mut ops,
+            &mut page,
             &format!("Phiếu (sheet) số: {}", s.id),
             x,
             32.0,
             9.0,
-            &regular,
+            regular,
         );
         let serial = rec
             .serial
             .as_deref()
             .map_or_else(|| "—".to_string(), crate::annotate::serial_as_printed);
-        text(&mut ops, &format!("Số seri: {serial}"), x, 38.0, 9.0, &bold);
+        text(&mut page, &format!("Số seri: {serial}"), x, 38.0, 9.0, bold);
         text(
-            &mut ops,
+            &mut page,
             &format!("{} tr.{}", short(&rec.file), rec.page),
             x,
             44.0,
             7.5,
-            &regular,
+            regular,
         );
-        text(&mut ops, "Máy đã ghi nhận:", x, 53.0, 10.0, &bold);
+        text(&mut page, "Máy đã ghi nhận:", x, 53.0, 10.0, bold);
         // Each row: the name; what was recorded; đúng / sai boxes and room for the paper's
         // reading. The rows share what is left above the signature lines.
         let (top, bottom) = (59.0, A4_H_MM - 42.0);
@@ -138,28 +113,28 @@ pub fn sample_pdf(
                 (v, _) => format!("không hợp lệ: {}", verdict_vi(v)),
             };
             text(
-                &mut ops,
+                &mut page,
                 &format!("{}. {}", row.subject, short_name(&layout.name)),
                 x,
                 y + 3.0,
                 size,
-                &bold,
+                bold,
             );
             text(
-                &mut ops,
+                &mut page,
                 &what,
                 x + 3.0,
                 y + 3.0 + step / 4.0,
                 size,
-                &regular,
+                regular,
             );
             text(
-                &mut ops,
+                &mut page,
                 "□ đúng    □ sai: ..................",
                 x + 3.0,
                 y + 3.0 + step / 2.0,
                 size,
-                &regular,
+                regular,
             );
             y += step;
         }
@@ -172,9 +147,9 @@ pub fn sample_pdf(
         .iter()
         .enumerate()
         {
-            text(&mut ops, line, x, y + 8.0 * i as f64, 9.0, &regular);
+            text(&mut page, line, x, y + 8.0 * i as f64, 9.0, regular);
         }
-        pages.push(PdfPage::new(Mm(A4_W_MM as f32), Mm(A4_H_MM as f32), ops));
+        pages.push(page.into_pdf_page());
     }
     let mut warnings = Vec::new();
     doc.with_pages(pages)

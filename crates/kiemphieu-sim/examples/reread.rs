@@ -11,7 +11,7 @@ fn main() {
     let a: Vec<String> = std::env::args().collect();
     let dir = std::path::Path::new(&a[1]);
     let vote = kiemphieu::vote::Vote::open(&dir.join("vote")).expect("vote");
-    let mut marks = vote.form.marks.clone();
+    let mut marks = vote.form.marks;
     if let Some(p) = a.get(2).and_then(|s| s.parse().ok()) {
         marks.profile = Some(p);
     }

@@ -26,7 +26,7 @@ fn main() {
         let reg = register::register(&img, &vote.layout).unwrap();
         t[2] += s.elapsed().as_secs_f64();
         let s = Instant::now();
-        let _ = qr::read_qr(&img, Some(&reg.transform), &vote.layout.qr);
+        let _ = qr::read_qr(&img, Some(&reg.transform), &vote.layout.qr_placement());
         t[3] += s.elapsed().as_secs_f64();
         let s = Instant::now();
         let lines = streaks::find_scanner_lines(&img);

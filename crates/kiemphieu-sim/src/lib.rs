@@ -9,7 +9,7 @@ pub mod calibration;
 pub mod simulate;
 
 // The modules below name these as `crate::…`, as they did inside one crate.
-use kiemphieu_core::{font, form, layout, record, serial};
+use kiemphieu_core::{font, form, layout, record, rng, serial, units};
 use kiemphieu_decode::raster;
 use kiemphieu_docs::print;
 use kiemphieu_store::{scan, store, vote};

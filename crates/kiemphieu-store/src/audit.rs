@@ -15,7 +15,7 @@ use crate::interpret::decode::{DecodeFailure, DecodedPage, decode_each};
 use crate::interpret::{PageReading, interpret_page};
 use crate::record::{Reason, SheetRecord};
 use crate::scan::{collect_files, judge, read_regular};
-use crate::store::{StoreError, sha256_hex};
+use crate::store::{ChainCheck, ChainHead, StoreError, sha256_hex};
 use crate::vote::Vote;
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +79,16 @@ pub enum AuditError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Scan(#[from] crate::scan::ScanError),
+}
+
+impl AuditError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            AuditError::Store(e) => e.hint(),
+            AuditError::Scan(e) => e.hint(),
+        }
+    }
 }
 
 /// What `audit` reads of one file: every page's reading (or why that page cannot be decoded),
@@ -194,8 +204,8 @@ pub fn audit_expecting(
     let mut diffs = Vec::new();
     let mut notes = Vec::new();
     let events_checked = match vote.store.verify_events()? {
-        Ok(n) => n,
-        Err(id) => {
+        ChainCheck::Holds { events } => events,
+        ChainCheck::BrokenAt { event: id } => {
             diffs.push(Difference {
                 sheet: None,
                 file: None,
@@ -211,7 +221,10 @@ pub fn audit_expecting(
             0
         }
     };
-    let (chain_head, events) = vote.store.chain_head()?;
+    let ChainHead {
+        hash: chain_head,
+        events,
+    } = vote.store.chain_head()?;
     if let Some(expect) = expect {
         match vote.store.event_with_hash_prefix(expect)? {
             Some(n) if n < events => notes.push(format!(

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::difference::{Difference, DifferenceKind};
-use crate::store::{StoreError, serials_digest, sha256_hex};
+use crate::store::{Event, StoreError, serials_digest, sha256_hex};
 use crate::vote::Vote;
 
 /// The differences between the tables and what the log says was written to them.
@@ -39,8 +39,8 @@ pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), Sto
     // The form file, as frozen at init.
     let init = events
         .iter()
-        .find(|(_, kind, _)| kind == "init")
-        .map(|(_, _, b)| parse(b));
+        .find(|e| e.kind == "init")
+        .map(|e| parse(&e.body));
     let form_path = Vote::form_path(&vote.dir);
     match init.as_ref().and_then(|b| b["form_sha256"].as_str()) {
         None => notes.push(
@@ -64,7 +64,7 @@ pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), Sto
     // Each batch's serial list, as printed.
     let serials = vote.store.serials()?;
     let mut unanchored = 0;
-    for (_, kind, body) in &events {
+    for Event { kind, body, .. } in &events {
         if kind != "print" {
             continue;
         }
@@ -77,8 +77,8 @@ pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), Sto
         let now = serials_digest(
             serials
                 .iter()
-                .filter(|(_, bt, ..)| *bt == batch)
-                .map(|(s, ..)| s.as_str()),
+                .filter(|r| r.batch == batch)
+                .map(|r| r.serial.as_str()),
         );
         if now != logged {
             diffs.push(anchor(
@@ -119,7 +119,7 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     let mut voided: BTreeSet<String> = BTreeSet::new();
     let mut printed: u64 = 0;
     let mut meeting: Option<Value> = None;
-    for (_, kind, body) in &events {
+    for Event { kind, body, .. } in &events {
         let b = parse(body);
         match kind.as_str() {
             "scan" => {
@@ -212,8 +212,8 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     }
     let in_table: BTreeSet<String> = serials
         .iter()
-        .filter(|(.., v)| *v)
-        .map(|(s, ..)| s.to_string())
+        .filter(|r| r.voided)
+        .map(|r| r.serial.to_string())
         .collect();
     for s in voided.symmetric_difference(&in_table) {
         diffs.push(diff(

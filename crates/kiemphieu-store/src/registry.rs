@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::record::SheetRecord;
 use crate::scan::Registry;
-use crate::store::{SerialStatus, StoreError, holds_serial};
+use crate::store::{Event, Holder, SerialStatus, StoreError, holds_serial};
 use crate::vote::Vote;
 
 /// A change to the registry outside a scan, with the first sheet recorded after it.
@@ -35,7 +35,7 @@ enum What {
 pub struct RegistryReplay<'a> {
     vote: &'a Vote,
     changes: std::iter::Peekable<std::vec::IntoIter<Change>>,
-    claimed: HashMap<String, (String, u32)>,
+    claimed: HashMap<String, Holder>,
     voided: HashSet<String>,
 }
 
@@ -50,7 +50,7 @@ impl<'a> RegistryReplay<'a> {
             .collect();
         let mut changes = Vec::new();
         let mut waiting: Vec<What> = Vec::new();
-        for (_, kind, body) in vote.store.events()? {
+        for Event { kind, body, .. } in vote.store.events()? {
             let b: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
             match kind.as_str() {
                 "scan" => {
@@ -100,7 +100,7 @@ impl<'a> RegistryReplay<'a> {
                     self.claimed.remove(&s);
                 }
                 What::Claim(s, file, page) => {
-                    self.claimed.insert(s, (file, page));
+                    self.claimed.insert(s, Holder { file, page });
                 }
                 What::Void(s) => {
                     self.voided.insert(s);
@@ -116,7 +116,10 @@ impl<'a> RegistryReplay<'a> {
         {
             self.claimed
                 .entry(serial.clone())
-                .or_insert((rec.file.clone(), rec.page));
+                .or_insert_with(|| Holder {
+                    file: rec.file.clone(),
+                    page: rec.page,
+                });
         }
     }
 }
@@ -129,7 +132,7 @@ impl Registry for RegistryReplay<'_> {
             _ => SerialStatus::Issued,
         })
     }
-    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError> {
+    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<Holder>, StoreError> {
         Ok(self.claimed.get(serial).cloned())
     }
 }

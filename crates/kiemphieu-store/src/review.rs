@@ -11,8 +11,6 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::params;
-
 pub use crate::decision::{
     Decision, Resolution, RowDecision, RowsError, SheetAction, collect_row_decisions, describe,
     parse_row_decision, resolve,
@@ -20,7 +18,7 @@ pub use crate::decision::{
 pub use crate::meeting::Meeting;
 use crate::record::{Outcome, Reason};
 use crate::serial::Serial;
-use crate::store::{DecisionRow, SerialStatus, StoreError, StoredSheet, now_utc};
+use crate::store::{DecisionRow, SerialStatus, StoreError, StoredSheet};
 use crate::vote::Vote;
 
 /// Why a decision (or the meeting's facts) cannot be recorded. The message says what is wrong;
@@ -79,6 +77,7 @@ impl ReviewError {
     pub fn hint(&self) -> Option<String> {
         use ReviewError::*;
         Some(match self {
+            Store(e) => return e.hint().map(str::to_string),
             CountedByMachine { .. } => "to withdraw it or correct a row, decide again with --amend --reason \"why\" (e.g. --sheet ignore for a test scan)".into(),
             AlreadyDecided { .. } => "to change the decision, decide again with --amend --reason \"why\"; the earlier decision stays in the history".into(),
             NothingToAmend { .. } => "decide it without --amend".into(),
@@ -266,35 +265,10 @@ pub fn decide(
     }
     d.claim = wants.clone();
     d.released = holds_now.clone().filter(|h| Some(h) != wants.as_ref());
-    let body = serde_json::to_string(&d).expect("decision serializes");
-    let event = serde_json::json!({ "sheet": sheet_id, "decision": d, "reviewer": reviewer });
-    let at = now_utc();
     vote.store
-        .with_event("review", &event, |tx| {
-            if let Some(old) = &d.released {
-                tx.execute(
-                    "DELETE FROM claims WHERE serial = ?1 AND sheet_id = ?2",
-                    params![old, sheet_id],
-                )?;
-            }
-            if let Some(new) = &wants
-                && holds_now.as_ref() != Some(new)
-            {
-                tx.execute(
-                    "INSERT INTO claims (serial, sheet_id, claimed_at) VALUES (?1, ?2, ?3)",
-                    params![new, sheet_id, at],
-                )?;
-            }
-            tx.execute(
-                "INSERT INTO decisions (sheet_id, body, reviewer, decided_at) VALUES (?1, ?2, ?3, ?4)",
-                params![sheet_id, body, reviewer, at],
-            )
-        })
+        .record_decision(sheet_id, &d, reviewer)
         .map_err(|e| match e {
-            StoreError::Sql {
-                source: rusqlite::Error::SqliteFailure(f, _),
-                ..
-            } if f.code == rusqlite::ErrorCode::ConstraintViolation => ReviewError::ClaimedMeanwhile { id: sheet_id },
+            StoreError::Conflict { .. } => ReviewError::ClaimedMeanwhile { id: sheet_id },
             e => ReviewError::Store(e),
         })?;
     Ok(resolution)
@@ -347,15 +321,7 @@ pub fn record_meeting(vote: &mut Vote, m: &Meeting) -> Result<(), ReviewError> {
             convened: m.convened,
         });
     }
-    let committee = serde_json::to_string(&m.committee).expect("serializes");
-    let event = serde_json::to_value(m).expect("serializes");
-    vote.store.with_event("meeting", &event, |tx| {
-        tx.execute(
-            "INSERT INTO meeting (id, convened, present, committee, recorded_at) VALUES (1, ?1, ?2, ?3, ?4)
-             ON CONFLICT(id) DO UPDATE SET convened = ?1, present = ?2, committee = ?3, recorded_at = ?4",
-            params![m.convened as i64, m.present as i64, committee, now_utc()],
-        )
-    })?;
+    vote.store.record_meeting(m)?;
     Ok(())
 }
 

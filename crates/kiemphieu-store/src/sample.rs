@@ -41,6 +41,16 @@ pub enum SampleError {
     },
 }
 
+impl SampleError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            SampleError::Store(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
 impl From<PictureError> for SampleError {
     fn from(e: PictureError) -> SampleError {
         let (sheet, path, reason) = e.parts();

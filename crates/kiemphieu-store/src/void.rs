@@ -3,14 +3,12 @@
 
 use std::path::PathBuf;
 
-use rusqlite::params;
-
 use crate::interpret::decode::decode_pages;
 use crate::interpret::interpret_page;
 use crate::record::RowVerdict;
 use crate::review::{Resolution, decisions, resolve};
 use crate::serial::{Serial, parse_qr_payload};
-use crate::store::{SerialStatus, StoreError, now_utc};
+use crate::store::{Holder, SerialStatus, StoreError};
 use crate::vote::Vote;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +51,7 @@ impl VoidError {
     /// What the user can do about it, when there is something.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
+            VoidError::Store(e) => e.hint(),
             VoidError::FilledIn { .. } => Some(
                 "a ballot marked by a voter goes into the ballot box and is scanned; void only blank, unused ballots",
             ),
@@ -81,7 +80,7 @@ pub fn void_serials(vote: &mut Vote, serials: &[Serial]) -> Result<usize, VoidEr
             }
             SerialStatus::Issued => {}
         }
-        if let Some((file, page)) = vote.store.sheet_claiming_serial(s.as_str())? {
+        if let Some(Holder { file, page }) = vote.store.sheet_claiming_serial(s.as_str())? {
             return Err(VoidError::AlreadyCounted {
                 serial: s.grouped(),
                 file,
@@ -89,30 +88,15 @@ pub fn void_serials(vote: &mut Vote, serials: &[Serial]) -> Result<usize, VoidEr
             });
         }
     }
-    let list: Vec<String> = serials.iter().map(|s| s.to_string()).collect();
-    let event = serde_json::json!({ "serials": list });
-    let at = now_utc();
-    // The database refuses to void a claimed serial even if a scan claimed it since the check.
     vote.store
-        .with_event("void", &event, |tx| {
-            for s in &list {
-                tx.execute(
-                    "UPDATE serials SET voided_at = ?1 WHERE serial = ?2",
-                    params![at, s],
-                )?;
-            }
-            Ok(())
-        })
+        .void_serials(serials)
         .map_err(claimed_meanwhile)?;
     Ok(serials.len())
 }
 
 fn claimed_meanwhile(e: StoreError) -> VoidError {
     match e {
-        StoreError::Sql {
-            source: rusqlite::Error::SqliteFailure(f, _),
-            ..
-        } if f.code == rusqlite::ErrorCode::ConstraintViolation => VoidError::ClaimedMeanwhile,
+        StoreError::Conflict { .. } => VoidError::ClaimedMeanwhile,
         e => VoidError::Store(e),
     }
 }
@@ -121,39 +105,7 @@ fn claimed_meanwhile(e: StoreError) -> VoidError {
 /// list is taken under the write lock, so a sheet scanned meanwhile keeps its serial). Returns
 /// the serials voided, in print order.
 pub fn void_all_unused(vote: &mut Vote) -> Result<Vec<Serial>, VoidError> {
-    let at = now_utc();
-    let voided: Vec<String> = vote
-        .store
-        .with_event_from("void", |tx| {
-            let list: Vec<String> = {
-                let mut stmt = tx.prepare(
-                    "SELECT serial FROM serials WHERE voided_at IS NULL
-                     AND serial NOT IN (SELECT serial FROM claims) ORDER BY batch_id, page",
-                )?;
-                stmt.query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?
-            };
-            for s in &list {
-                tx.execute(
-                    "UPDATE serials SET voided_at = ?1 WHERE serial = ?2",
-                    params![at, s],
-                )?;
-            }
-            let body = serde_json::json!({ "serials": list, "all_unused": true });
-            Ok((list, body))
-        })
-        .map_err(claimed_meanwhile)?;
-    voided
-        .iter()
-        .map(|s| {
-            Serial::parse(s).map_err(|e| {
-                VoidError::Store(StoreError::Corrupt {
-                    path: vote.store.path().to_owned(),
-                    reason: format!("serial {s:?}: {e}"),
-                })
-            })
-        })
-        .collect()
+    vote.store.void_all_unused().map_err(claimed_meanwhile)
 }
 
 /// What became of a printed serial.
@@ -193,7 +145,8 @@ pub fn serial_lines(vote: &Vote) -> Result<Vec<SerialLine>, StoreError> {
         .store
         .serials()?
         .into_iter()
-        .map(|(serial, batch, page, voided)| {
+        .map(|r| {
+            let (serial, batch, page, voided) = (r.serial, r.batch, r.page, r.voided);
             let sheet = claims.get(serial.as_str()).map(|id| {
                 let what = match sheets.get(id).map(|s| resolve(s, decided.get(id), n)) {
                     Some(Resolution::Counted(_)) => "counted",

@@ -45,6 +45,16 @@ pub enum VoteError {
     Count { count: usize, max: usize },
 }
 
+impl VoteError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            VoteError::Store(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
 /// An open vote folder.
 pub struct Vote {
     pub dir: PathBuf,
@@ -208,7 +218,7 @@ impl Vote {
             .store
             .serials()?
             .into_iter()
-            .map(|(s, ..)| s.to_string())
+            .map(|r| r.serial.to_string())
             .collect();
         let mut serials: Vec<Serial> = Vec::with_capacity(count);
         let mut fresh = std::collections::HashSet::new();

@@ -64,7 +64,7 @@ pub fn interpret_page(
     };
     match register::register(img, layout) {
         Ok(reg) => {
-            let qr = qr::read_qr(img, Some(&reg.transform), &layout.qr);
+            let qr = qr::read_qr(img, Some(&reg.transform), &layout.qr_placement());
             let rows = marks::read_rows(img, &reg, layout, thresholds, &lines);
             let stamp = marks::round_score(marks::stamp_cover(img, &reg, &layout.stamp));
             PageReading {
@@ -77,7 +77,7 @@ pub fn interpret_page(
             }
         }
         Err(e) => {
-            let qr = qr::read_qr(img, None, &layout.qr);
+            let qr = qr::read_qr(img, None, &layout.qr_placement());
             let blank =
                 profile >= ReadingProfile::V2 && qr.is_err() && blank::is_blank(img, &lines);
             PageReading {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ab_glyph::{Font, PxScale, ScaleFont, point};
 
 use crate::font::{BallotFont, MM_PER_PT};
-use crate::layout::{NAME_INK_MARGIN_MM, NAME_PT, PointMm, RowLayout};
+use crate::layout::{NAME_PT, PointMm, RowLayout};
 
 /// Mask resolution, pixels per millimetre.
 const RES: f64 = 10.0;
@@ -28,7 +28,7 @@ pub struct PrintedName {
     bits: Vec<bool>,
 }
 
-type Key = (String, [u64; 4]);
+type Key = (String, [u64; 4], Option<u64>);
 
 impl PrintedName {
     /// The mask of a row, made once per name and place for the whole process: every sheet of a
@@ -39,6 +39,7 @@ impl PrintedName {
         let key = (
             row.name.clone(),
             [r.x_mm, r.y_mm, r.w_mm, r.h_mm].map(f64::to_bits),
+            row.name_baseline_mm.map(f64::to_bits),
         );
         let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
         if let Some(m) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
@@ -53,10 +54,9 @@ impl PrintedName {
     }
 
     /// Rasterizes `row.name` where `layout` prints it (left end of the baseline at
-    /// `name_rect.x`, the baseline under the tallest accent by the rect's margin).
+    /// `name_rect.x`, the baseline where the layout says).
     pub fn of(row: &RowLayout, font: &BallotFont) -> PrintedName {
-        let (above, _) = font.ink_extent_mm(&row.name, NAME_PT);
-        let baseline = row.name_rect.y_mm + NAME_INK_MARGIN_MM + above;
+        let baseline = row.name_baseline(font);
         let pad = PRINTED_SPREAD_MM + 0.5;
         let x0 = row.name_rect.x_mm - pad;
         let y0 = row.name_rect.y_mm - pad;
@@ -141,7 +141,7 @@ fn dilate(src: &[bool], w: usize, h: usize, r: i64) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::RectMm;
+    use crate::layout::{NAME_INK_MARGIN_MM, RectMm};
 
     fn row(name: &str) -> RowLayout {
         let font = BallotFont::regular();
@@ -158,6 +158,7 @@ mod tests {
             ),
             row_rect: RectMm::new(15.0, 95.0, 180.0, 14.0),
             boxes: [RectMm::new(0.0, 0.0, 1.0, 1.0); 3],
+            name_baseline_mm: None,
         }
     }
 

@@ -5,17 +5,18 @@ use image::GrayImage;
 
 use super::geometry::{PageToImage, sample};
 use super::register::shrink;
-use crate::layout::{PointMm, RectMm};
+use crate::layout::{PointMm, QrPlacement};
 
 /// Decodes the QR code near the layout's QR rectangle; falls back to the whole page.
 /// Returns the payload text, or why nothing could be read.
 pub fn read_qr(
     img: &GrayImage,
     transform: Option<&PageToImage>,
-    qr: &RectMm,
+    place: &QrPlacement,
 ) -> Result<String, String> {
+    let qr = &place.rect;
     if let Some(t) = transform {
-        if let Some(text) = read_in_place(img, t, qr) {
+        if let Some(text) = read_in_place(img, t, place) {
             return Ok(text);
         }
         // The axis-aligned box around the predicted code, with its quiet zone and some slack.
@@ -60,22 +61,22 @@ pub fn read_qr(
 /// Largest QR version tried in place (57 modules): far beyond any ballot payload.
 const MAX_VERSION_IN_PLACE: usize = 10;
 
-/// Reads the code without searching for it: the ballot prints it filling `qr` exactly, so each
-/// module's centre is known through the registration's transform. Each module is the mean of
+/// Reads the code without searching for it: the layout says where the ballot prints its modules,
+/// so each module's centre is known through the registration's transform. Each module is the mean of
 /// nine samples across its middle, split into dark and light at the midpoint of the code's own
 /// light and dark levels. The module count is not known here: a count whose timing patterns do
 /// not alternate is passed over cheaply, and a wrong count that slips through fails the format
 /// and Reed–Solomon checks. `None` sends the caller to the detector (a code printed elsewhere,
 /// or a registration too loose for the modules).
-fn read_in_place(img: &GrayImage, t: &PageToImage, qr: &RectMm) -> Option<String> {
+fn read_in_place(img: &GrayImage, t: &PageToImage, place: &QrPlacement) -> Option<String> {
     const ACROSS: [f64; 3] = [0.3, 0.5, 0.7];
     for version in 1..=MAX_VERSION_IN_PLACE {
         let n = 17 + 4 * version;
-        let pitch = qr.w_mm / n as f64;
-        if pitch * t.px_per_mm(qr.center()) < 2.0 {
+        let (origin, pitch) = place.grid(n);
+        if pitch * t.px_per_mm(place.rect.center()) < 2.0 {
             break; // under two pixels a module: leave it to the detector
         }
-        if !timing_alternates(img, t, qr, n) {
+        if !timing_alternates(img, t, place, n) {
             continue;
         }
         let mut levels = Vec::with_capacity(n * n);
@@ -85,8 +86,8 @@ fn read_in_place(img: &GrayImage, t: &PageToImage, qr: &RectMm) -> Option<String
                 for v in ACROSS {
                     for u in ACROSS {
                         let p = PointMm {
-                            x: qr.x_mm + (x as f64 + u) * pitch,
-                            y: qr.y_mm + (y as f64 + v) * pitch,
+                            x: origin.x + (x as f64 + u) * pitch,
+                            y: origin.y + (y as f64 + v) * pitch,
                         };
                         sum += sample(img, t.map(p));
                     }
@@ -111,14 +112,14 @@ fn read_in_place(img: &GrayImage, t: &PageToImage, qr: &RectMm) -> Option<String
 
 /// Whether, read as an `n`-module code, the two timing patterns (row and column 6, between the
 /// finder patterns) alternate dark and light, starting dark.
-fn timing_alternates(img: &GrayImage, t: &PageToImage, qr: &RectMm, n: usize) -> bool {
-    let pitch = qr.w_mm / n as f64;
+fn timing_alternates(img: &GrayImage, t: &PageToImage, place: &QrPlacement, n: usize) -> bool {
+    let (origin, pitch) = place.grid(n);
     let at = |x: usize, y: usize| {
         sample(
             img,
             t.map(PointMm {
-                x: qr.x_mm + (x as f64 + 0.5) * pitch,
-                y: qr.y_mm + (y as f64 + 0.5) * pitch,
+                x: origin.x + (x as f64 + 0.5) * pitch,
+                y: origin.y + (y as f64 + 0.5) * pitch,
             }),
         )
     };
@@ -151,6 +152,7 @@ fn decode(img: GrayImage) -> Result<String, String> {
 mod tests {
     use super::*;
     use crate::interpret::geometry::PointPx;
+    use crate::layout::RectMm;
 
     /// A white page at `px_per_mm`, turned by `angle` radians, with `payload` printed as the
     /// ballot prints it: the code filling `rect` exactly. Returns the page and the true transform.
@@ -201,6 +203,14 @@ mod tests {
         (img, PageToImage::fit(&pairs).unwrap())
     }
 
+    /// A code whose modules fill `rect`, as every ballot prints it.
+    fn placed(rect: RectMm) -> QrPlacement {
+        QrPlacement {
+            rect,
+            quiet_modules: 0,
+        }
+    }
+
     #[test]
     fn a_code_where_the_layout_puts_it_is_read_in_place() {
         let rect = RectMm::new(160.0, 16.0, 26.0, 26.0);
@@ -212,7 +222,7 @@ mod tests {
             for (ppm, angle) in [(11.81, 0.0), (5.9, 0.05), (11.81, -0.17), (23.6, 0.1)] {
                 let (img, t) = page_with_code(payload, &rect, ppm, angle);
                 assert_eq!(
-                    read_in_place(&img, &t, &rect).as_deref(),
+                    read_in_place(&img, &t, &placed(rect)).as_deref(),
                     Some(payload),
                     "{ppm} px/mm, {angle} rad"
                 );
@@ -225,10 +235,13 @@ mod tests {
         let rect = RectMm::new(160.0, 16.0, 26.0, 26.0);
         let payload = "KP1:TN-2026:ABCDE-FGHJK-MNPQR";
         let (img, t) = page_with_code(payload, &RectMm::new(150.0, 20.0, 26.0, 26.0), 11.81, 0.02);
-        assert_eq!(read_in_place(&img, &t, &rect), None);
-        assert_eq!(read_qr(&img, Some(&t), &rect).as_deref(), Ok(payload));
+        assert_eq!(read_in_place(&img, &t, &placed(rect)), None);
+        assert_eq!(
+            read_qr(&img, Some(&t), &placed(rect)).as_deref(),
+            Ok(payload)
+        );
         let blank = GrayImage::from_pixel(img.width(), img.height(), image::Luma([235]));
-        assert_eq!(read_in_place(&blank, &t, &rect), None);
-        assert!(read_qr(&blank, Some(&t), &rect).is_err());
+        assert_eq!(read_in_place(&blank, &t, &placed(rect)), None);
+        assert!(read_qr(&blank, Some(&t), &placed(rect)).is_err());
     }
 }

@@ -8,7 +8,8 @@
 use image::GrayImage;
 
 use super::geometry::{PageToImage, PointPx, sample};
-use crate::layout::{BallotLayout, FIDUCIAL_MM, PointMm, RectMm};
+use crate::layout::{BallotLayout, PointMm, RectMm};
+use crate::units::{inch_from_mm, px_per_mm};
 
 /// A page whose layout has been found in the image.
 #[derive(Debug, Clone, Copy)]
@@ -195,7 +196,7 @@ pub fn register(
         return fail(format!("the image is only {w}×{h} pixels"));
     }
     // The page is ~297 mm along the image's long side (give or take borders and scale).
-    let dpi_guess = w.max(h) / (layout.page.height_mm / 25.4);
+    let dpi_guess = w.max(h) / inch_from_mm(layout.page.height_mm);
     let factor = ((dpi_guess / 50.0).round() as u32).max(1);
     let small = shrink(img, factor);
     let hist = histogram(&small);
@@ -207,8 +208,10 @@ pub fn register(
         ));
     }
     let threshold = ink + 0.5 * (paper - ink);
-    let px_per_mm_guess = dpi_guess / 25.4 / factor as f64;
-    let side = FIDUCIAL_MM * px_per_mm_guess;
+    let px_per_mm_guess = px_per_mm(dpi_guess) / factor as f64;
+    // The marks' size as the layout prints them (all four alike).
+    let mark_mm = layout.fiducials[0].w_mm;
+    let side = mark_mm * px_per_mm_guess;
     let candidates: Vec<Blob> = blobs(&small, threshold)
         .into_iter()
         .filter(|b| {
@@ -282,7 +285,7 @@ pub fn register(
             x: blob.cx * factor as f64,
             y: blob.cy * factor as f64,
         };
-        let radius = 0.75 * FIDUCIAL_MM * px_per_mm_guess * factor as f64;
+        let radius = 0.75 * mark_mm * px_per_mm_guess * factor as f64;
         let centre = refine_centre(img, coarse, radius, threshold);
         pairs.push((page_rect.center(), centre));
     }

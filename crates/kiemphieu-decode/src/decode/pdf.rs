@@ -9,6 +9,7 @@ use super::{
     check_size, fail, looks_complete, luma,
 };
 use crate::record::Reason;
+use crate::units::{inch_from_pt, mm_from_pt};
 
 /// A PDF page is a scan when one image covers at least this share of it.
 const SCANNED_SHARE: f64 = 0.5;
@@ -128,10 +129,10 @@ fn render_pdf_page(
 ) -> Result<DecodedPage, DecodeFailure> {
     let (w_pt, h_pt) = page.render_dimensions();
     let (w_pt, h_pt) = (w_pt as f64, h_pt as f64);
-    let (w_mm, h_mm) = (w_pt * 25.4 / 72.0, h_pt * 25.4 / 72.0);
+    let (w_mm, h_mm) = (mm_from_pt(w_pt), mm_from_pt(h_pt));
     let (w_px, h_px) = (
-        (w_pt / 72.0 * PDF_DPI).ceil().max(0.0) as u64,
-        (h_pt / 72.0 * PDF_DPI).ceil().max(0.0) as u64,
+        (inch_from_pt(w_pt) * PDF_DPI).ceil().max(0.0) as u64,
+        (inch_from_pt(h_pt) * PDF_DPI).ceil().max(0.0) as u64,
     );
     if w_px > MAX_SIDE_PX as u64 || h_px > MAX_SIDE_PX as u64 {
         return Err(fail(

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Lays out one copy's content; returns the ops of each page (without the page marks).
-pub(super) fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
+pub(super) fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Page> {
     let form = input.form;
     let t = input.tally;
     let mut w = Writer::new(fonts);
@@ -20,7 +20,7 @@ pub(super) fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
     w.gap(4.0);
 
     if !t.is_final {
-        w.ops.push(Op::SetFillColor {
+        w.page.push(Op::SetFillColor {
             col: rgb(RED.0, RED.1, RED.2),
         });
         w.paragraph(
@@ -33,7 +33,7 @@ pub(super) fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
             Align::Left,
             0.0,
         );
-        w.ops.push(Op::SetFillColor { col: black() });
+        w.page.push(Op::SetFillColor { col: black() });
         w.gap(2.0);
     }
 
@@ -172,13 +172,13 @@ pub(super) fn lay_out(input: &MinutesInput, fonts: &Fonts) -> Vec<Vec<Op>> {
     if t.imbalances.is_empty() {
         w.item("Các số liệu trên khớp nhau.");
     } else {
-        w.ops.push(Op::SetFillColor {
+        w.page.push(Op::SetFillColor {
             col: rgb(RED.0, RED.1, RED.2),
         });
         for i in &t.imbalances {
             w.item(&format!("SỐ LIỆU KHÔNG KHỚP: {}.", i.vi()));
         }
-        w.ops.push(Op::SetFillColor { col: black() });
+        w.page.push(Op::SetFillColor { col: black() });
     }
 
     // III. The results.
@@ -337,7 +337,7 @@ pub(super) fn header(w: &mut Writer, form: &Form) {
     let sub = "Độc lập - Tự do - Hạnh phúc";
     y += lh;
     w.text_in((r0, r1), y, size, true, Align::Center, sub);
-    let sw = w.fonts.m_bold.width_mm(sub, size);
+    let sw = w.fonts.measure(true).width_mm(sub, size);
     let cx = (r0 + r1) / 2.0;
     w.line((cx - sw / 2.0, y + 1.5), (cx + sw / 2.0, y + 1.5), 0.6);
     y += lh + 1.5;

@@ -9,17 +9,14 @@
 //! facts, a committee with a chair and members, no sheet awaiting review, and figures that add
 //! up. A draft can be made at any time.
 
-use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Polygon, PolygonRing, Pt, Rgb, TextItem, TextMatrix, WindingOrder,
-};
+use printpdf::{Color, Op, PdfDocument, PdfSaveOptions, Pt};
 
-use crate::font::{BOLD_TTF, BallotFont, REGULAR_TTF};
+use crate::font::BallotFont;
 use crate::form::Form;
-use crate::layout::PointMm;
-use crate::print::pdf_point;
+use crate::layout::{PointMm, RectMm};
+use crate::page::{Fonts, Page, black, rgb};
 use crate::tally::{Flag, Tally, group_hex, percent, reason_label, vi_number, vi_percent};
-use crate::units::{A4_H_MM, A4_W_MM, mm_from_pt, pt_from_mm};
+use crate::units::{A4_H_MM, A4_W_MM, mm_from_pt};
 
 mod body;
 mod signatures;
@@ -161,17 +158,7 @@ pub fn render_minutes(input: &MinutesInput) -> Result<Vec<u8>, MinutesError> {
     check_glyphs(input)?;
 
     let mut doc = PdfDocument::new("Biên bản kiểm phiếu");
-    let mut warnings = Vec::new();
-    let regular =
-        doc.add_font(&ParsedFont::from_bytes(REGULAR_TTF, 0, &mut warnings).expect("bundled font"));
-    let bold =
-        doc.add_font(&ParsedFont::from_bytes(BOLD_TTF, 0, &mut warnings).expect("bundled font"));
-    let fonts = Fonts {
-        regular,
-        bold,
-        m_regular: BallotFont::regular(),
-        m_bold: BallotFont::bold(),
-    };
+    let fonts = Fonts::load(&mut doc);
 
     let body = lay_out(input, &fonts);
     let n = body.len();
@@ -182,9 +169,9 @@ pub fn render_minutes(input: &MinutesInput) -> Result<Vec<u8>, MinutesError> {
             if input.draft {
                 w.draft_watermark();
             }
-            w.ops.extend(content.iter().cloned());
+            w.page.extend(content);
             w.page_marks(copy, i + 1, n, &input.form.id, input.draft);
-            pages.push(PdfPage::new(Mm(PAGE_W as f32), Mm(PAGE_H as f32), w.ops));
+            pages.push(w.page.into_pdf_page());
         }
     }
     let options = PdfSaveOptions {

@@ -55,7 +55,7 @@ pub(super) fn signatures(w: &mut Writer, committee: &[(String, String)]) {
         for (i, (title, name)) in pair.iter().enumerate() {
             let x0 = LEFT + offset + i as f64 * col_w;
             let x1 = x0 + col_w;
-            let asc = w.fonts.m_bold.ascent_mm(title_pt);
+            let asc = w.fonts.measure(true).ascent_mm(title_pt);
             w.text_in((x0, x1), y0 + asc, title_pt, true, Align::Center, title);
             w.text_in(
                 (x0, x1),

@@ -64,7 +64,7 @@ pub(super) fn results_table(w: &mut Writer, form: &Form, t: &Tally) {
     // Choose the type size: the largest at which the names and positions take at most three
     // lines, else the one that takes the fewest.
     let fit_at = |size: f64| -> (Vec<f64>, usize) {
-        let (reg, bold) = (&w.fonts.m_regular, &w.fonts.m_bold);
+        let (reg, bold) = (&w.fonts.measure(false), &w.fonts.measure(true));
         let mut widths = vec![0.0; ncols];
         for (c, width) in widths.iter_mut().enumerate() {
             if c == 1 || c == 2 {
@@ -143,7 +143,7 @@ pub(super) fn results_table(w: &mut Writer, form: &Form, t: &Tally) {
         }))
         .collect();
     let lh = line_height(size);
-    let (reg_font, bold_font) = (&w.fonts.m_regular, &w.fonts.m_bold);
+    let (reg_font, bold_font) = (&w.fonts.measure(false), &w.fonts.measure(true));
     let ascent = bold_font.ascent_mm(size);
     let descent = bold_font.descent_mm(size);
     let lines_in =

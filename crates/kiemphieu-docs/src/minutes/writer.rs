@@ -3,32 +3,11 @@
 
 use super::*;
 
-pub(super) struct Fonts {
-    pub(super) regular: FontId,
-    pub(super) bold: FontId,
-    pub(super) m_regular: BallotFont,
-    pub(super) m_bold: BallotFont,
-}
-
-impl Fonts {
-    pub(super) fn measure(&self, bold: bool) -> &BallotFont {
-        if bold { &self.m_bold } else { &self.m_regular }
-    }
-}
-
 #[derive(Clone, Copy, PartialEq)]
 pub(super) enum Align {
     Left,
     Center,
     Right,
-}
-
-pub(super) fn rgb(r: f32, g: f32, b: f32) -> Color {
-    Color::Rgb(Rgb::new(r, g, b, None))
-}
-
-pub(super) fn black() -> Color {
-    rgb(0.0, 0.0, 0.0)
 }
 
 pub(super) const RED: (f32, f32, f32) = (0.78, 0.06, 0.08);
@@ -37,46 +16,23 @@ pub(super) fn line_height(size: f64) -> f64 {
     mm_from_pt(size) * 1.32
 }
 
-/// Splits `text` into lines no wider than `max_mm`, at spaces; a word wider than a line is cut
-/// between characters.
+/// `text` in lines no wider than `max_mm` (a word wider than a line is cut); empty text is one
+/// empty line, so that it still takes its line's height.
 pub(super) fn wrap(font: &BallotFont, text: &str, size: f64, max_mm: f64) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if line.is_empty() {
-            word.to_string()
-        } else {
-            format!("{line} {word}")
-        };
-        if font.width_mm(&candidate, size) <= max_mm {
-            line = candidate;
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        // The word alone, cut if it must be.
-        for c in word.chars() {
-            line.push(c);
-            if font.width_mm(&line, size) > max_mm && line.chars().count() > 1 {
-                line.pop();
-                lines.push(std::mem::take(&mut line));
-                line.push(c);
-            }
-        }
+    let lines = font.wrap_cutting(text, size, max_mm);
+    if lines.is_empty() {
+        vec![String::new()]
+    } else {
+        lines
     }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 /// Draws on a page in millimetres from the top-left, and moves on to a new page when the
 /// content reaches the bottom.
 pub(super) struct Writer<'f> {
     pub(super) fonts: &'f Fonts,
-    pub(super) pages: Vec<Vec<Op>>,
-    pub(super) ops: Vec<Op>,
+    pub(super) pages: Vec<Page>,
+    pub(super) page: Page,
     /// Top of the next block, mm from the top of the page.
     pub(super) y: f64,
 }
@@ -86,22 +42,22 @@ impl<'f> Writer<'f> {
         Writer {
             fonts,
             pages: Vec::new(),
-            ops: Self::page_start(),
+            page: Self::page_start(),
             y: TOP,
         }
     }
 
-    pub(super) fn page_start() -> Vec<Op> {
-        vec![
-            Op::SetFillColor { col: black() },
-            Op::SetOutlineColor { col: black() },
-            Op::SetOutlineThickness { pt: Pt(0.6) },
-        ]
+    pub(super) fn page_start() -> Page {
+        let mut page = Page::a4();
+        page.push(Op::SetFillColor { col: black() });
+        page.push(Op::SetOutlineColor { col: black() });
+        page.push(Op::SetOutlineThickness { pt: Pt(0.6) });
+        page
     }
 
     pub(super) fn break_page(&mut self) {
-        let ops = std::mem::replace(&mut self.ops, Self::page_start());
-        self.pages.push(ops);
+        let page = std::mem::replace(&mut self.page, Self::page_start());
+        self.pages.push(page);
         self.y = TOP;
     }
 
@@ -112,17 +68,9 @@ impl<'f> Writer<'f> {
         }
     }
 
-    pub(super) fn finish(mut self) -> Vec<Vec<Op>> {
-        self.pages.push(std::mem::take(&mut self.ops));
+    pub(super) fn finish(mut self) -> Vec<Page> {
+        self.pages.push(self.page);
         self.pages
-    }
-
-    pub(super) fn font_id(&self, bold: bool) -> FontId {
-        if bold {
-            self.fonts.bold.clone()
-        } else {
-            self.fonts.regular.clone()
-        }
     }
 
     /// One run of text with its baseline starting at `(x, baseline)`.
@@ -130,21 +78,8 @@ impl<'f> Writer<'f> {
         if s.is_empty() {
             return;
         }
-        let p = pdf_point(PointMm { x, y: baseline }, PAGE_H);
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetFont {
-                font: PdfFontHandle::External(self.font_id(bold)),
-                size: Pt(size as f32),
-            },
-            Op::SetTextMatrix {
-                matrix: TextMatrix::Translate(p.x, p.y),
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(s.to_string())],
-            },
-            Op::EndTextSection,
-        ]);
+        let at = PointMm { x, y: baseline };
+        self.page.text(s, at, size, self.fonts.id(bold));
     }
 
     /// A run aligned in the span `[x0, x1]`.
@@ -167,53 +102,24 @@ impl<'f> Writer<'f> {
     }
 
     pub(super) fn line(&mut self, a: (f64, f64), b: (f64, f64), width_pt: f64) {
-        let pt = |(x, y): (f64, f64)| LinePoint {
-            p: pdf_point(PointMm { x, y }, PAGE_H),
-            bezier: false,
-        };
-        self.ops.push(Op::SetOutlineThickness {
+        let point = |(x, y): (f64, f64)| PointMm { x, y };
+        self.page.push(Op::SetOutlineThickness {
             pt: Pt(width_pt as f32),
         });
-        self.ops.push(Op::DrawLine {
-            line: Line {
-                points: vec![pt(a), pt(b)],
-                is_closed: false,
-            },
-        });
-    }
-
-    pub(super) fn rect_ring(x: f64, y: f64, w: f64, h: f64) -> PolygonRing {
-        let pt = |x: f64, y: f64| LinePoint {
-            p: pdf_point(PointMm { x, y }, PAGE_H),
-            bezier: false,
-        };
-        PolygonRing {
-            points: vec![pt(x, y), pt(x + w, y), pt(x + w, y + h), pt(x, y + h)],
-        }
+        self.page.line(point(a), point(b));
     }
 
     pub(super) fn fill_rect(&mut self, x: f64, y: f64, w: f64, h: f64, col: Color) {
-        self.ops.push(Op::SetFillColor { col });
-        self.ops.push(Op::DrawPolygon {
-            polygon: Polygon {
-                rings: vec![Self::rect_ring(x, y, w, h)],
-                mode: PaintMode::Fill,
-                winding_order: WindingOrder::NonZero,
-            },
-        });
-        self.ops.push(Op::SetFillColor { col: black() });
+        self.page.push(Op::SetFillColor { col });
+        self.page.fill_rect(&RectMm::new(x, y, w, h));
+        self.page.push(Op::SetFillColor { col: black() });
     }
 
     pub(super) fn outline_rect(&mut self, x: f64, y: f64, w: f64, h: f64, width_pt: f64) {
-        self.ops.push(Op::SetOutlineThickness {
+        self.page.push(Op::SetOutlineThickness {
             pt: Pt(width_pt as f32),
         });
-        self.ops.push(Op::DrawLine {
-            line: Line {
-                points: Self::rect_ring(x, y, w, h).points,
-                is_closed: true,
-            },
-        });
+        self.page.outline(&RectMm::new(x, y, w, h));
     }
 
     /// A wrapped paragraph across the text width, `indent` mm in from the left.
@@ -237,7 +143,7 @@ impl<'f> Writer<'f> {
 
     /// A list item with its own marker ("-", "1.").
     pub(super) fn item_marked(&mut self, marker: &str, s: &str) {
-        let font = &self.fonts.m_regular;
+        let font = &self.fonts.measure(false);
         let hang = 6.0;
         let lines = wrap(font, s, BODY_PT, WIDTH - hang);
         let lh = line_height(BODY_PT);
@@ -269,42 +175,24 @@ impl<'f> Writer<'f> {
         let text = "DỰ THẢO";
         let angle = (PAGE_H / PAGE_W).atan();
         let diagonal = (PAGE_W * PAGE_W + PAGE_H * PAGE_H).sqrt();
-        let font = &self.fonts.m_bold;
+        let font = self.fonts.measure(true);
         let size = 100.0 * (diagonal * 0.62) / font.width_mm(text, 100.0);
         let w = font.width_mm(text, size);
         let cap = mm_from_pt(size) * 0.72;
-        // Centre of the page in PDF millimetres (y up), then back along the baseline by half the
+        // The centre of the page, then back along the baseline (rising to the right) by half the
         // width and down across it by half the capital height.
         let (c, s) = (angle.cos(), angle.sin());
-        let x = PAGE_W / 2.0 - w / 2.0 * c + cap / 2.0 * s;
-        let y = PAGE_H / 2.0 - w / 2.0 * s - cap / 2.0 * c;
-        let to_pt = |mm: f64| pt_from_mm(mm) as f32;
-        self.ops.extend([
-            Op::SaveGraphicsState,
-            Op::SetFillColor {
-                col: rgb(0.86, 0.86, 0.86),
-            },
-            Op::StartTextSection,
-            Op::SetFont {
-                font: PdfFontHandle::External(self.fonts.bold.clone()),
-                size: Pt(size as f32),
-            },
-            Op::SetTextMatrix {
-                matrix: TextMatrix::Raw([
-                    c as f32,
-                    s as f32,
-                    -s as f32,
-                    c as f32,
-                    to_pt(x),
-                    to_pt(y),
-                ]),
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(text.to_string())],
-            },
-            Op::EndTextSection,
-            Op::RestoreGraphicsState,
-        ]);
+        let at = PointMm {
+            x: PAGE_W / 2.0 - w / 2.0 * c + cap / 2.0 * s,
+            y: PAGE_H / 2.0 + w / 2.0 * s + cap / 2.0 * c,
+        };
+        self.page.push(Op::SaveGraphicsState);
+        self.page.push(Op::SetFillColor {
+            col: rgb(0.86, 0.86, 0.86),
+        });
+        self.page
+            .text_turned(text, at, angle, size, self.fonts.id(true));
+        self.page.push(Op::RestoreGraphicsState);
     }
 
     /// What every page of a copy carries: "MẬT", "Bản số k/3", the page number.
@@ -319,13 +207,13 @@ impl<'f> Writer<'f> {
         let red = rgb(RED.0, RED.1, RED.2);
         // "MẬT" in a red frame, top left.
         let size = 15.0;
-        let w = self.fonts.m_bold.width_mm("MẬT", size) + 6.0;
-        self.ops.push(Op::SetOutlineColor { col: red.clone() });
+        let w = self.fonts.measure(true).width_mm("MẬT", size) + 6.0;
+        self.page.push(Op::SetOutlineColor { col: red.clone() });
         self.outline_rect(LEFT, 7.0, w, 9.5, 1.6);
-        self.ops.push(Op::SetFillColor { col: red });
+        self.page.push(Op::SetFillColor { col: red });
         self.text_in((LEFT, LEFT + w), 14.0, size, true, Align::Center, "MẬT");
-        self.ops.push(Op::SetFillColor { col: black() });
-        self.ops.push(Op::SetOutlineColor { col: black() });
+        self.page.push(Op::SetFillColor { col: black() });
+        self.page.push(Op::SetOutlineColor { col: black() });
         let label = format!("Bản số {copy}/{COPIES}");
         self.text_in((LEFT, RIGHT), 13.5, 12.0, true, Align::Right, &label);
         if draft {

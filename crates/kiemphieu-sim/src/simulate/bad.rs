@@ -246,10 +246,10 @@ pub fn other_document(w: u32, h: u32, px_per_mm: f64, rng: &mut SimRng) -> RgbIm
 /// A JPEG cut off part way through its image data, as a scan interrupted mid-transfer leaves it.
 /// Its headers are whole and it has no end-of-image marker.
 pub fn truncated_jpeg(rng: &mut SimRng) -> Vec<u8> {
-    let px_per_mm = 100.0 / 25.4;
+    let px_per_mm = crate::units::px_per_mm(100.0);
     let page = other_document(
-        (210.0 * px_per_mm) as u32,
-        (297.0 * px_per_mm) as u32,
+        (crate::units::A4_W_MM * px_per_mm) as u32,
+        (crate::units::A4_H_MM * px_per_mm) as u32,
         px_per_mm,
         rng,
     );

@@ -7,6 +7,8 @@ use std::io::{Cursor, Write};
 
 use image::{DynamicImage, GrayImage, ImageFormat};
 
+use crate::units::pt_from_px;
+
 /// A scanner's output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScanFormat {
@@ -250,7 +252,10 @@ fn pdf(pages: &[GrayImage], dpi: u32, format: ScanFormat) -> Result<Vec<u8>, Str
     );
     for (i, p) in pages.iter().enumerate() {
         let (w, h) = p.dimensions();
-        let (wpt, hpt) = (w as f64 * 72.0 / dpi as f64, h as f64 * 72.0 / dpi as f64);
+        let (wpt, hpt) = (
+            pt_from_px(w as f64, dpi as f64),
+            pt_from_px(h as f64, dpi as f64),
+        );
         let n = page_obj(i);
         obj(
             &mut out,

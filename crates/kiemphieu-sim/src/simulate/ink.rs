@@ -289,7 +289,7 @@ fn rasterize(points: &[(f64, f64)], radius: f64, clip: PxBox) -> Option<Mask> {
 /// A rendered page and its scale, ready for ink.
 pub struct Paper<'a> {
     pub img: &'a mut RgbImage,
-    /// Pixels per millimetre of the render (dpi / 25.4).
+    /// Pixels per millimetre of the render (`units::px_per_mm` of its dpi).
     pub px_per_mm: f64,
     /// Seed of the paper's grain under pencil strokes.
     pub grain_seed: u64,

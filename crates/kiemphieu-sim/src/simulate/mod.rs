@@ -55,6 +55,7 @@ mod rng;
 mod scanner;
 mod shapes;
 mod sheet;
+mod stray;
 mod truth;
 mod voter;
 
@@ -154,22 +155,17 @@ impl std::str::FromStr for FaultLevel {
 #[derive(thiserror::Error, Debug)]
 pub enum SimError {
     #[error(
-        "{vote_dir}: {needed} unused ballots are needed, only {usable} are printed and not voided\nhint: run `kiemphieu generate {vote_dir} --count {missing}` first",
-        vote_dir = vote_dir.display(),
-        missing = needed - usable
+        "{vote_dir}: {needed} unused ballots are needed, only {usable} are printed and not voided",
+        vote_dir = vote_dir.display()
     )]
     NotEnoughBallots {
         vote_dir: PathBuf,
         needed: usize,
         usable: usize,
     },
-    #[error(
-        "{missing_stamp} sheets without a stamp asked for, but only {count} sheets in all\nhint: the sheets without a stamp are taken from the count; raise the count"
-    )]
+    #[error("{missing_stamp} sheets without a stamp asked for, but only {count} sheets in all")]
     MissingStampOverCount { missing_stamp: usize, count: usize },
-    #[error(
-        "{duplicates} duplicate(s) asked for, but no genuine sheet to copy\nhint: ask for a count above the sheets without a stamp"
-    )]
+    #[error("{duplicates} duplicate(s) asked for, but no genuine sheet to copy")]
     NothingToDuplicate { duplicates: usize },
     #[error("{path}: cannot list the printed serials: {source}", path = path.display())]
     Registry {
@@ -196,11 +192,36 @@ pub enum SimError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "{path} already holds simulated sheets ({found})\nhint: choose an empty folder, or delete its sheet files and truth.json",
-        path = path.display()
-    )]
+    #[error("{path} already holds simulated sheets ({found})", path = path.display())]
     OutNotEmpty { path: PathBuf, found: String },
+}
+
+impl SimError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            SimError::NotEnoughBallots {
+                vote_dir,
+                needed,
+                usable,
+            } => format!(
+                "run `kiemphieu generate {} --count {}` first",
+                vote_dir.display(),
+                needed - usable
+            ),
+            SimError::MissingStampOverCount { .. } => {
+                "the sheets without a stamp are taken from the count; raise the count".into()
+            }
+            SimError::NothingToDuplicate { .. } => {
+                "ask for a count above the sheets without a stamp".into()
+            }
+            SimError::OutNotEmpty { .. } => {
+                "choose an empty folder, or delete its sheet files and truth.json".into()
+            }
+            SimError::Registry { source, .. } => return source.hint().map(str::to_string),
+            _ => return None,
+        })
+    }
 }
 
 /// What a run wrote.
@@ -290,11 +311,11 @@ pub fn simulate(vote: &Vote, out: &Path, opts: &SimOptions) -> Result<SimSummary
         path: db.clone(),
         source,
     })?;
-    let registered: HashSet<String> = serials.iter().map(|(s, ..)| s.to_string()).collect();
+    let registered: HashSet<String> = serials.iter().map(|r| r.serial.to_string()).collect();
     let usable: Vec<(Serial, i64, i64)> = serials
         .into_iter()
-        .filter(|(.., voided)| !voided)
-        .map(|(s, b, p, _)| (s, b, p))
+        .filter(|r| !r.voided)
+        .map(|r| (r.serial, r.batch, r.page))
         .collect();
     let needed = opts.count;
     if opts.missing_stamp > opts.count {

@@ -4,14 +4,7 @@
 //! the dependencies, and seeded per sheet from `(seed, sheet index)` so that the result does not
 //! depend on how many threads render.
 
-/// One SplitMix64 step: the standard way to spread a seed over xoshiro's state.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use crate::rng::SplitMix64;
 
 /// A xoshiro256** generator.
 #[derive(Debug, Clone)]
@@ -21,24 +14,18 @@ pub struct SimRng {
 
 impl SimRng {
     pub fn new(seed: u64) -> SimRng {
-        let mut sm = seed;
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
+        // SplitMix64: the standard way to spread a seed over xoshiro's state.
+        let mut sm = SplitMix64::new(seed);
+        let s = [sm.next_u64(), sm.next_u64(), sm.next_u64(), sm.next_u64()];
         SimRng { s }
     }
 
     /// An independent stream for one purpose (`stream`) and one item (`index`) of a run.
     pub fn derived(seed: u64, stream: u64, index: u64) -> SimRng {
-        let mut sm = seed;
-        let a = splitmix64(&mut sm);
-        let mut sm = a ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let b = splitmix64(&mut sm);
-        let mut sm = b ^ index.wrapping_mul(0x8CB9_2BA7_2F3D_8DD7);
-        SimRng::new(splitmix64(&mut sm))
+        let a = SplitMix64::new(seed).next_u64();
+        let b = SplitMix64::new(a ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03)).next_u64();
+        let c = SplitMix64::new(b ^ index.wrapping_mul(0x8CB9_2BA7_2F3D_8DD7)).next_u64();
+        SimRng::new(c)
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -116,8 +103,10 @@ impl SimRng {
 /// A stateless hash of a pixel position, for paper and pencil grain that does not depend on the
 /// order in which strokes are drawn.
 pub fn hash2(seed: u64, x: i64, y: i64) -> u64 {
-    let mut sm = seed ^ (x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (y as u64).rotate_left(32);
-    splitmix64(&mut sm)
+    SplitMix64::new(
+        seed ^ (x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (y as u64).rotate_left(32),
+    )
+    .next_u64()
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use super::Faults;
 use super::pixels::{Homography, add_noise, blur, warp};
 use super::rng::SimRng;
 use crate::layout::RectMm;
+use crate::units::{dpi_from_px_per_mm, px_per_mm};
 
 /// How rough a scan is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,7 +302,7 @@ impl Setup {
     /// The one geometric step: page pixels to bed pixels, skew, scale, offset and perspective
     /// together.
     fn warp(&mut self, page: RgbImage, content: RectMm) -> DynamicImage {
-        let k = self.dpi() / 25.4;
+        let k = px_per_mm(self.dpi());
         let (pw, ph) = (page.width() as f64, page.height() as f64);
         let content_px = [
             (content.x_mm * k, content.y_mm * k),
@@ -410,7 +411,7 @@ fn add_dust(
     dpi: f64,
     rng: &mut SimRng,
 ) {
-    let max_r = (0.1 * dpi / 25.4).max(1.0);
+    let max_r = px_per_mm(0.1 * dpi).max(1.0); // 0.1 mm
     for _ in 0..count {
         let (cx, cy) = (rng.range(0.0, w as f64), rng.range(0.0, h as f64));
         let r = rng.range(0.5, max_r);
@@ -459,7 +460,7 @@ fn add_streak(buf: &mut [u8], w: usize, h: usize, ch: usize, at: f64, width: u32
 
 /// A hair or fibre on the glass: a gently curved dark line, 0.05–0.12 mm thick, 3–25 mm long.
 fn add_hair(buf: &mut [u8], w: usize, h: usize, ch: usize, dpi: f64, rng: &mut SimRng) {
-    let k = dpi / 25.4;
+    let k = px_per_mm(dpi);
     let len = rng.range(3.0, 25.0) * k;
     let radius = rng.range(0.025, 0.06) * k;
     let grey = rng.range(40.0, 150.0);
@@ -537,7 +538,15 @@ pub fn photocopy(page: &RgbImage, px_per_mm: f64, rng: &mut SimRng) -> RgbImage 
         }
     }
     let specks = rng.int(40, 300) as usize;
-    add_dust(out.as_mut(), wi, hi, 3, specks, px_per_mm * 25.4, rng);
+    add_dust(
+        out.as_mut(),
+        wi,
+        hi,
+        3,
+        specks,
+        dpi_from_px_per_mm(px_per_mm),
+        rng,
+    );
     if rng.chance(0.15) {
         let x = rng.range(0.0, wi as f64) as usize;
         let dark = rng.range(0.82, 0.95) as f32;

@@ -141,7 +141,7 @@ pub(super) fn make_sheet(ctx: &Ctx, index: usize, job: Job) -> Result<TruthSheet
         setup.set_dpi(dpi);
     }
     let dpi = setup.dpi();
-    let k = dpi / 25.4;
+    let k = crate::units::px_per_mm(dpi);
     let stem = format!("sheet-{:0width$}", index + 1, width = ctx.digits);
     let layout = ctx.layout;
     let (page_w, page_h) = (

@@ -3,22 +3,55 @@
 
 use super::*;
 
+/// One event of the log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    /// `init`, `print`, `scan`, `review`, `void`, `meeting` or `migrate`.
+    pub kind: String,
+    /// The event's body, JSON text.
+    pub body: String,
+}
+
+/// What checking the event chain found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every link holds; this many events.
+    Holds { events: usize },
+    /// This event (its id) does not match its hash or its predecessor's: the record was edited
+    /// outside kiemphieu from there on.
+    BrokenAt { event: i64 },
+}
+
+/// The head of the event chain: the last event's hash (hex) and how many events there are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub hash: String,
+    pub events: usize,
+}
+
 impl Store {
-    /// Every event in order: (id, kind, body as JSON text).
-    pub fn events(&self) -> Result<Vec<(i64, String, String)>, StoreError> {
+    /// Every event in order.
+    pub fn events(&self) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT id, kind, body FROM events ORDER BY id")
             .map_err(|e| sql(&self.path, e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map([], |r| {
+                Ok(Event {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })
             .map_err(|e| sql(&self.path, e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| sql(&self.path, e))
     }
 
-    /// Checks the event chain; `Err(event id)` names the first link that does not hold.
-    pub fn verify_events(&self) -> Result<Result<usize, i64>, StoreError> {
+    /// Checks the event chain, naming the first link that does not hold.
+    pub fn verify_events(&self) -> Result<ChainCheck, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT id, at, kind, body, prev, hash FROM events ORDER BY id")
@@ -40,16 +73,16 @@ impl Store {
         for row in rows {
             let (id, at, kind, body, p, hash) = row.map_err(|e| sql(&self.path, e))?;
             if p != prev || event_hash(&prev, &at, &kind, &body) != hash {
-                return Ok(Err(id));
+                return Ok(ChainCheck::BrokenAt { event: id });
             }
             prev = hash;
             n += 1;
         }
-        Ok(Ok(n))
+        Ok(ChainCheck::Holds { events: n })
     }
 
     /// Runs `f` inside one write transaction that also appends an event.
-    pub fn with_event<T>(
+    pub(super) fn with_event<T>(
         &mut self,
         kind: &str,
         body: &serde_json::Value,
@@ -61,7 +94,7 @@ impl Store {
     /// Runs `f` inside one write transaction; `f` also says what the appended event's body is
     /// (for a change whose extent is known only under the lock, such as voiding every unused
     /// serial).
-    pub fn with_event_from<T>(
+    pub(super) fn with_event_from<T>(
         &mut self,
         kind: &str,
         f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<(T, serde_json::Value)>,
@@ -77,14 +110,17 @@ impl Store {
     /// The head of the event chain: the hash of the last event (hex) and the number of events.
     /// Printed in the minutes and in `tally --json` (`chain_head`); `audit --expect` checks that
     /// the chain still passes through it.
-    pub fn chain_head(&self) -> Result<(String, usize), StoreError> {
+    pub fn chain_head(&self) -> Result<ChainHead, StoreError> {
         self.conn
             .query_row(
                 "SELECT (SELECT hash FROM events ORDER BY id DESC LIMIT 1), COUNT(*) FROM events",
                 [],
                 |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?)),
             )
-            .map(|(h, n)| (h.unwrap_or_else(|| GENESIS.to_string()), n as usize))
+            .map(|(h, n)| ChainHead {
+                hash: h.unwrap_or_else(|| GENESIS.to_string()),
+                events: n as usize,
+            })
             .map_err(|e| sql(&self.path, e))
     }
 

@@ -15,11 +15,16 @@ use crate::interpret::decode::{DecodeFailure, DecodedPage, MAX_FILE_BYTES, decod
 use crate::interpret::{PageReading, interpret_page, marks};
 use crate::record::{Outcome, Reason, RowVerdict, SheetRecord};
 use crate::serial::parse_qr_payload;
-use crate::store::{Recorded, SerialStatus, StoreError, sha256_hex};
+use crate::store::{Holder, Recorded, SerialStatus, StoreError, sha256_hex};
 use crate::vote::{Vote, write_atomic};
 
-/// File endings taken from folders (a file named on the command line is always tried).
-pub const IMAGE_EXTENSIONS: [&str; 7] = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "pdf"];
+mod files;
+mod judge;
+
+pub use files::{
+    IMAGE_EXTENSIONS, Listing, collect_files, is_image_name, list_files, outside_vote, read_regular,
+};
+pub use judge::{Registry, judge};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
@@ -30,6 +35,16 @@ pub enum ScanError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl ScanError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ScanError::Store(e) => e.hint(),
+            _ => None,
+        }
+    }
 }
 
 /// A file that could not be scanned at all (nothing was recorded for it).
@@ -69,155 +84,6 @@ impl ScanSummary {
             *self.by_reason.entry((r.outcome, reason)).or_default() += 1;
         }
     }
-}
-
-/// Expands files and folders (recursively) into a sorted list of files, each named as given.
-pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
-    Ok(list_files(paths)?.files)
-}
-
-/// The files to read, and what was left out because it is not a regular file.
-#[derive(Debug, Clone, Default)]
-pub struct Listing {
-    pub files: Vec<PathBuf>,
-    /// A FIFO, a device (or a link to one), a socket: never opened, since reading one can
-    /// block for ever or never end.
-    pub skipped: Vec<FileProblem>,
-    /// The folders walked, by their real path.
-    walked: std::collections::HashSet<PathBuf>,
-}
-
-/// Expands files and folders (recursively) into a sorted list of regular files, each named as
-/// given; anything else is listed as skipped, with why.
-pub fn list_files(paths: &[PathBuf]) -> Result<Listing, ScanError> {
-    let mut out = Listing::default();
-    for p in paths {
-        if p.is_dir() {
-            let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-            if out.walked.insert(real) {
-                walk(p, &mut out)?;
-            }
-        } else {
-            take_if_regular(p.clone(), &mut out);
-        }
-    }
-    out.files.sort();
-    out.files.dedup();
-    out.skipped.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok(out)
-}
-
-/// Splits files into those outside the vote folder `vote_dir` and those inside it (compared after
-/// resolving links, so `..` or a symbolic link does not hide the vote folder).
-pub fn outside_vote(files: Vec<PathBuf>, vote_dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let Ok(vote) = vote_dir.canonicalize() else {
-        return (files, Vec::new());
-    };
-    files.into_iter().partition(|f| {
-        !f.canonicalize()
-            .or_else(|_| std::path::absolute(f))
-            .is_ok_and(|c| c.starts_with(&vote))
-    })
-}
-
-/// Keeps a path when it is (or links to) a regular file. A path that does not exist is kept, so
-/// that reading it says so.
-fn take_if_regular(p: PathBuf, out: &mut Listing) {
-    match std::fs::metadata(&p) {
-        Ok(m) if !m.is_file() => out.skipped.push(FileProblem {
-            file: p.display().to_string(),
-            reason: format!("not a regular file ({}): skipped", file_kind(&m)),
-        }),
-        _ => out.files.push(p),
-    }
-}
-
-fn file_kind(m: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = m.file_type();
-    if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_dir() {
-        "a folder"
-    } else {
-        "not a file"
-    }
-}
-
-fn walk(dir: &Path, out: &mut Listing) -> Result<(), ScanError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ScanError::List {
-        path: dir.to_owned(),
-        source,
-    })?;
-    for e in entries {
-        let e = e.map_err(|source| ScanError::List {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let p = e.path();
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if p.is_dir() {
-            // A folder reached again through a link (a loop) is walked once.
-            let real = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
-            if out.walked.insert(real) {
-                walk(&p, out)?;
-            }
-        } else if is_image_name(&p) {
-            take_if_regular(p, out);
-        }
-    }
-    Ok(())
-}
-
-/// Reads a regular file, at most [`MAX_FILE_BYTES`]: opened without blocking, and checked to be a
-/// regular file once open, so that a FIFO or a device put in place of a listed file is refused
-/// instead of hanging the batch.
-pub fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| e.to_string())?;
-    let m = f.metadata().map_err(|e| e.to_string())?;
-    if !m.is_file() {
-        return Err(format!("not a regular file ({})", file_kind(&m)));
-    }
-    if m.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {} MB (at most {} MB)",
-            m.len() >> 20,
-            MAX_FILE_BYTES >> 20
-        ));
-    }
-    let mut bytes = Vec::with_capacity(m.len() as usize);
-    f.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file grew beyond {} MB while it was read",
-            MAX_FILE_BYTES >> 20
-        ));
-    }
-    Ok(bytes)
-}
-
-pub fn is_image_name(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// One page after the parallel stage. The pixels are kept only for a caller that draws pictures:
@@ -553,161 +419,4 @@ fn already_scanned(file: &str, page: u32, sha256: &str) -> SheetRecord {
         rows: Vec::new(),
         detail: None,
     }
-}
-
-/// What judging a sheet asks of the registry: the store during a scan, a replay during an audit.
-pub trait Registry {
-    fn serial_status(&self, serial: &str) -> Result<SerialStatus, StoreError>;
-    /// The file and page of a sheet already holding this serial (counted or in review).
-    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError>;
-}
-
-impl Registry for crate::store::Store {
-    fn serial_status(&self, serial: &str) -> Result<SerialStatus, StoreError> {
-        crate::store::Store::serial_status(self, serial)
-    }
-    fn sheet_claiming_serial(&self, serial: &str) -> Result<Option<(String, u32)>, StoreError> {
-        crate::store::Store::sheet_claiming_serial(self, serial)
-    }
-}
-
-/// Decides a page's outcome from its reading and the registry. The order of the checks is the
-/// order of the questions a committee asks: is it our sheet, was it issued, was it counted
-/// already, is it stamped, can every row be read without doubt.
-pub fn judge(
-    registry: &dyn Registry,
-    vote_id: &str,
-    file: &str,
-    page: u32,
-    sha256: &str,
-    reading: &PageReading,
-) -> Result<SheetRecord, StoreError> {
-    let mut rec = SheetRecord {
-        file: file.to_string(),
-        page,
-        sha256: sha256.to_string(),
-        outcome: Outcome::Review,
-        reason: None,
-        serial: None,
-        orientation: reading.registration.as_ref().ok().map(|r| r.orientation),
-        rows: reading.rows.clone(),
-        detail: None,
-    };
-    let set = |rec: &mut SheetRecord, o: Outcome, r: Reason, d: String| {
-        rec.outcome = o;
-        rec.reason = Some(r);
-        rec.detail = Some(d);
-    };
-    // The serial is worth recording even from a sheet that cannot be registered.
-    let parsed = reading
-        .qr
-        .as_ref()
-        .map(|text| (text, parse_qr_payload(text)));
-    if let Ok((_, Ok((_, serial)))) = &parsed {
-        rec.serial = Some(serial.to_string());
-    }
-    if let Err(e) = &reading.registration {
-        if reading.blank {
-            // A back side or an empty sheet: nothing to count, nothing for a person to read.
-            rec.outcome = Outcome::Blank;
-            rec.detail = Some("no ballot is printed on this page".into());
-            return Ok(rec);
-        }
-        set(
-            &mut rec,
-            Outcome::Review,
-            Reason::RegistrationFailed,
-            e.clone(),
-        );
-        return Ok(rec);
-    }
-    let (sheet_vote, serial) = match parsed {
-        Err(e) => {
-            set(&mut rec, Outcome::Review, Reason::QrUnreadable, e.clone());
-            return Ok(rec);
-        }
-        Ok((text, Err(e))) => {
-            set(
-                &mut rec,
-                Outcome::Rejected,
-                Reason::NotIssued,
-                format!("QR code {text:?}: {e}"),
-            );
-            return Ok(rec);
-        }
-        Ok((_, Ok(v))) => v,
-    };
-    if sheet_vote != vote_id {
-        set(
-            &mut rec,
-            Outcome::Rejected,
-            Reason::WrongVote,
-            format!("the sheet belongs to vote {sheet_vote:?}"),
-        );
-        return Ok(rec);
-    }
-    match registry.serial_status(serial.as_str())? {
-        SerialStatus::Unknown => {
-            set(
-                &mut rec,
-                Outcome::Rejected,
-                Reason::NotIssued,
-                format!(
-                    "serial {} was never printed for this vote",
-                    serial.grouped()
-                ),
-            );
-            return Ok(rec);
-        }
-        SerialStatus::Voided => {
-            set(
-                &mut rec,
-                Outcome::Rejected,
-                Reason::Voided,
-                format!("serial {} was returned unused and voided", serial.grouped()),
-            );
-            return Ok(rec);
-        }
-        SerialStatus::Issued => {}
-    }
-    if let Some((other, other_page)) = registry.sheet_claiming_serial(serial.as_str())? {
-        set(
-            &mut rec,
-            Outcome::Review,
-            Reason::DuplicateSerial,
-            format!(
-                "serial {} was already read from {other} (page {other_page})",
-                serial.grouped()
-            ),
-        );
-        return Ok(rec);
-    }
-    if let Some(cover) = reading.stamp_cover
-        && cover < marks::STAMP_MIN_COVER
-    {
-        set(
-            &mut rec,
-            Outcome::Review,
-            Reason::MissingStamp,
-            format!("the stamp zone is {:.1}% inked", cover * 100.0),
-        );
-        return Ok(rec);
-    }
-    let unsure: Vec<String> = rec
-        .rows
-        .iter()
-        .filter(|r| r.verdict == RowVerdict::Ambiguous)
-        .map(|r| r.subject.to_string())
-        .collect();
-    if !unsure.is_empty() {
-        set(
-            &mut rec,
-            Outcome::Review,
-            Reason::AmbiguousMark,
-            format!("row(s) {} too faint to call", unsure.join(", ")),
-        );
-        return Ok(rec);
-    }
-    rec.outcome = Outcome::Counted;
-    Ok(rec)
 }
