@@ -27,7 +27,7 @@ for _ in $(seq "$rounds"); do
 done
 printf 'scan / decode-only wall time, rounds sorted: '
 printf '%s\n' "${ratios[@]}" | median
-printf 'profile 2 / profile 1 scan wall time, rounds sorted: '
+printf 'current profile / profile 1 scan wall time, rounds sorted: '
 printf '%s\n' "${profiles[@]}" | median
 if [ "${TENFOLD:-0}" = 1 ]; then
   $b prepare "$d-10x" $((n * 10))
