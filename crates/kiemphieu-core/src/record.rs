@@ -179,8 +179,10 @@ pub struct RowReading {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_tone: Option<f64>,
     /// Reading profile 4: the darkness of a fold's crease found running through the row across
-    /// both margins of the table, taken off the boxes before they were measured (the scores,
-    /// traces and tones above are without it); absent when none was looked for or found.
+    /// both margins of the table. It is looked for only where it could matter, and taken off
+    /// wherever it was looked for: the boxes when one was in doubt (their scores, traces and
+    /// tones above are then without it), the name's faint crossing search, a line's run past
+    /// the name. Absent when none was looked for or found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crease: Option<f64>,
 }
