@@ -20,31 +20,6 @@ pub struct Member {
 }
 
 impl Store {
-    /// Schema 2 → 3: the members table, empty (nobody may sign in until one is added).
-    pub(super) fn migrate_2_to_3(&mut self) -> Result<(), StoreError> {
-        let p = self.path.clone();
-        let tx = self.write()?;
-        // Another process may have upgraded it while this one waited for the lock.
-        let found: String = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| sql(&p, e))?;
-        if found == "2" {
-            tx.execute_batch(MEMBERS_SCHEMA).map_err(|e| sql(&p, e))?;
-            tx.execute(
-                "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
-                [],
-            )
-            .map_err(|e| sql(&p, e))?;
-            append_event(&tx, "migrate", &serde_json::json!({ "from": 2, "to": 3 }))
-                .map_err(|e| sql(&p, e))?;
-        }
-        tx.commit().map_err(|e| sql(&p, e))
-    }
-
     /// Adds a member with the PHC string of their passphrase's hash, logged as a `committee`
     /// event (the name only: the hash stays out of the log). `Ok(false)`: the name is taken,
     /// nothing changed.

@@ -113,10 +113,22 @@ impl Store {
             .unwrap_or(-1))
     }
 
+    /// Schema 1 → 2: the claims table and its triggers.
     pub(super) fn migrate_1_to_2(&mut self) -> Result<(), StoreError> {
+        self.migrate_step(1, &[CLAIMS_SCHEMA, MIGRATE_1_TO_2])
+    }
+
+    /// Schema 2 → 3: the committee members table, empty (nobody may sign in until one is added).
+    pub(super) fn migrate_2_to_3(&mut self) -> Result<(), StoreError> {
+        self.migrate_step(2, &[super::members::MEMBERS_SCHEMA])
+    }
+
+    /// One upgrade step from schema `from` to the next: its statements, the new version and a
+    /// `migrate` event, in one transaction. Another process may have made the step while this
+    /// one waited for the write lock; then nothing is done.
+    fn migrate_step(&mut self, from: i64, statements: &[&str]) -> Result<(), StoreError> {
         let p = self.path.clone();
         let tx = self.write()?;
-        // Another process may have upgraded it while this one waited for the lock.
         let found: String = tx
             .query_row(
                 "SELECT value FROM meta WHERE key = 'schema_version'",
@@ -124,16 +136,21 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(|e| sql(&p, e))?;
-        if found == "1" {
-            tx.execute_batch(CLAIMS_SCHEMA).map_err(|e| sql(&p, e))?;
-            tx.execute_batch(MIGRATE_1_TO_2).map_err(|e| sql(&p, e))?;
+        if found == from.to_string() {
+            for batch in statements {
+                tx.execute_batch(batch).map_err(|e| sql(&p, e))?;
+            }
             tx.execute(
-                "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
-                [],
+                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                [(from + 1).to_string()],
             )
             .map_err(|e| sql(&p, e))?;
-            append_event(&tx, "migrate", &serde_json::json!({ "from": 1, "to": 2 }))
-                .map_err(|e| sql(&p, e))?;
+            append_event(
+                &tx,
+                "migrate",
+                &serde_json::json!({ "from": from, "to": from + 1 }),
+            )
+            .map_err(|e| sql(&p, e))?;
         }
         tx.commit().map_err(|e| sql(&p, e))
     }
