@@ -94,14 +94,18 @@ pub struct SheetView {
     pub levels: Vec<String>,
 }
 
-/// One sheet, its picture and its decisions.
-pub fn show_sheet(vote: &Vote, sheet_id: i64) -> Result<SheetView, ApiError> {
-    let sheet = vote
-        .store
+/// The recorded sheet with this id.
+pub(crate) fn stored_sheet(vote: &Vote, sheet_id: i64) -> Result<StoredSheet, ApiError> {
+    vote.store
         .sheets()?
         .into_iter()
         .find(|s| s.id == sheet_id)
-        .ok_or(ApiError::NoSuchSheet { sheet: sheet_id })?;
+        .ok_or(ApiError::NoSuchSheet { sheet: sheet_id })
+}
+
+/// One sheet, its picture and its decisions.
+pub fn show_sheet(vote: &Vote, sheet_id: i64) -> Result<SheetView, ApiError> {
+    let sheet = stored_sheet(vote, sheet_id)?;
     let highlight: Vec<usize> = sheet
         .record
         .rows

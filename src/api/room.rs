@@ -99,12 +99,7 @@ const CLOSEUP_GAP_PX: u32 = 10;
 /// The sheet's picture and the close-ups of its rows in question, from one decoding of its
 /// archived page.
 pub fn sheet_images(vote: &Vote, sheet_id: i64) -> Result<SheetImages, ApiError> {
-    let sheet = vote
-        .store
-        .sheets()?
-        .into_iter()
-        .find(|s| s.id == sheet_id)
-        .ok_or(ApiError::NoSuchSheet { sheet: sheet_id })?;
+    let sheet = super::review::stored_sheet(vote, sheet_id)?;
     let img = crate::sheet_picture::archived_page(vote, &sheet)?;
     let reading = crate::interpret::interpret_page(&img, &vote.layout, &vote.form.marks);
     let rows = rows_in_question(&sheet, vote.layout.rows.len());
