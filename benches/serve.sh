@@ -20,8 +20,10 @@ t0=$(date +%s.%N)
 # One simulated box of N + M sheets: the first N are scanned now, the last M under load.
 $bin simulate "$d/vote" --out "$d/all" --count $((n + m)) --seed 11 --faults mild >/dev/null
 mkdir -p "$d/box" "$d/batch"
-ls "$d/all"/sheet-* | head -n "$n" | xargs -I{} mv {} "$d/box/"
-ls "$d/all"/sheet-* | xargs -I{} mv {} "$d/batch/"
+# (An array, not `ls | head`: under pipefail, head closing the pipe early fails the script.)
+sheets=("$d/all"/sheet-*)
+mv "${sheets[@]:0:n}" "$d/box/"
+mv "${sheets[@]:n}" "$d/batch/"
 $bin scan "$d/vote" "$d/box" >/dev/null || true
 echo "prepared $n sheets in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s"
 echo "a long passphrase" | $bin committee add "$d/vote" --name "Bench" --password-stdin >/dev/null
