@@ -308,7 +308,7 @@ fn a_vote_frozen_with_profile_2_is_still_read_and_audited_with_profile_2() {
     let mut form: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&form_path).unwrap()).unwrap();
     assert_eq!(
-        form["marks"]["profile"], 4,
+        form["marks"]["profile"], 5,
         "init freezes the current profile"
     );
     form["marks"]["profile"] = 2.into();
@@ -448,5 +448,84 @@ fn a_folds_crease_through_the_first_row_is_taken_off_its_boxes() {
             (RowVerdict::Valid, Some((i + 1) % 3)),
             "{r:?}"
         );
+    }
+}
+
+/// A speck on the scanner's glass: the columns `x0..x0 + width` multiplied by `shade` down the
+/// whole image, with a half-strength column either side.
+fn streak_down(img: &mut GrayImage, x0: u32, width: u32, shade: f64) {
+    for y in 0..img.height() {
+        for x in x0 - 1..=x0 + width {
+            let s = if x < x0 || x == x0 + width {
+                (1.0 + shade) / 2.0
+            } else {
+                shade
+            };
+            let p = img.get_pixel_mut(x, y);
+            p.0[0] = (p.0[0] as f64 * s).round() as u8;
+        }
+    }
+}
+
+#[test]
+fn a_light_streak_is_seen_through_and_a_pencil_line_under_it_is_never_lost() {
+    let sb = Sandbox::new();
+    let (vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    let k = k_px();
+    let column = rows[0].boxes[2].center().x * k;
+    // Every row ticked in its first box; a streak letting 60 % of the light through runs down
+    // the third column of boxes: 7 px on sheets 0 and 1 (with its soft edges and the reader's
+    // margin, 1.4 mm: a third of each box is hidden), 4 px on sheet 2. Sheets 1 and 2 carry a pencil line (HB's light end, 0.3 mm) wholly
+    // under the streak in the second row's third box: a second mark.
+    for (i, img) in pages.iter_mut().take(3).enumerate() {
+        for row in &rows {
+            tick(img, &row.boxes[0], 0.6, 0.0);
+        }
+        if i > 0 {
+            let b = &rows[1].boxes[2];
+            let x = b.center().x;
+            let (y0, y1) = (b.y_mm + 1.5, b.y_mm + b.h_mm - 1.5);
+            pen(img, PointMm { x, y: y0 }, PointMm { x, y: y1 }, 0.3, 170);
+        }
+        let width = if i < 2 { 7 } else { 4 };
+        streak_down(img, (column - width as f64 / 2.0) as u32, width, 0.6);
+    }
+    let with = |p: u32| kiemphieu::form::MarkThresholds {
+        profile: Some(p),
+        ..vote.form.marks
+    };
+    let read = |img: &GrayImage, p: u32| {
+        kiemphieu::interpret::interpret_page(img, &vote.layout, &with(p)).rows
+    };
+    // Sheet 0: profile 4 cannot call the hidden boxes empty and sends every row to a person;
+    // profile 5 sees the boxes through the streak, empty, and reads the ticks.
+    for r in read(&pages[0], 4) {
+        assert_eq!(r.verdict, RowVerdict::Ambiguous, "{r:?}");
+        assert!(r.scanner_line, "{r:?}");
+    }
+    for r in read(&pages[0], 5) {
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
+        assert!(r.seen_through && !r.scanner_line, "{r:?}");
+    }
+    // Sheet 1: seen through, the box holds the pencil line: it stays a person's, and seeing
+    // through never makes it a mark (the row is not `multiple_marks` on that evidence alone).
+    let rows5 = read(&pages[1], 5);
+    assert_eq!(rows5[1].verdict, RowVerdict::Ambiguous, "{:?}", rows5[1]);
+    assert!(!rows5[1].seen_through, "{:?}", rows5[1]);
+    // Sheet 2: the narrower streak hides under 30 % of the box, so profile 4 reads the box
+    // beside it and counts a vote, losing the second mark; profile 5 looks under the streak.
+    let rows4 = read(&pages[2], 4);
+    assert_eq!(
+        (rows4[1].verdict, rows4[1].choice),
+        (RowVerdict::Valid, Some(0)),
+        "profile 4 was expected to miss the line: {:?}",
+        rows4[1]
+    );
+    let rows5 = read(&pages[2], 5);
+    assert_eq!(rows5[1].verdict, RowVerdict::Ambiguous, "{:?}", rows5[1]);
+    assert!(rows5[1].scanner_line, "{:?}", rows5[1]);
+    for r in rows5.iter().filter(|r| r.subject != rows5[1].subject) {
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
     }
 }

@@ -185,6 +185,12 @@ pub struct RowReading {
     /// the name. Absent when none was looked for or found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crease: Option<f64>,
+    /// Reading profile 5: a light scanner line over this row (one that lets at least half the
+    /// light through) hid a box or the name where it could have hidden a mark or a crossing
+    /// line; its shade was divided out and what it hid seen clear, so the row was read. The
+    /// figures above for that box are then the ones seen through the line.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub seen_through: bool,
 }
 
 fn is_zero(v: &f64) -> bool {

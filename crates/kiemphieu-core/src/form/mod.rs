@@ -125,10 +125,13 @@ pub enum ReadingProfile {
     /// As V3, with the fold's crease taken off the boxes it runs through, and a light stroke
     /// doubted only where it could be a fibre.
     V4,
+    /// As V4, and a box or name under a light scanner streak is seen through it (the streak's
+    /// shade divided out) to confirm that nothing is there.
+    V5,
 }
 
 impl ReadingProfile {
-    pub const CURRENT: ReadingProfile = ReadingProfile::V4;
+    pub const CURRENT: ReadingProfile = ReadingProfile::V5;
 
     pub fn number(self) -> u32 {
         match self {
@@ -136,6 +139,7 @@ impl ReadingProfile {
             ReadingProfile::V2 => 2,
             ReadingProfile::V3 => 3,
             ReadingProfile::V4 => 4,
+            ReadingProfile::V5 => 5,
         }
     }
 
@@ -145,11 +149,12 @@ impl ReadingProfile {
             2 => Some(ReadingProfile::V2),
             3 => Some(ReadingProfile::V3),
             4 => Some(ReadingProfile::V4),
+            5 => Some(ReadingProfile::V5),
             _ => None,
         }
     }
 
-    /// The name recorded with a vote: `kiemphieu-read/4`.
+    /// The name recorded with a vote: `kiemphieu-read/5`.
     pub fn name(self) -> String {
         format!("kiemphieu-read/{}", self.number())
     }

@@ -202,17 +202,21 @@ pub fn decide_row(
         strike_ends: None,
         hand_tone: None,
         crease: None,
+        seen_through: false,
     }
 }
 
 /// Reads every row of a registered sheet with the thresholds' reading profile. `lines` are the
-/// scanner's lines down the image (profile 2; profile 1 never looks for them).
+/// scanner's lines down the image (profile 2; profile 1 never looks for them); `through` is the
+/// image seen through the light ones and the darker lines left (profile 5, see
+/// [`ScannerLines::see_through`]).
 pub fn read_rows(
     img: &GrayImage,
     reg: &Registration,
     layout: &BallotLayout,
     t: &MarkThresholds,
     lines: &ScannerLines,
+    through: Option<&(GrayImage, ScannerLines)>,
 ) -> Vec<RowReading> {
     let rows = &layout.rows;
     // The name column's right rule (the row's right end when the rules are not known).
@@ -241,9 +245,10 @@ pub fn read_rows(
             };
             let ink = match profile {
                 ReadingProfile::V1 => StrikeInk::Absolute(STRIKE_INK_V1),
-                ReadingProfile::V2 | ReadingProfile::V3 | ReadingProfile::V4 => {
-                    StrikeInk::OverPaper(super::profile2::STRIKE_INK)
-                }
+                ReadingProfile::V2
+                | ReadingProfile::V3
+                | ReadingProfile::V4
+                | ReadingProfile::V5 => StrikeInk::OverPaper(super::profile2::STRIKE_INK),
             };
             let strike = strike_score(img, reg, row, &printed, lines, ink, FoldCrease::None);
             match profile {
@@ -259,9 +264,15 @@ pub fn read_rows(
                         t,
                     ))
                 }
-                ReadingProfile::V2 | ReadingProfile::V3 | ReadingProfile::V4 => {
-                    let measure = |crease: Option<&Crease>| {
-                        [0, 1, 2].map(|k| {
+                ReadingProfile::V2
+                | ReadingProfile::V3
+                | ReadingProfile::V4
+                | ReadingProfile::V5 => {
+                    let measure_box =
+                        |k: usize,
+                         img: &GrayImage,
+                         lines: &ScannerLines,
+                         crease: Option<&Crease>| {
                             let b = &row.boxes[k];
                             let s = box_stroke(
                                 img,
@@ -281,7 +292,9 @@ pub fn read_rows(
                                 spans: s.spans,
                                 core_mm: round_score(s.core_mm),
                             }
-                        })
+                        };
+                    let measure = |crease: Option<&Crease>| {
+                        [0, 1, 2].map(|k| measure_box(k, img, lines, crease))
                     };
                     let mut boxes = measure(None);
                     // Profile 4: a box in doubt may hold only a fold's crease; where one runs
@@ -303,6 +316,66 @@ pub fn read_rows(
                     {
                         boxes = measure(Some(&c));
                     }
+                    // Profile 5: a box a scanner line runs through is looked at again through
+                    // the line where it is light enough (its shade divided out). A box in doubt
+                    // only because the line hides it, seen empty, is empty. A box read empty
+                    // beside the line but holding ink under it goes to a person: a mark narrower
+                    // than the line could hide there. Seeing through never makes a mark.
+                    let v5 = profile >= ReadingProfile::V5;
+                    let mut seen_through = false;
+                    let mut ink_under_line = false;
+                    if let Some((clear, dark)) = through.filter(|_| v5) {
+                        let crease = find_crease();
+                        for (k, b) in boxes.iter_mut().enumerate() {
+                            if b.hidden == 0.0 {
+                                continue;
+                            }
+                            let before = box_state(b, t);
+                            let unhidden = BoxStroke { hidden: 0.0, ..*b };
+                            let only_hidden = before == BoxState::Doubt
+                                && box_state(&unhidden, t) == BoxState::Empty;
+                            if before != BoxState::Empty && !only_hidden {
+                                continue;
+                            }
+                            let seen = measure_box(k, clear, dark, crease.as_ref());
+                            let seen_empty = box_state(&seen, t) == BoxState::Empty;
+                            if only_hidden && seen_empty {
+                                *b = seen;
+                                seen_through = true;
+                            } else if before == BoxState::Empty && !seen_empty {
+                                ink_under_line = true;
+                            }
+                        }
+                    }
+                    // … and a name that a light line runs along is looked at through it, for a
+                    // crossing line in pen or in faint pencil: seen clear of both, the line does
+                    // not hide one.
+                    let strike = Strike {
+                        hidden_line: strike.hidden_line || ink_under_line,
+                        ..strike
+                    };
+                    let strike = match through
+                        .filter(|_| v5 && strike.hidden_line && !ink_under_line)
+                    {
+                        Some((clear, dark)) => {
+                            let look = |ink| {
+                                strike_score(clear, reg, row, &printed, dark, ink, FoldCrease::None)
+                            };
+                            let pen = look(StrikeInk::OverPaper(super::profile2::STRIKE_INK));
+                            let faint =
+                                look(StrikeInk::OverPaper(super::profile2::FAINT_STRIKE_INK));
+                            let clear_of_lines = !pen.hidden_line
+                                && pen.score < STRIKE_MARGINAL
+                                && faint.score < STRIKE_MARGINAL;
+                            if clear_of_lines {
+                                seen_through = true;
+                                pen
+                            } else {
+                                strike
+                            }
+                        }
+                        None => strike,
+                    };
                     // A line that runs on well past the name, beyond where a voter's stroke ends
                     // (a hair, a ruled line), cannot cross it out: a person reads the row.
                     // (Profile 4: unless all that runs on is a fold's crease.)
@@ -365,6 +438,7 @@ pub fn read_rows(
                         faint: faint_score,
                         ends,
                         crease,
+                        seen_through,
                     }
                 }
             }
@@ -393,8 +467,10 @@ pub fn read_rows(
                 faint,
                 ends,
                 crease,
+                seen_through,
             } => RowReading {
                 crease,
+                seen_through,
                 ..super::profile2::decide_row(subject, boxes, strike, faint, ends, hand, t)
             },
         })
@@ -411,6 +487,7 @@ enum Measured {
         faint: f64,
         ends: Option<f64>,
         crease: Option<f64>,
+        seen_through: bool,
     },
 }
 

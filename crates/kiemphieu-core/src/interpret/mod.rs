@@ -53,6 +53,10 @@ pub fn interpret_page(
     } else {
         streaks::ScannerLines::none()
     };
+    // Profile 5 sees through the light lines to confirm that a box or a name under one is clear.
+    let through = (profile >= ReadingProfile::V5)
+        .then(|| lines.see_through(img))
+        .flatten();
     // A streak through a registration mark or the QR code would spoil them: they are looked for
     // on the page with the lines painted over.
     let painted;
@@ -65,7 +69,7 @@ pub fn interpret_page(
     match register::register(img, layout) {
         Ok(reg) => {
             let qr = qr::read_qr(img, Some(&reg.transform), &layout.qr_placement());
-            let rows = marks::read_rows(img, &reg, layout, thresholds, &lines);
+            let rows = marks::read_rows(img, &reg, layout, thresholds, &lines, through.as_ref());
             let stamp = marks::round_score(marks::stamp_cover(img, &reg, &layout.stamp));
             PageReading {
                 registration: Ok(reg),

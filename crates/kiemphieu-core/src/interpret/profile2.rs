@@ -202,6 +202,7 @@ pub fn decide_row(
         strike_ends,
         hand_tone,
         crease: None,
+        seen_through: false,
     }
 }
 

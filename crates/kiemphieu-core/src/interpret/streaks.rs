@@ -6,6 +6,12 @@
 //! A column belongs to a line when, in most rows of the image, it is darker than the columns a
 //! little way to either side. Printed ink never does that over most of the image's height: a
 //! table rule stops at the table, a box frame is 6 mm of each row.
+//!
+//! A speck takes off a share of the light that reaches the sensor, so a line multiplies what is
+//! under it by its *shade*, the same down the whole column. Profile 5 measures each column's
+//! shade against the paper either side, over the image's height, and divides it out where the
+//! line lets at least [`SEE_THROUGH_MIN`] of the light through: a box under a light streak is
+//! seen, and is called empty when seen empty. A darker line stays unknown.
 
 use image::GrayImage;
 
@@ -22,17 +28,72 @@ const STEP_GREY: i32 = 10;
 const ROW_SHARE: f64 = 0.7;
 /// Rows sampled: every fourth.
 const ROW_STEP: usize = 4;
+/// Profile 5: a line that lets through at least this share of the light is seen through. The
+/// faintest mark a voter makes, a hard pencil barely pressed, is 25–70 grey levels under the
+/// paper; under a line of half shade it still stands 12–35 levels out, well above the sensor's
+/// noise (σ 0.5–8) and the rounding of 8-bit levels, so dividing the shade out brings it back.
+/// Under a darker line the faint end sinks into noise and JPEG's rounding: those stay unknown.
+pub const SEE_THROUGH_MIN: f64 = 0.5;
+/// The shade of a column is measured only where the paper either side is this bright and even
+/// (grey levels), not over print, a mark or the scanner's dark bed.
+const PAPER_MIN: u8 = 128;
+const PAPER_EVEN: i32 = 12;
 
 /// The columns of an image that a scanner line covers, widened by a pixel either side.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScannerLines {
     covered: Vec<bool>,
+    /// Each column's shade (the share of light it lets through), 1.0 where no line is.
+    shade: Vec<f32>,
 }
 
 impl ScannerLines {
     /// No lines: nothing is hidden.
     pub fn none() -> ScannerLines {
         ScannerLines::default()
+    }
+
+    /// Profile 5: the image seen through the lines light enough to see through (each column
+    /// divided by its shade), the darker ones painted over; and those darker lines, which still
+    /// hide what is under them. `None` when no line is light enough.
+    pub fn see_through(&self, img: &GrayImage) -> Option<(GrayImage, ScannerLines)> {
+        let runs = self.runs();
+        let light = |&(first, last): &(usize, usize)| {
+            (first..=last).all(|x| {
+                self.shade
+                    .get(x)
+                    .is_some_and(|&s| s as f64 >= SEE_THROUGH_MIN)
+            })
+        };
+        if !runs.iter().any(light) {
+            return None;
+        }
+        let mut dark = vec![false; self.covered.len()];
+        for run in runs.iter().filter(|r| !light(r)) {
+            dark[run.0..=run.1].iter_mut().for_each(|c| *c = true);
+        }
+        let opaque = ScannerLines {
+            shade: self
+                .shade
+                .iter()
+                .zip(&dark)
+                .map(|(&s, &d)| if d { s } else { 1.0 })
+                .collect(),
+            covered: dark,
+        };
+        let mut out = opaque.paint_over(img);
+        let w = img.width() as usize;
+        let buf: &mut [u8] = out.as_mut();
+        for &(first, last) in runs.iter().filter(|r| light(r)) {
+            for x in first..=last {
+                let s = self.shade[x];
+                for y in 0..img.height() as usize {
+                    let v = &mut buf[y * w + x];
+                    *v = (*v as f32 / s).round().min(255.0) as u8;
+                }
+            }
+        }
+        Some((out, opaque))
     }
 
     /// Whether a bilinear sample at `p` would read a pixel under a line.
@@ -135,7 +196,51 @@ pub fn find_scanner_lines(img: &GrayImage) -> ScannerLines {
             }
         }
     }
-    ScannerLines { covered }
+    let shade = column_shades(img, &covered);
+    ScannerLines { covered, shade }
+}
+
+/// The shade of each covered column: the median, over the sampled rows where the paper either
+/// side is bright and even, of the column's grey over the grey the paper either side gives it
+/// (the same interpolation `paint_over` paints). 1.0 for a column under no line, and for one
+/// with no paper to measure against.
+fn column_shades(img: &GrayImage, covered: &[bool]) -> Vec<f32> {
+    let w = covered.len();
+    let mut shade = vec![1.0f32; w];
+    let lines = ScannerLines {
+        covered: covered.to_vec(),
+        shade: Vec::new(),
+    };
+    let raw = img.as_raw();
+    let h = img.height() as usize;
+    for (first, last) in lines.runs() {
+        let (Some(left), Some(right)) = (first.checked_sub(1), (last + 1 < w).then_some(last + 1))
+        else {
+            continue;
+        };
+        let span = (right - left) as f32;
+        let mut ratios: Vec<Vec<f32>> = vec![Vec::new(); last + 1 - first];
+        for y in (0..h).step_by(ROW_STEP) {
+            let row = &raw[y * w..(y + 1) * w];
+            let (a, b) = (row[left], row[right]);
+            if a.min(b) < PAPER_MIN || (a as i32 - b as i32).abs() > PAPER_EVEN {
+                continue;
+            }
+            for (x, r) in (first..=last).zip(ratios.iter_mut()) {
+                let t = (x - left) as f32 / span;
+                let paper = a as f32 * (1.0 - t) + b as f32 * t;
+                r.push(row[x] as f32 / paper);
+            }
+        }
+        for (x, mut r) in (first..=last).zip(ratios) {
+            if r.is_empty() {
+                continue;
+            }
+            let mid = r.len() / 2;
+            shade[x] = r.select_nth_unstable_by(mid, f32::total_cmp).1.min(1.0);
+        }
+    }
+    shade
 }
 
 #[cfg(test)]
@@ -158,6 +263,50 @@ mod tests {
         assert_eq!(lines.runs(), vec![(119, 123)]);
         assert!(lines.hides(PointPx { x: 121.5, y: 10.0 }));
         assert!(!lines.hides(PointPx { x: 140.5, y: 10.0 }));
+    }
+
+    #[test]
+    fn a_light_streak_is_divided_out_and_a_dark_one_stays_hidden() {
+        let mut img = page(300, 400);
+        // A pen line across the page, under both streaks.
+        for x in 0..300 {
+            img.put_pixel(x, 200, image::Luma([60]));
+        }
+        // A light streak (60 % of the light) and a dark one (30 %), 3 px each.
+        for y in 0..400 {
+            for x in 100..103 {
+                let v = img.get_pixel(x, y).0[0] as f64 * 0.6;
+                img.put_pixel(x, y, image::Luma([v.round() as u8]));
+            }
+            for x in 200..203 {
+                let v = img.get_pixel(x, y).0[0] as f64 * 0.3;
+                img.put_pixel(x, y, image::Luma([v.round() as u8]));
+            }
+        }
+        let lines = find_scanner_lines(&img);
+        assert_eq!(lines.runs(), vec![(99, 103), (199, 203)]);
+        let (seen, dark) = lines
+            .see_through(&img)
+            .expect("the light streak is seen through");
+        // The light streak is gone: paper is paper again, and the pen line still crosses it.
+        for x in 100..103 {
+            assert!(seen.get_pixel(x, 50).0[0].abs_diff(240) <= 1);
+            assert!(seen.get_pixel(x, 200).0[0].abs_diff(60) <= 1);
+        }
+        // The dark one is still a line, and what is under it still unknown.
+        assert_eq!(dark.runs(), vec![(199, 203)]);
+        assert!(dark.hides(PointPx { x: 201.5, y: 50.0 }));
+        assert!(!dark.hides(PointPx { x: 101.5, y: 50.0 }));
+        // With only the dark one there is nothing to see through.
+        let mut only_dark = page(300, 400);
+        for y in 0..400 {
+            only_dark.put_pixel(150, y, image::Luma([72]));
+        }
+        assert!(
+            find_scanner_lines(&only_dark)
+                .see_through(&only_dark)
+                .is_none()
+        );
     }
 
     #[test]
