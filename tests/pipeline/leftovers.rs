@@ -2,8 +2,8 @@
 //! the unused serials, a folder that cannot be written, a full disk, a file name that tries to
 //! forge review lines. Each test is named after what broke.
 
-mod ballot_box;
-mod common;
+use crate::ballot_box;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

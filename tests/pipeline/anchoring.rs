@@ -1,7 +1,7 @@
 //! Tampering that the event chain alone did not show: the frozen form file and the printed serial
 //! lists are anchored in the log, and the chain head printed on paper catches a rebuilt chain.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -3,8 +3,8 @@
 //! serials left over, and the vote folder in odd conditions: `tests/leftovers.rs`). Each test is
 //! named after what broke.
 
-mod ballot_box;
-mod common;
+use crate::ballot_box;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The form file: every way it can be wrong gets a message that names the field and the problem,
 //! from the library (`Form::parse`) and from the command line (`kiemphieu init`, exit status 2).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! The scanner end to end: simulated ballot boxes with known truth, scanned through the CLI.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

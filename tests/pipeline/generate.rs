@@ -6,8 +6,8 @@
 //! centre with `layout.json` (tolerance [`TOL_MM`]). Run with `--nocapture` to see the largest
 //! error of each kind of element.
 
-mod common;
-mod printed_page;
+use crate::common;
+use crate::printed_page;
 
 use std::path::Path;
 

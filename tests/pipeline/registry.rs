@@ -1,7 +1,7 @@
 //! The `generate` stage's registry and command line: batches append and survive reopening, `init`
 //! refuses a folder in use, and `generate`'s arguments are checked as the contract says.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

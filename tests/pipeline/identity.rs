@@ -3,7 +3,7 @@
 //! that could not be read is named wherever the committee looks (scan, review list, tally, the
 //! minutes). Also what final minutes need, and what a re-run of `meeting` keeps.
 
-mod common;
+use crate::common;
 
 use common::{EXIT_CANNOT_RUN, Sandbox, shipped_form, vote_with_box};
 use kiemphieu::record::{Outcome, Reason};

@@ -11,7 +11,7 @@ use kiemphieu::tally::{
 };
 use printpdf::{PdfDocument, PdfParseOptions};
 
-const FORM: &str = include_str!("../forms/tin-nhiem-so-khcn.json");
+const FORM: &str = include_str!("../../forms/tin-nhiem-so-khcn.json");
 
 fn form() -> Form {
     Form::parse(FORM, Path::new("forms/tin-nhiem-so-khcn.json")).unwrap()

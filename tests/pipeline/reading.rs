@@ -3,7 +3,7 @@
 //! and blank pages. The marks are drawn with this file's own pen (a thick anti-aliased line in
 //! the layout's millimetres), so the reader is judged on ink it was not built around.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

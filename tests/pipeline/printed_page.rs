@@ -2,8 +2,6 @@
 //! in pixels (fiducials, mark boxes, QR code, seal, names) against `layout.json`, and the text
 //! runs the PDF shows with their positions. Shared by the `generate` tests.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 
 use hayro::hayro_interpret::font::GlyphRun;

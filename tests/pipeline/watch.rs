@@ -1,7 +1,7 @@
 //! The watch folder keeps up with a scanner that writes slowly and in bursts, survives `kill -9`,
 //! stops cleanly on Ctrl-C, and ends with exactly the record a one-shot `scan` makes.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

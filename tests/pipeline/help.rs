@@ -1,7 +1,7 @@
 //! Every argument and option of every command has a help text (issue 11: `<VOTE>`, `--form`,
 //! `--count`, `--convened`, `--json`, `--csv` and every `simulate` option had none).
 
-mod common;
+use crate::common;
 
 use common::Sandbox;
 

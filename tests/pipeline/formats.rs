@@ -2,7 +2,7 @@
 //! multi-page TIFF (grey, RGB, 1-bit G4), scanner PDFs (JPEG, Flate, G4 images), JPEG and BMP.
 //! The files are made by the project's own encoders (`simulate::formats`) from simulated sheets.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! its own record, a hostile file is refused before its pixels are allocated, and the batch always
 //! goes on. The big hostile files are built here, a few KB each, never committed.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! A whole vote by command: print, simulate a box with known marks, void, scan, review the flagged
 //! sheets as a person would, tally — and the tally equals the simulation's truth exactly.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

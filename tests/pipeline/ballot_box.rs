@@ -1,8 +1,6 @@
 //! A printed vote with a simulated ballot box, and the commands run on it: shared by the claims
 //! and the void/folder tests.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! The audit: a faithful record re-reads to itself; tampering is reported precisely.
 
-mod common;
+use crate::common;
 
 use common::{Sandbox, unused_serials, vote_with_box};
 use kiemphieu::simulate::{FaultLevel, SimOptions};
