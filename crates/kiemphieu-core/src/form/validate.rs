@@ -83,7 +83,8 @@ impl Form {
             return Err(bad(
                 "marks.profile",
                 format!(
-                    "names reading profile {n}, which this program does not have (it reads 1, 2 and 3)"
+                    "names reading profile {n}, which this program does not have (it reads 1 to {})",
+                    ReadingProfile::CURRENT.number()
                 ),
             ));
         }
