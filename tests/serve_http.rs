@@ -620,24 +620,35 @@ fn a_vote_folder_of_schema_2_opens_upgrades_tallies_and_audits_clean() {
     let before = figures(
         serde_json::to_value(api::tally(&Vote::open_read_only(&vote).unwrap()).unwrap()).unwrap(),
     );
-    // The database as the previous release left it, edited behind the program's back.
+    // The database as a release of schema 2 left it (no members, no proposals; the fixture's
+    // members were its last two events), made behind the program's back.
     rusqlite::Connection::open(vote.join("vote.db"))
         .unwrap()
         .execute_batch(
-            "DROP TABLE members; UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+            "DROP TABLE proposals; DROP TABLE members; DELETE FROM events WHERE kind = 'committee';
+             UPDATE meta SET value = '2' WHERE key = 'schema_version';",
         )
         .unwrap();
     // Reading it does not change it.
     let v = Vote::open_read_only(&vote).unwrap();
     assert!(api::members(&v).unwrap().is_empty());
     drop(v);
-    // Opened where it can be written, it is upgraded, logged as a migrate event.
+    // Opened where it can be written, it is upgraded a step at a time, each logged as a
+    // migrate event.
     let v = Vote::open(&vote).unwrap();
-    let last = v.store.events().unwrap().pop().unwrap();
+    let events = v.store.events().unwrap();
+    let last: Vec<(&str, &str)> = events[events.len() - 2..]
+        .iter()
+        .map(|e| (e.kind.as_str(), e.body.as_str()))
+        .collect();
     assert_eq!(
-        (last.kind.as_str(), last.body.as_str()),
-        ("migrate", r#"{"from":2,"to":3}"#)
+        last,
+        [
+            ("migrate", r#"{"from":2,"to":3}"#),
+            ("migrate", r#"{"from":3,"to":4}"#)
+        ]
     );
+    assert!(v.store.proposals().unwrap().is_empty());
     drop(v);
     let after = figures(
         serde_json::to_value(api::tally(&Vote::open_read_only(&vote).unwrap()).unwrap()).unwrap(),

@@ -16,8 +16,9 @@ use super::{ApiError, Vote};
 pub struct SheetLine {
     pub sheet: StoredSheet,
     pub in_force: Resolution,
-    /// Who made the decision in force, and when (none: the machine's reading stands).
-    pub decided: Option<(String, String)>,
+    /// The decision in force, with who made it (and confirmed it) and when (none: the
+    /// machine's reading stands).
+    pub decided: Option<crate::decision::Decision>,
 }
 
 /// Which sheets a list holds; `None` lets every value through.
@@ -46,7 +47,7 @@ pub fn sheet_lines(vote: &Vote, filter: SheetFilter) -> Result<Vec<SheetLine>, A
                 return None;
             }
             Some(SheetLine {
-                decided: d.map(|d| (d.reviewer.clone(), d.decided_at.clone())),
+                decided: d.cloned(),
                 sheet,
                 in_force,
             })
