@@ -100,9 +100,7 @@ pub struct SheetView {
 /// The recorded sheet with this id.
 pub(crate) fn stored_sheet(vote: &Vote, sheet_id: i64) -> Result<StoredSheet, ApiError> {
     vote.store
-        .sheets()?
-        .into_iter()
-        .find(|s| s.id == sheet_id)
+        .sheet(sheet_id)?
         .ok_or(ApiError::NoSuchSheet { sheet: sheet_id })
 }
 

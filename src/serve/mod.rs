@@ -28,6 +28,7 @@ use axum::routing::{get, post};
 use crate::api::{ApiError, Vote};
 use crate::watch::WatchConfig;
 
+pub use pictures::{Rendered, jpeg, render_sheet};
 pub use room::Room;
 
 /// What `kiemphieu serve` is asked.

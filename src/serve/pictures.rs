@@ -47,7 +47,7 @@ pub async fn rendered(room: &Arc<Room>, id: i64) -> Result<Arc<Rendered>, ApiErr
     if let Some(hit) = lock(&room.pictures).get(id) {
         return Ok(hit);
     }
-    let r = Arc::new(room.read(move |vote| render(vote, id)).await?);
+    let r = Arc::new(room.read(move |vote| render_sheet(vote, id)).await?);
     lock(&room.pictures).put(id, r.clone());
     Ok(r)
 }
@@ -63,16 +63,22 @@ pub fn prefetch(room: &Arc<Room>, id: i64) {
     });
 }
 
-fn render(vote: &crate::api::Vote, id: i64) -> Result<Rendered, ApiError> {
+/// The page's picture as the room sends it: JPEG.
+pub fn jpeg(picture: &image::RgbImage) -> Result<Vec<u8>, image::ImageError> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .encode_image(picture)?;
+    Ok(out)
+}
+
+/// Renders a sheet's pictures from its archived scan, as a first request for them does.
+pub fn render_sheet(vote: &crate::api::Vote, id: i64) -> Result<Rendered, ApiError> {
     let images = crate::api::sheet_images(vote, id)?;
     let encode_failed = |e: image::ImageError| ApiError::Refused {
         message: format!("cannot encode the picture of sheet {id}: {e}"),
         hint: None,
     };
-    let mut picture = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut picture, JPEG_QUALITY)
-        .encode_image(&images.picture)
-        .map_err(encode_failed)?;
+    let picture = jpeg(&images.picture).map_err(encode_failed)?;
     let mut rows = Vec::new();
     for c in images.closeups {
         let mut png = std::io::Cursor::new(Vec::new());
