@@ -107,6 +107,13 @@ fn main() {
             }),
         ),
         (
+            "open the vote",
+            Box::new(|_| {
+                let v = Vote::open_read_only(&vote.dir).expect("opens");
+                std::hint::black_box(v.layout.rows.len());
+            }),
+        ),
+        (
             "whole picture",
             Box::new(|i| {
                 let r = kiemphieu::serve::render_sheet(&vote, sheets[i].id).expect("renders");

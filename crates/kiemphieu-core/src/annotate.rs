@@ -264,47 +264,64 @@ fn upright(img: &GrayImage, transform: &PageToImage, page: &PageSize) -> GrayIma
     let (sw, sh) = (small.width() as i64, small.height() as i64);
     let raw = small.as_raw();
     let mut out = GrayImage::new(PICTURE_WIDTH, h);
-    for (y, row) in out.chunks_exact_mut(PICTURE_WIDTH as usize).enumerate() {
-        let my = y as f64 + 0.5;
-        for (seg, pixels) in row.chunks_mut(SEGMENT).enumerate() {
-            let x0 = (seg * SEGMENT) as f64 + 0.5;
-            let (ax, ay) = at(x0, my);
-            let (bx, by) = at(x0 + SEGMENT as f64, my);
-            let (dx, dy) = ((bx - ax) / SEGMENT as f64, (by - ay) / SEGMENT as f64);
-            for (i, px) in pixels.iter_mut().enumerate() {
-                let (x, y) = (ax + dx * i as f64, ay + dy * i as f64);
-                // Inside the scan (nearly always) truncation is the floor, and the libm call
-                // (`floor`, `round`) would cost more than the rest of the pixel.
-                let inside = x >= 0.0 && y >= 0.0;
-                let (xi, yi) = (x as i64, y as i64);
-                *px = if inside && xi + 1 < sw && yi + 1 < sh {
-                    let (fx, fy) = (x - xi as f64, y - yi as f64);
-                    let (j, s) = ((yi * sw + xi) as usize, sw as usize);
-                    let (a, b) = (raw[j] as f64, raw[j + 1] as f64);
-                    let (c, d) = (raw[j + s] as f64, raw[j + s + 1] as f64);
-                    let top = a + (b - a) * fx;
-                    let bottom = c + (d - c) * fx;
-                    (top + (bottom - top) * fy + 0.5) as u8
-                } else {
-                    // At the very edge of the scan (or off it): as the reading samples it.
-                    sample(
-                        &small,
-                        PointPx {
-                            x: x + 0.5,
-                            y: y + 0.5,
-                        },
-                    )
-                    .round()
-                    .clamp(0.0, 255.0) as u8
-                };
+    in_bands(&mut out, |first, band| {
+        for (y, row) in band.chunks_exact_mut(PICTURE_WIDTH as usize).enumerate() {
+            let my = (first + y) as f64 + 0.5;
+            for (seg, pixels) in row.chunks_mut(SEGMENT).enumerate() {
+                let x0 = (seg * SEGMENT) as f64 + 0.5;
+                let (ax, ay) = at(x0, my);
+                let (bx, by) = at(x0 + SEGMENT as f64, my);
+                let (dx, dy) = ((bx - ax) / SEGMENT as f64, (by - ay) / SEGMENT as f64);
+                for (i, px) in pixels.iter_mut().enumerate() {
+                    let (x, y) = (ax + dx * i as f64, ay + dy * i as f64);
+                    // Inside the scan (nearly always) truncation is the floor, and the libm call
+                    // (`floor`, `round`) would cost more than the rest of the pixel.
+                    let inside = x >= 0.0 && y >= 0.0;
+                    let (xi, yi) = (x as i64, y as i64);
+                    *px = if inside && xi + 1 < sw && yi + 1 < sh {
+                        let (fx, fy) = (x - xi as f64, y - yi as f64);
+                        let (j, s) = ((yi * sw + xi) as usize, sw as usize);
+                        let (a, b) = (raw[j] as f64, raw[j + 1] as f64);
+                        let (c, d) = (raw[j + s] as f64, raw[j + s + 1] as f64);
+                        let top = a + (b - a) * fx;
+                        let bottom = c + (d - c) * fx;
+                        (top + (bottom - top) * fy + 0.5) as u8
+                    } else {
+                        // At the very edge of the scan (or off it): as the reading samples it.
+                        sample(
+                            &small,
+                            PointPx {
+                                x: x + 0.5,
+                                y: y + 0.5,
+                            },
+                        )
+                        .round()
+                        .clamp(0.0, 255.0) as u8
+                    };
+                }
             }
         }
-    }
+    });
     out
 }
 
 /// Picture pixels between two exact positions of the transform (see [`upright`]).
 const SEGMENT: usize = 16;
+
+/// Runs `f` on bands of whole rows of `img` (the first row's number, the band's pixels), one
+/// thread a band, as many bands as the machine has cores (at most 4). Each pixel depends only on
+/// its position: the picture is the same whatever the number of threads.
+fn in_bands(img: &mut GrayImage, f: impl Fn(usize, &mut [u8]) + Sync) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let rows = h.div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        for (i, band) in img.chunks_mut(rows * w.max(1)).enumerate() {
+            s.spawn(move || f(i * rows, band));
+        }
+    });
+}
 
 /// The image shrunk by a whole factor `f`: each pixel the mean of an `f`×`f` block (fewer at the
 /// right and bottom edges). A pixel's centre at `(i + 0.5)` is the block's centre at
@@ -316,28 +333,32 @@ fn shrink_box(img: &GrayImage, f: u32) -> GrayImage {
     let (w, h) = img.dimensions();
     let (sw, sh) = (w.div_ceil(f), h.div_ceil(f));
     let mut out = GrayImage::new(sw, sh);
-    let mut sums = vec![0u32; sw as usize];
     let (fu, wu) = (f as usize, w as usize);
     let full = wu / fu;
-    for (by, rows) in img.as_raw().chunks(wu * fu).enumerate() {
-        sums.iter_mut().for_each(|s| *s = 0);
-        for row in rows.chunks_exact(wu) {
-            let blocks = row.chunks_exact(fu);
-            let rest = blocks.remainder();
-            for (s, block) in sums[..full].iter_mut().zip(blocks) {
-                *s += block.iter().map(|&v| v as u32).sum::<u32>();
+    let raw = img.as_raw();
+    in_bands(&mut out, |first, band| {
+        let mut sums = vec![0u32; sw as usize];
+        for (i, line) in band.chunks_exact_mut(sw as usize).enumerate() {
+            let by = first + i;
+            let rows = &raw[by * fu * wu..((by + 1) * fu * wu).min(raw.len())];
+            sums.iter_mut().for_each(|s| *s = 0);
+            for row in rows.chunks_exact(wu) {
+                let blocks = row.chunks_exact(fu);
+                let rest = blocks.remainder();
+                for (s, block) in sums[..full].iter_mut().zip(blocks) {
+                    *s += block.iter().map(|&v| v as u32).sum::<u32>();
+                }
+                if !rest.is_empty() {
+                    sums[full] += rest.iter().map(|&v| v as u32).sum::<u32>();
+                }
             }
-            if !rest.is_empty() {
-                sums[full] += rest.iter().map(|&v| v as u32).sum::<u32>();
+            let n_rows = (rows.len() / wu) as u32;
+            for (bx, (o, s)) in line.iter_mut().zip(&sums).enumerate() {
+                let n = n_rows * (w - bx as u32 * f).min(f);
+                *o = ((s + n / 2) / n) as u8;
             }
         }
-        let n_rows = (rows.len() / wu) as u32;
-        let line = &mut out.as_mut()[by * sw as usize..(by + 1) * sw as usize];
-        for (bx, (o, s)) in line.iter_mut().zip(&sums).enumerate() {
-            let n = n_rows * (w - bx as u32 * f).min(f);
-            *o = ((s + n / 2) / n) as u8;
-        }
-    }
+    });
     out
 }
 
