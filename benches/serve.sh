@@ -11,6 +11,8 @@
 #   benches/serve.sh [N] [M]          PROFILE=dev for a debug build (default: release)
 #   KEEP=1 benches/serve.sh ...       keep the prepared vote and reuse it on the next run with the
 #                                     same N and M (else the folder is removed at the end)
+#   SPAWN=1 benches/serve.sh ...      clients as the first version of this bench had them: a new
+#                                     curl process for each request, twice a second
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -74,7 +76,11 @@ loaded_run() {
   serve "$d/scanned"
   local clients=()
   for _ in $(seq 20); do
-    curl -s -b "$d/jar" --rate 2/s "$url/?poll=[1-100000]" >/dev/null 2>&1 &
+    if [ "${SPAWN:-}" = 1 ]; then
+      ( while :; do curl -s -o /dev/null -b "$d/jar" "$url/"; sleep 0.5; done ) >/dev/null 2>&1 &
+    else
+      curl -s -b "$d/jar" --rate 2/s "$url/?poll=[1-100000]" >/dev/null 2>&1 &
+    fi
     clients+=($!)
   done
   sleep 1

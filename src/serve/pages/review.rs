@@ -186,7 +186,11 @@ fn body(l: Lang, member: &Member, v: &ReviewView, pos: Option<usize>, next: Opti
                     Some(r) => (l.reason(r)),
                     None => (l.t("Cần một người xem phiếu này", "This sheet needs a person")),
                 } }
-                @if let Some(d) = &rec.detail { p.detail { (d) } }
+                // The scanner's detail is in English: folded away under a Vietnamese title.
+                @if let Some(d) = &rec.detail {
+                    @if l == Lang::En { p.detail { (d) } }
+                    @else { details.detail { summary { "Chi tiết kỹ thuật của máy (tiếng Anh)" } (d) } }
+                }
                 @if let Some((p, words)) = &v.proposal { (proposal(l, member, id, p, words)) }
                 p.file { (rec.file) " · " (l.t("trang", "page")) " " (rec.page)
                     @if let Some(sr) = &rec.serial { " · " (l.t("sê-ri", "serial")) " " (crate::annotate::serial_as_printed(sr)) } }
