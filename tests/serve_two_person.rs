@@ -35,7 +35,7 @@ async fn post_json(app: &Router, cookie: &str, sheet: i64, body: &str) -> (u16, 
         .body(Body::from(body.to_string()))
         .unwrap();
     let (res, text) = send(app, req).await;
-    let v = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
+    let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (res.status().as_u16(), v)
 }
 
