@@ -146,7 +146,7 @@ impl Room {
     /// The overview's figures as JSON (with the watch folder's totals). They are computed from
     /// the record once per change of it, not per request: a page or a poll is answered from the
     /// last computation while the record has not changed since. While it keeps changing (a
-    /// scan running), figures computed less than [`FIGURES_FRESH_FOR`] ago are served unless
+    /// scan running), figures computed less than half a second ago are served unless
     /// `now` asks for the record as it is.
     pub async fn overview_now(self: &Arc<Self>, now: bool) -> Arc<String> {
         let mut figures = self.figures.lock().await;
