@@ -13,13 +13,15 @@
 #                                     same N and M (else the folder is removed at the end)
 #   SPAWN=1 benches/serve.sh ...      clients as the first version of this bench had them: a new
 #                                     curl process for each request, twice a second
+#   BIN=path/to/kiemphieu ...         measure that binary (an earlier version) instead of building
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
 m=${2:-100}
 rounds=${ROUNDS:-3}
 profile=${PROFILE:-release}
-if [ "$profile" = release ]; then cargo build --release; bin=${CARGO_TARGET_DIR:-target}/release/kiemphieu
+if [ -n "${BIN:-}" ]; then bin=$BIN   # another build (an earlier version, to compare)
+elif [ "$profile" = release ]; then cargo build --release; bin=${CARGO_TARGET_DIR:-target}/release/kiemphieu
 else cargo build; bin=${CARGO_TARGET_DIR:-target}/debug/kiemphieu; fi
 d=${TMPDIR:-/tmp}/kiemphieu-bench-serve
 if [ "${KEEP:-}" = 1 ] && [ -e "$d/prepared-$n-$m" ]; then
