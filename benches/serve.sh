@@ -14,11 +14,14 @@
 #   SPAWN=1 benches/serve.sh ...      clients as the first version of this bench had them: a new
 #                                     curl process for each request, twice a second
 #   BIN=path/to/kiemphieu ...         measure that binary (an earlier version) instead of building
+#   POLL=/health ...                  the clients poll this path instead of the overview (`/health`
+#                                     costs the server nothing: what the clients cost by themselves)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
 m=${2:-100}
 rounds=${ROUNDS:-3}
+poll=${POLL:-/}
 profile=${PROFILE:-release}
 if [ -n "${BIN:-}" ]; then bin=$BIN   # another build (an earlier version, to compare)
 elif [ "$profile" = release ]; then cargo build --release; bin=${CARGO_TARGET_DIR:-target}/release/kiemphieu
@@ -79,9 +82,9 @@ loaded_run() {
   local clients=()
   for _ in $(seq 20); do
     if [ "${SPAWN:-}" = 1 ]; then
-      ( while :; do curl -s -o /dev/null -b "$d/jar" "$url/"; sleep 0.5; done ) >/dev/null 2>&1 &
+      ( while :; do curl -s -o /dev/null -b "$d/jar" "$url$poll"; sleep 0.5; done ) >/dev/null 2>&1 &
     else
-      curl -s -b "$d/jar" --rate 2/s "$url/?poll=[1-100000]" >/dev/null 2>&1 &
+      curl -s -b "$d/jar" --rate 2/s "$url$poll?poll=[1-100000]" >/dev/null 2>&1 &
     fi
     clients+=($!)
   done

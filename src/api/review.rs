@@ -276,21 +276,17 @@ pub fn discard(vote: &mut Vote, sheet_id: i64, proposal: i64, by: &str) -> Resul
 /// The open proposal of each sheet that has one, with what it would amount to in words.
 pub fn open_proposals(vote: &Vote) -> Result<BTreeMap<i64, (Proposal, String)>, ApiError> {
     let n = vote.layout.rows.len();
-    let sheets: BTreeMap<i64, StoredSheet> = vote
-        .store
-        .sheets()?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    Ok(crate::two_person::open_proposals(vote)?
-        .into_iter()
-        .filter_map(|(id, p)| {
-            let s = sheets.get(&id)?;
-            let words = crate::decision::describe(
-                &crate::decision::resolve(s, Some(&p.decision), n),
-                &vote.form.levels,
-            );
-            Some((id, (p, words)))
-        })
-        .collect())
+    let mut out = BTreeMap::new();
+    for (id, p) in crate::two_person::open_proposals(vote)? {
+        // Only the few sheets with a proposal are read.
+        let Some(s) = vote.store.sheet(id)? else {
+            continue;
+        };
+        let words = crate::decision::describe(
+            &crate::decision::resolve(&s, Some(&p.decision), n),
+            &vote.form.levels,
+        );
+        out.insert(id, (p, words));
+    }
+    Ok(out)
 }
