@@ -665,3 +665,50 @@ fn a_vote_folder_of_schema_2_opens_upgrades_tallies_and_audits_clean() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[tokio::test]
+async fn the_overview_follows_a_change_made_by_another_command() {
+    // The overview is computed once per change of the record, not per request: a change made
+    // by another process must still show, at most half a second late (1.5 s allowed here).
+    let (_d, vote, app) = room();
+    let c = sign_in(&app, NAME, PASS).await;
+    let pending =
+        |text: &str| serde_json::from_str::<Value>(text).unwrap()["pending_review"].clone();
+    let (_, text) = send(&app, get("/api/overview", Some(&c))).await;
+    assert_eq!(pending(&text), 3);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
+        .args([
+            "review",
+            vote.to_str().unwrap(),
+            "decide",
+            "4",
+            "--by",
+            OTHER,
+            "--sheet",
+            "accept",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let changed = std::time::Instant::now();
+    loop {
+        let (_, text) = send(&app, get("/api/overview", Some(&c))).await;
+        if pending(&text) == 2 {
+            break;
+        }
+        assert!(
+            changed.elapsed() < std::time::Duration::from_millis(1500),
+            "still {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The page and the tally agree with it.
+    let (_, page) = send(&app, get("/", Some(&c))).await;
+    assert!(page.contains(r#"data-fig="pending_review">2<"#), "{page}");
+    let (_, text) = send(&app, get("/api/tally", Some(&c))).await;
+    assert_eq!(pending(&text), 2);
+}
