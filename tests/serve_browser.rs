@@ -62,6 +62,10 @@ fn serve(vote: &Path, extra: &[&str]) -> (Running, String) {
     (Running(child), url)
 }
 
+/// One browser at a time: two tests asking for a free port at once may be given the same one,
+/// and the second chromedriver, unable to listen, leaves its test talking to the first's.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn chromedriver() -> (Running, String) {
     assert!(
         Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
@@ -76,11 +80,17 @@ fn chromedriver() -> (Running, String) {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
+    let mut child = Running(child);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    (Running(child), format!("http://127.0.0.1:{port}"))
+    // Still running: the port that answers is this chromedriver's, not another's.
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "chromedriver on port {port} stopped (the port taken?)"
+    );
+    (child, format!("http://127.0.0.1:{port}"))
 }
 
 async fn browser(driver: &str, profile: &Path, downloads: &Path) -> Client {
@@ -200,6 +210,7 @@ async fn wait_path(c: &Client, path: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_member_signs_in_decides_with_the_keyboard_sees_the_count_change_and_downloads_the_minutes()
  {
+    let _one = ONE_BROWSER.lock().await;
     let (dir, vote) = fresh_vote();
     let (driver, driver_url) = chromedriver();
     let (server, url) = serve(&vote, &[]);
@@ -352,6 +363,7 @@ async fn a_member_signs_in_decides_with_the_keyboard_sees_the_count_change_and_d
 #[tokio::test(flavor = "multi_thread")]
 async fn with_two_person_review_one_member_proposes_with_the_keyboard_and_another_confirms_with_c()
 {
+    let _one = ONE_BROWSER.lock().await;
     let (dir, vote) = fresh_vote();
     let (driver, driver_url) = chromedriver();
     let (server, url) = serve(&vote, &["--two-person"]);

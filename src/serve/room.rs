@@ -162,7 +162,7 @@ impl Room {
                         overview: Arc::new(json),
                     };
                 }
-                // The page shows the last figures; the error is the server's log's business.
+                // The last figures are shown meanwhile; the next request computes them again.
                 Err(_) => figures.version = None,
             }
         }
