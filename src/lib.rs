@@ -34,8 +34,8 @@ pub use kiemphieu_decode::raster;
 pub use kiemphieu_docs::{minutes, plan, print, sample_sheets};
 pub use kiemphieu_sim::{accuracy, calibration, simulate};
 pub use kiemphieu_store::{
-    audit, difference, ledger, registry, review, sample, scan, sheet_picture, store, void, vote,
-    watch,
+    audit, difference, ledger, registry, review, sample, scan, sheet_picture, store, two_person,
+    void, vote, watch,
 };
 
 /// Interpretation: the pure stages (`kiemphieu_core::interpret`) and the file decoder

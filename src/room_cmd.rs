@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// With --watch: how often the folder is listed.
     #[arg(long, default_value_t = 500)]
     poll_ms: u64,
+    /// Two-person review: a decision taken in the room (page or API) is a proposal, and takes
+    /// effect only when a second, different signed-in member confirms it; recorded with both
+    /// names. `review decide` from a terminal still decides alone.
+    #[arg(long)]
+    two_person: bool,
 }
 
 /// `kiemphieu committee`
@@ -69,6 +74,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         listen: args.listen,
         watch: args.watch,
         watch_config: WatchConfig::from_settle(ms(args.settle_ms), ms(args.poll_ms), false),
+        two_person: args.two_person,
     };
     kiemphieu::serve::serve(opts, |event| match event {
         ServeEvent::Listening(url) => {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use kiemphieu::api::Vote;
-use serve_common::{NAME, OTHER, PASS, fresh_vote};
+use serve_common::{NAME, OTHER, OTHER_PASS, PASS, fresh_vote};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -40,10 +40,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `kiemphieu serve` on a free port; returns it with its URL (its first line).
-fn serve(vote: &Path) -> (Running, String) {
+/// `kiemphieu serve` on a free port (with `extra` options); returns it with its URL (its first
+/// line).
+fn serve(vote: &Path, extra: &[&str]) -> (Running, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
         .args(["serve", vote.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -60,6 +62,10 @@ fn serve(vote: &Path) -> (Running, String) {
     (Running(child), url)
 }
 
+/// One browser at a time: two tests asking for a free port at once may be given the same one,
+/// and the second chromedriver, unable to listen, leaves its test talking to the first's.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn chromedriver() -> (Running, String) {
     assert!(
         Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
@@ -74,11 +80,17 @@ fn chromedriver() -> (Running, String) {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
+    let mut child = Running(child);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    (Running(child), format!("http://127.0.0.1:{port}"))
+    // Still running: the port that answers is this chromedriver's, not another's.
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "chromedriver on port {port} stopped (the port taken?)"
+    );
+    (child, format!("http://127.0.0.1:{port}"))
 }
 
 async fn browser(driver: &str, profile: &Path, downloads: &Path) -> Client {
@@ -154,6 +166,35 @@ async fn wait_text(c: &Client, css: &str, want: &str, within: Duration) {
     }
 }
 
+/// Signs in on the sign-in page as `name`, and waits for the overview.
+async fn sign_in(c: &Client, url: &str, name: &str, pass: &str) {
+    c.goto(&format!("{url}/login")).await.unwrap();
+    for (field, value) in [("name", name), ("password", pass)] {
+        c.find(Locator::Css(&format!("input[name={field}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("form.login button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(c, "/").await;
+}
+
+async fn pictures_loaded(c: &Client) {
+    let loaded = "return [...document.images].every(i => i.complete && i.naturalWidth > 0)";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.execute(loaded, vec![]).await.unwrap() != serde_json::json!(true) {
+        assert!(Instant::now() < deadline, "the pictures did not load");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn wait_path(c: &Client, path: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while c.current_url().await.unwrap().path() != path {
@@ -169,9 +210,10 @@ async fn wait_path(c: &Client, path: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_member_signs_in_decides_with_the_keyboard_sees_the_count_change_and_downloads_the_minutes()
  {
+    let _one = ONE_BROWSER.lock().await;
     let (dir, vote) = fresh_vote();
     let (driver, driver_url) = chromedriver();
-    let (server, url) = serve(&vote);
+    let (server, url) = serve(&vote, &[]);
     let downloads = dir.path().join("downloads");
     std::fs::create_dir_all(&downloads).unwrap();
     let c = browser(&driver_url, &dir.path().join("profile"), &downloads).await;
@@ -312,6 +354,83 @@ async fn a_member_signs_in_decides_with_the_keyboard_sees_the_count_change_and_d
             (1, NAME.to_string()),
             (3, NAME.to_string())
         ]
+    );
+    c.close().await.unwrap();
+    drop(server);
+    drop(driver);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_two_person_review_one_member_proposes_with_the_keyboard_and_another_confirms_with_c()
+{
+    let _one = ONE_BROWSER.lock().await;
+    let (dir, vote) = fresh_vote();
+    let (driver, driver_url) = chromedriver();
+    let (server, url) = serve(&vote, &["--two-person"]);
+    let c = browser(&driver_url, &dir.path().join("profile"), dir.path()).await;
+
+    // The first member reads row 1 of sheet 1 with the key 1: a proposal, the sheet stays.
+    sign_in(&c, &url, NAME, PASS).await;
+    c.goto(&format!("{url}/review/1")).await.unwrap();
+    pictures_loaded(&c).await;
+    key(&c, '1').await;
+    wait_path(&c, "/review/3").await;
+    let flash = text_of(&c, ".flash").await;
+    assert!(
+        flash.contains("Phiếu 1 đã đề xuất") && flash.contains("chờ một thành viên khác"),
+        "{flash}"
+    );
+    c.goto(&format!("{url}/review/1")).await.unwrap();
+    pictures_loaded(&c).await;
+    let proposal = text_of(&c, "section.proposal").await;
+    assert!(proposal.contains("Rút đề xuất"), "{proposal}");
+    shot(&c, "07-two-person-own-proposal.png").await;
+    // C does nothing for the proposer: there is no confirm button for them.
+    key(&c, 'c').await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/review/1");
+    c.goto(&url).await.unwrap();
+    assert_eq!(text_of(&c, "[data-fig=pending_review]").await, "3");
+
+    // The second member sees who proposed what, and confirms with C.
+    c.find(Locator::Css(".who form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&c, "/login").await;
+    sign_in(&c, &url, OTHER, OTHER_PASS).await;
+    c.goto(&format!("{url}/review/1")).await.unwrap();
+    pictures_loaded(&c).await;
+    assert_eq!(text_of(&c, "strong.proposer").await, NAME);
+    assert!(
+        text_of(&c, "span.proposed")
+            .await
+            .contains("row 1: Tín nhiệm cao")
+    );
+    shot(&c, "08-two-person-to-confirm.png").await;
+    key(&c, 'c').await;
+    wait_path(&c, "/review/3").await;
+    let flash = text_of(&c, ".flash").await;
+    assert!(
+        flash.contains("Phiếu 1 đã ghi")
+            && flash.contains(&format!("đề xuất: {NAME}, xác nhận: {OTHER}")),
+        "{flash}"
+    );
+    c.goto(&url).await.unwrap();
+    assert_eq!(text_of(&c, "[data-fig=pending_review]").await, "2");
+
+    let v = Vote::open_read_only(&vote).unwrap();
+    let rows = v.store.decision_rows().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].sheet, rows[0].reviewer.as_str()), (1, NAME));
+    assert!(
+        rows[0]
+            .body
+            .contains(&format!(r#""confirmed_by":"{OTHER}""#)),
+        "{}",
+        rows[0].body
     );
     c.close().await.unwrap();
     drop(server);

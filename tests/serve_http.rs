@@ -620,24 +620,35 @@ fn a_vote_folder_of_schema_2_opens_upgrades_tallies_and_audits_clean() {
     let before = figures(
         serde_json::to_value(api::tally(&Vote::open_read_only(&vote).unwrap()).unwrap()).unwrap(),
     );
-    // The database as the previous release left it, edited behind the program's back.
+    // The database as a release of schema 2 left it (no members, no proposals; the fixture's
+    // members were its last two events), made behind the program's back.
     rusqlite::Connection::open(vote.join("vote.db"))
         .unwrap()
         .execute_batch(
-            "DROP TABLE members; UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+            "DROP TABLE proposals; DROP TABLE members; DELETE FROM events WHERE kind = 'committee';
+             UPDATE meta SET value = '2' WHERE key = 'schema_version';",
         )
         .unwrap();
     // Reading it does not change it.
     let v = Vote::open_read_only(&vote).unwrap();
     assert!(api::members(&v).unwrap().is_empty());
     drop(v);
-    // Opened where it can be written, it is upgraded, logged as a migrate event.
+    // Opened where it can be written, it is upgraded a step at a time, each logged as a
+    // migrate event.
     let v = Vote::open(&vote).unwrap();
-    let last = v.store.events().unwrap().pop().unwrap();
+    let events = v.store.events().unwrap();
+    let last: Vec<(&str, &str)> = events[events.len() - 2..]
+        .iter()
+        .map(|e| (e.kind.as_str(), e.body.as_str()))
+        .collect();
     assert_eq!(
-        (last.kind.as_str(), last.body.as_str()),
-        ("migrate", r#"{"from":2,"to":3}"#)
+        last,
+        [
+            ("migrate", r#"{"from":2,"to":3}"#),
+            ("migrate", r#"{"from":3,"to":4}"#)
+        ]
     );
+    assert!(v.store.proposals().unwrap().is_empty());
     drop(v);
     let after = figures(
         serde_json::to_value(api::tally(&Vote::open_read_only(&vote).unwrap()).unwrap()).unwrap(),
@@ -653,4 +664,51 @@ fn a_vote_folder_of_schema_2_opens_upgrades_tallies_and_audits_clean() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[tokio::test]
+async fn the_overview_follows_a_change_made_by_another_command() {
+    // The overview is computed once per change of the record, not per request: a change made
+    // by another process must still show, at most half a second late (1.5 s allowed here).
+    let (_d, vote, app) = room();
+    let c = sign_in(&app, NAME, PASS).await;
+    let pending =
+        |text: &str| serde_json::from_str::<Value>(text).unwrap()["pending_review"].clone();
+    let (_, text) = send(&app, get("/api/overview", Some(&c))).await;
+    assert_eq!(pending(&text), 3);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
+        .args([
+            "review",
+            vote.to_str().unwrap(),
+            "decide",
+            "4",
+            "--by",
+            OTHER,
+            "--sheet",
+            "accept",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let changed = std::time::Instant::now();
+    loop {
+        let (_, text) = send(&app, get("/api/overview", Some(&c))).await;
+        if pending(&text) == 2 {
+            break;
+        }
+        assert!(
+            changed.elapsed() < std::time::Duration::from_millis(1500),
+            "still {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The page and the tally agree with it.
+    let (_, page) = send(&app, get("/", Some(&c))).await;
+    assert!(page.contains(r#"data-fig="pending_review">2<"#), "{page}");
+    let (_, text) = send(&app, get("/api/tally", Some(&c))).await;
+    assert_eq!(pending(&text), 2);
 }

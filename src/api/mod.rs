@@ -18,7 +18,8 @@ pub use committee::{MIN_PASSPHRASE_CHARS, add_member, check_member, member_name,
 pub use demo::{DEMO_MARKER, DemoEvent, EXAMPLE_FORM, default_out, demo};
 pub use error::ApiError;
 pub use review::{
-    Decided, DecisionRequest, PendingSheet, ReviewList, SheetView, decide, review_list, show_sheet,
+    Decided, DecisionRequest, PendingSheet, Proposed, ReviewList, SheetView, confirm, decide,
+    discard, open_proposals, propose, review_list, show_sheet,
 };
 pub use room::{
     RowCloseup, SheetFilter, SheetImages, SheetLine, rows_in_question, sheet_images, sheet_lines,

@@ -1,11 +1,14 @@
 //! The sheets that need a person: the list, one sheet as a person looks at it, a decision.
 
+use std::collections::BTreeMap;
+
 use image::RgbImage;
 
 use crate::decision::{Decision, Resolution, SheetAction, collect_row_decisions};
 use crate::record::{RowVerdict, StoredSheet};
 use crate::review::printable;
 use crate::tally::UnreadablePage;
+use crate::two_person::Proposal;
 
 use super::{ApiError, Vote};
 
@@ -97,9 +100,7 @@ pub struct SheetView {
 /// The recorded sheet with this id.
 pub(crate) fn stored_sheet(vote: &Vote, sheet_id: i64) -> Result<StoredSheet, ApiError> {
     vote.store
-        .sheets()?
-        .into_iter()
-        .find(|s| s.id == sheet_id)
+        .sheet(sheet_id)?
         .ok_or(ApiError::NoSuchSheet { sheet: sheet_id })
 }
 
@@ -147,8 +148,12 @@ impl SheetView {
         s.push_str(&format!("  in force: {}\n", describe(&self.in_force)));
         for (d, res) in &self.history {
             s.push_str(&format!(
-                "  decided by {} at {}: {}{}\n",
+                "  decided by {}{} at {}: {}{}\n",
                 printable(&d.reviewer),
+                d.confirmed_by
+                    .as_deref()
+                    .map(|c| format!(", confirmed by {}", printable(c)))
+                    .unwrap_or_default(),
                 d.decided_at,
                 describe(res),
                 d.amends
@@ -194,21 +199,94 @@ pub struct Decided {
     pub resolution: Resolution,
     /// The same in words, with the levels as printed.
     pub description: String,
+    /// The second member who confirmed it (two-person review).
+    pub confirmed_by: Option<String>,
+}
+
+/// The decision a request asks for, its rows parsed.
+fn requested(vote: &Vote, req: &DecisionRequest) -> Result<Decision, ApiError> {
+    Ok(Decision {
+        sheet: req.sheet,
+        serial: req.serial.clone(),
+        rows: collect_row_decisions(&req.rows, vote.form.levels.len())?,
+        ..Default::default()
+    })
 }
 
 /// Records a person's decision on one sheet.
 pub fn decide(vote: &mut Vote, sheet_id: i64, req: DecisionRequest) -> Result<Decided, ApiError> {
-    let rows = collect_row_decisions(&req.rows, vote.form.levels.len())?;
-    let d = Decision {
-        sheet: req.sheet,
-        serial: req.serial,
-        rows,
-        ..Default::default()
-    };
+    let d = requested(vote, &req)?;
     let resolution = crate::review::decide(vote, sheet_id, d, &req.by, req.amend.as_deref())?;
     let description = crate::decision::describe(&resolution, &vote.form.levels);
     Ok(Decided {
         resolution,
         description,
+        confirmed_by: None,
     })
+}
+
+/// A decision proposed, waiting for a second member (`serve --two-person`).
+#[derive(Debug, Clone)]
+pub struct Proposed {
+    pub proposal: i64,
+    /// What the decision will amount to once confirmed.
+    pub resolution: Resolution,
+    pub description: String,
+}
+
+/// Proposes a decision on one sheet in `req.by`'s name: checked as a decision, recorded as a
+/// proposal that a second member confirms (the tally does not move until then).
+pub fn propose(vote: &mut Vote, sheet_id: i64, req: DecisionRequest) -> Result<Proposed, ApiError> {
+    let d = requested(vote, &req)?;
+    let (proposal, resolution) =
+        crate::two_person::propose(vote, sheet_id, d, &req.by, req.amend.as_deref())?;
+    let description = crate::decision::describe(&resolution, &vote.form.levels);
+    Ok(Proposed {
+        proposal,
+        resolution,
+        description,
+    })
+}
+
+/// Confirms proposal `proposal` on a sheet as `by`, a member other than its proposer: the
+/// decision is recorded in the proposer's name, confirmed by `by`.
+pub fn confirm(
+    vote: &mut Vote,
+    sheet_id: i64,
+    proposal: i64,
+    by: &str,
+) -> Result<(String, Decided), ApiError> {
+    let (d, resolution) = crate::two_person::confirm(vote, sheet_id, proposal, by)?;
+    let description = crate::decision::describe(&resolution, &vote.form.levels);
+    Ok((
+        d.reviewer,
+        Decided {
+            resolution,
+            description,
+            confirmed_by: d.confirmed_by,
+        },
+    ))
+}
+
+/// Discards proposal `proposal` on a sheet, as `by` (its proposer or another member).
+pub fn discard(vote: &mut Vote, sheet_id: i64, proposal: i64, by: &str) -> Result<(), ApiError> {
+    Ok(crate::two_person::discard(vote, sheet_id, proposal, by)?)
+}
+
+/// The open proposal of each sheet that has one, with what it would amount to in words.
+pub fn open_proposals(vote: &Vote) -> Result<BTreeMap<i64, (Proposal, String)>, ApiError> {
+    let n = vote.layout.rows.len();
+    let mut out = BTreeMap::new();
+    for (id, p) in crate::two_person::open_proposals(vote)? {
+        // Only the few sheets with a proposal are read.
+        let Some(s) = vote.store.sheet(id)? else {
+            continue;
+        };
+        let words = crate::decision::describe(
+            &crate::decision::resolve(&s, Some(&p.decision), n),
+            &vote.form.levels,
+        );
+        out.insert(id, (p, words));
+    }
+    Ok(out)
 }

@@ -16,8 +16,9 @@ use super::{ApiError, Vote};
 pub struct SheetLine {
     pub sheet: StoredSheet,
     pub in_force: Resolution,
-    /// Who made the decision in force, and when (none: the machine's reading stands).
-    pub decided: Option<(String, String)>,
+    /// The decision in force, with who made it (and confirmed it) and when (none: the
+    /// machine's reading stands).
+    pub decided: Option<crate::decision::Decision>,
 }
 
 /// Which sheets a list holds; `None` lets every value through.
@@ -46,7 +47,7 @@ pub fn sheet_lines(vote: &Vote, filter: SheetFilter) -> Result<Vec<SheetLine>, A
                 return None;
             }
             Some(SheetLine {
-                decided: d.map(|d| (d.reviewer.clone(), d.decided_at.clone())),
+                decided: d.cloned(),
                 sheet,
                 in_force,
             })
@@ -101,11 +102,19 @@ const CLOSEUP_GAP_PX: u32 = 10;
 pub fn sheet_images(vote: &Vote, sheet_id: i64) -> Result<SheetImages, ApiError> {
     let sheet = super::review::stored_sheet(vote, sheet_id)?;
     let img = crate::sheet_picture::archived_page(vote, &sheet)?;
-    let reading = crate::interpret::interpret_page(&img, &vote.layout, &vote.form.marks);
+    // Only where the page lies is found again: the reading drawn is the record's.
+    let registration =
+        crate::sheet_picture::registration(&img, &vote.layout, &vote.form.marks).ok();
     let rows = rows_in_question(&sheet, vote.layout.rows.len());
-    let picture = crate::annotate::annotate(&img, &reading, &sheet.record, &vote.layout, &rows);
+    let picture = crate::annotate::annotate_registered(
+        &img,
+        registration.as_ref(),
+        &sheet.record,
+        &vote.layout,
+        &rows,
+    );
     let mut closeups = Vec::new();
-    if let Ok(reg) = &reading.registration {
+    if let Some(reg) = &registration {
         for &subject in &rows {
             let Some(row) = vote.layout.rows.get(subject - 1) else {
                 continue;

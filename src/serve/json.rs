@@ -11,7 +11,7 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{ApiError, DecisionRequest, Vote};
+use crate::api::{ApiError, Decided, DecisionRequest, Proposed, Vote};
 use crate::decision::SheetAction;
 use crate::watch::WatchStatus;
 
@@ -103,8 +103,7 @@ fn json_text(r: Result<String, ApiError>) -> Response {
 
 /// `GET /api/overview`
 pub async fn overview(State(room): State<Arc<Room>>) -> Response {
-    room.refresh_overview().await;
-    json_text(Ok(room.overview.borrow().to_string()))
+    json_text(Ok(room.overview_now(false).await.to_string()))
 }
 
 /// `GET /api/session`: who is signed in, and the CSRF token a script sends in `X-CSRF-Token`.
@@ -114,23 +113,22 @@ pub async fn session(Extension(m): Extension<Member>) -> Response {
 
 /// `GET /api/tally`: the object `tally --json` prints.
 pub async fn tally(State(room): State<Arc<Room>>) -> Response {
+    json_text(room.tally_json().await.map(|t| t.to_string()))
+}
+
+/// `GET /api/review`: the sheets awaiting a person, with what each needs, its rows' scores and
+/// its open proposal (two-person review), and the pages that could not be read.
+pub async fn review_list(State(room): State<Arc<Room>>) -> Response {
+    let two_person = room.two_person;
     json_text(
-        room.read(|v| {
-            let t = crate::api::tally(v)?;
-            Ok(serde_json::to_string_pretty(&t).unwrap_or_default())
-        })
-        .await,
+        room.read(move |v| Ok(review_json(v, two_person)?.to_string()))
+            .await,
     )
 }
 
-/// `GET /api/review`: the sheets awaiting a person, with what each needs and its rows'
-/// scores, and the pages that could not be read.
-pub async fn review_list(State(room): State<Arc<Room>>) -> Response {
-    json_text(room.read(|v| Ok(review_json(v)?.to_string())).await)
-}
-
-fn review_json(vote: &Vote) -> Result<Value, ApiError> {
+fn review_json(vote: &Vote, two_person: bool) -> Result<Value, ApiError> {
     let list = crate::api::review_list(vote)?;
+    let proposals = crate::api::open_proposals(vote)?;
     let n = vote.layout.rows.len();
     let pending: Vec<Value> = list
         .pending
@@ -146,16 +144,21 @@ fn review_json(vote: &Vote) -> Result<Value, ApiError> {
                 "serial": rec.serial,
                 "needs": p.needs,
                 "rows_in_question": crate::api::rows_in_question(&p.sheet, n),
+                "proposal": proposals.get(&p.sheet.id).map(|(pr, words)| json!({
+                    "proposal": pr.id, "proposed_by": pr.proposer, "proposed_at": pr.proposed_at,
+                    "resolution": words,
+                })),
                 "rows": rec.rows.iter().map(|r| json!({
                     "subject": r.subject, "verdict": r.verdict, "choice": r.choice, "scores": r.scores,
                 })).collect::<Vec<_>>(),
             })
         })
         .collect();
-    Ok(json!({ "pending": pending, "to_look_at": list.to_look_at }))
+    Ok(json!({ "pending": pending, "to_look_at": list.to_look_at, "two_person": two_person }))
 }
 
-/// A decision as a script sends it: the same words as `review decide`.
+/// A decision as a script sends it: the same words as `review decide`; or, in two-person
+/// review, the confirmation or discarding of a proposal by its id.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
@@ -170,6 +173,12 @@ pub struct DecisionBody {
     /// The reason for amending an earlier decision.
     #[serde(default)]
     pub amend: Option<String>,
+    /// Confirms this proposal (a second member's, in two-person review).
+    #[serde(default)]
+    pub confirm: Option<i64>,
+    /// Discards this proposal.
+    #[serde(default)]
+    pub discard: Option<i64>,
 }
 
 /// The whole-sheet words of `review decide --sheet`.
@@ -185,27 +194,81 @@ pub fn sheet_action(word: &str) -> Result<SheetAction, ApiError> {
     }
 }
 
-/// Records a decision by the signed-in member; the answer says what it amounts to.
-pub async fn decide_as(
+/// What a member's post on a sheet did.
+pub enum Acted {
+    /// A decision recorded: by whom (the proposer, for a confirmed proposal) and what it amounts to.
+    Decided { by: String, decided: Decided },
+    /// Two-person review: a proposal recorded, waiting for a second member.
+    Proposed(Proposed),
+    /// A proposal discarded.
+    Discarded { proposal: i64 },
+}
+
+/// Acts on a sheet as the signed-in member: a decision (a proposal, when the room takes
+/// decisions from two members), or the confirmation or discarding of a proposal.
+pub async fn act_as(
     room: &Arc<Room>,
     member: &Member,
     sheet: i64,
     body: DecisionBody,
-) -> Result<crate::api::Decided, ApiError> {
-    let req = DecisionRequest {
-        by: member.name.clone(),
-        sheet: body.sheet.as_deref().map(sheet_action).transpose()?,
-        serial: body.serial.filter(|s| !s.trim().is_empty()),
-        rows: body.rows,
-        amend: body.amend.filter(|s| !s.trim().is_empty()),
+) -> Result<Acted, ApiError> {
+    let by = member.name.clone();
+    let acted = match (body.confirm, body.discard) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::refused(
+                "a post either confirms or discards a proposal, not both",
+                r#"send {"confirm": ID} or {"discard": ID}"#,
+            ));
+        }
+        (Some(id), None) | (None, Some(id))
+            if body.sheet.is_some() || body.serial.is_some() || !body.rows.is_empty() =>
+        {
+            return Err(ApiError::refused(
+                format!(
+                    "proposal {id}: a confirmation or a discarding carries no decision of its own"
+                ),
+                "to decide differently, send the decision alone: it becomes a new proposal",
+            ));
+        }
+        (Some(id), None) => {
+            let (by, decided) = room
+                .write(move |v| crate::api::confirm(v, sheet, id, &by))
+                .await?;
+            Acted::Decided { by, decided }
+        }
+        (None, Some(id)) => {
+            room.write(move |v| crate::api::discard(v, sheet, id, &by))
+                .await?;
+            Acted::Discarded { proposal: id }
+        }
+        (None, None) => {
+            let req = DecisionRequest {
+                by,
+                sheet: body.sheet.as_deref().map(sheet_action).transpose()?,
+                serial: body.serial.filter(|s| !s.trim().is_empty()),
+                rows: body.rows,
+                amend: body.amend.filter(|s| !s.trim().is_empty()),
+            };
+            if room.two_person {
+                Acted::Proposed(
+                    room.write(move |v| crate::api::propose(v, sheet, req))
+                        .await?,
+                )
+            } else {
+                let by = req.by.clone();
+                let decided = room
+                    .write(move |v| crate::api::decide(v, sheet, req))
+                    .await?;
+                Acted::Decided { by, decided }
+            }
+        }
     };
-    let decided = room
-        .write(move |v| crate::api::decide(v, sheet, req))
-        .await?;
-    *super::room::lock(&room.decided_here)
-        .entry(member.name.clone())
-        .or_default() += 1;
-    Ok(decided)
+    if let Acted::Decided { .. } = acted {
+        *super::room::lock(&room.decided_here)
+            .entry(member.name.clone())
+            .or_default() += 1;
+    }
+    Ok(acted)
 }
 
 /// `POST /api/review/{sheet}` with a JSON body and the `X-CSRF-Token` header.
@@ -225,15 +288,35 @@ pub async fn decide(
         Err(e) => {
             return api_error(&ApiError::refused(
                 format!("the decision is not the JSON expected: {e}"),
-                r#"send {"rows": ["2=1"]}, {"sheet": "invalid"} or {"serial": "…", "rows": […]}"#,
+                r#"send {"rows": ["2=1"]}, {"sheet": "invalid"}, {"serial": "…", "rows": […]}, or {"confirm": ID} / {"discard": ID} for a proposal"#,
             ));
         }
     };
-    match decide_as(&room, &member, sheet, body).await {
-        Ok(d) => Json(json!({
+    match act_as(&room, &member, sheet, body).await {
+        Ok(Acted::Decided { by, decided }) => Json(json!({
             "sheet": sheet,
-            "decided_by": member.name,
-            "resolution": d.description,
+            "status": "decided",
+            "decided_by": by,
+            "confirmed_by": decided.confirmed_by,
+            "resolution": decided.description,
+        }))
+        .into_response(),
+        Ok(Acted::Proposed(p)) => (
+            StatusCode::ACCEPTED,
+            Json(json!({
+                "sheet": sheet,
+                "status": "proposed",
+                "proposal": p.proposal,
+                "proposed_by": member.name,
+                "resolution": p.description,
+            })),
+        )
+            .into_response(),
+        Ok(Acted::Discarded { proposal }) => Json(json!({
+            "sheet": sheet,
+            "status": "discarded",
+            "proposal": proposal,
+            "discarded_by": member.name,
         }))
         .into_response(),
         Err(e) => api_error(&e),

@@ -1,11 +1,11 @@
-//! Live figures: a task follows the event chain's head (so a `scan` in another terminal shows
-//! too) and the watch folder's totals, recomputes the overview when either moves, and every
-//! open overview page gets it by server-sent events. With `--watch`, the folder is scanned by a
+//! Live figures: a task follows the record (so a `scan` in another terminal shows too) and the
+//! watch folder's totals, brings the overview up to date when either moves, and every open
+//! overview page gets it by server-sent events. With `--watch`, the folder is scanned by a
 //! thread of this process through the ordinary `watch`.
 
 use std::convert::Infallible;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -13,7 +13,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 
 use crate::api::{ApiError, Vote};
-use crate::store::Store;
 use crate::watch::WatchConfig;
 
 use super::room::{Room, lock};
@@ -25,6 +24,8 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 pub async fn events(
     State(room): State<Arc<Room>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // Up to date before the first event (nobody may have been listening meanwhile).
+    room.overview_now(false).await;
     let rx = room.overview.subscribe();
     let stop = room.stopped();
     let stream =
@@ -47,29 +48,17 @@ pub async fn events(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-/// Follows the chain head and the watch totals until the server stops.
+/// Keeps the open overview pages up to date until the server stops: twice a second, while any
+/// page listens, the overview is brought up to date (computed again only if the record changed:
+/// see [`Room::overview_now`]; the watch folder's totals are added each time).
 pub async fn follow_changes(room: Arc<Room>) {
-    let db = Vote::db_path(&room.dir);
-    let store = match Store::open_read_only(&db) {
-        Ok(s) => Arc::new(Mutex::new(s)),
-        Err(_) => return,
-    };
-    let mut last = None;
     loop {
         tokio::time::sleep(FOLLOW_EVERY).await;
         if room.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
-        let s = store.clone();
-        let head = tokio::task::spawn_blocking(move || lock(&s).chain_head().ok())
-            .await
-            .ok()
-            .flatten();
-        let watching = lock(&room.watching).clone();
-        let now = (head, watching);
-        if last.as_ref() != Some(&now) {
+        if room.overview.receiver_count() > 0 {
             room.refresh_overview().await;
-            last = Some(now);
         }
     }
 }

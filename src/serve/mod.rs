@@ -28,6 +28,7 @@ use axum::routing::{get, post};
 use crate::api::{ApiError, Vote};
 use crate::watch::WatchConfig;
 
+pub use pictures::{Rendered, jpeg, render_sheet};
 pub use room::Room;
 
 /// What `kiemphieu serve` is asked.
@@ -39,6 +40,8 @@ pub struct ServeOptions {
     /// A folder to watch for scans while serving.
     pub watch: Option<PathBuf>,
     pub watch_config: WatchConfig,
+    /// A decision taken in the room takes effect only when a second member confirms it.
+    pub two_person: bool,
 }
 
 /// What the server tells its front end while it starts and stops.
@@ -131,7 +134,7 @@ pub fn serve(opts: ServeOptions, mut on: impl FnMut(ServeEvent)) -> Result<(), A
                 ),
             });
         }
-        let room = Room::new(&opts.vote)?;
+        let room = Room::open(&opts.vote, opts.two_person)?;
         let watcher = opts
             .watch
             .as_ref()

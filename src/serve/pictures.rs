@@ -2,7 +2,7 @@
 //! question (PNG). A sheet's archived image never changes, so each is rendered once (one decoding
 //! of the scan) and kept in a small cache; the review page asks for the next sheet's ahead.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -24,38 +24,60 @@ pub struct Rendered {
     pub rows: Vec<(usize, Vec<u8>, [f64; 3])>,
 }
 
+/// The pictures rendered, the most recently used first, and the sheets whose pictures are being
+/// rendered (a second request for one waits for that rendering instead of starting its own).
 #[derive(Default)]
-pub struct PictureCache(VecDeque<(i64, Arc<Rendered>)>);
+pub struct PictureCache {
+    done: VecDeque<(i64, Arc<Rendered>)>,
+    rendering: HashMap<i64, Arc<tokio::sync::Mutex<()>>>,
+}
 
 impl PictureCache {
     fn get(&mut self, id: i64) -> Option<Arc<Rendered>> {
-        let i = self.0.iter().position(|(k, _)| *k == id)?;
-        let hit = self.0.remove(i)?;
-        self.0.push_front(hit.clone());
+        let i = self.done.iter().position(|(k, _)| *k == id)?;
+        let hit = self.done.remove(i)?;
+        self.done.push_front(hit.clone());
         Some(hit.1)
     }
 
     fn put(&mut self, id: i64, r: Arc<Rendered>) {
-        self.0.retain(|(k, _)| *k != id);
-        self.0.push_front((id, r));
-        self.0.truncate(CACHE_SHEETS);
+        self.done.retain(|(k, _)| *k != id);
+        self.done.push_front((id, r));
+        self.done.truncate(CACHE_SHEETS);
     }
 }
 
-/// The sheet's pictures, from the cache or rendered now.
+/// The sheet's pictures, from the cache or rendered now (once, however many ask at the same
+/// time).
 pub async fn rendered(room: &Arc<Room>, id: i64) -> Result<Arc<Rendered>, ApiError> {
     if let Some(hit) = lock(&room.pictures).get(id) {
         return Ok(hit);
     }
-    let r = Arc::new(room.read(move |vote| render(vote, id)).await?);
-    lock(&room.pictures).put(id, r.clone());
+    let gate = lock(&room.pictures)
+        .rendering
+        .entry(id)
+        .or_default()
+        .clone();
+    let _turn = gate.lock().await;
+    // Rendered by the request this one waited for?
+    if let Some(hit) = lock(&room.pictures).get(id) {
+        return Ok(hit);
+    }
+    let r = room.read(move |vote| render_sheet(vote, id)).await;
+    let mut cache = lock(&room.pictures);
+    cache.rendering.remove(&id);
+    let r = Arc::new(r?);
+    cache.put(id, r.clone());
     Ok(r)
 }
 
 /// Renders a sheet in the background so that it is ready when the member moves on to it.
 pub fn prefetch(room: &Arc<Room>, id: i64) {
-    if lock(&room.pictures).get(id).is_some() {
-        return;
+    {
+        let mut cache = lock(&room.pictures);
+        if cache.rendering.contains_key(&id) || cache.get(id).is_some() {
+            return;
+        }
     }
     let room = room.clone();
     tokio::spawn(async move {
@@ -63,16 +85,22 @@ pub fn prefetch(room: &Arc<Room>, id: i64) {
     });
 }
 
-fn render(vote: &crate::api::Vote, id: i64) -> Result<Rendered, ApiError> {
+/// The page's picture as the room sends it: JPEG.
+pub fn jpeg(picture: &image::RgbImage) -> Result<Vec<u8>, image::ImageError> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .encode_image(picture)?;
+    Ok(out)
+}
+
+/// Renders a sheet's pictures from its archived scan, as a first request for them does.
+pub fn render_sheet(vote: &crate::api::Vote, id: i64) -> Result<Rendered, ApiError> {
     let images = crate::api::sheet_images(vote, id)?;
     let encode_failed = |e: image::ImageError| ApiError::Refused {
         message: format!("cannot encode the picture of sheet {id}: {e}"),
         hint: None,
     };
-    let mut picture = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut picture, JPEG_QUALITY)
-        .encode_image(&images.picture)
-        .map_err(encode_failed)?;
+    let picture = jpeg(&images.picture).map_err(encode_failed)?;
     let mut rows = Vec::new();
     for c in images.closeups {
         let mut png = std::io::Cursor::new(Vec::new());

@@ -332,3 +332,68 @@ fn edited_decisions_voids_meeting_serials_and_deleted_sheets_are_each_reported()
         .unwrap();
     assert_eq!(deleted["sheet"], counted.id);
 }
+
+#[test]
+fn committee_members_added_or_changed_behind_the_programs_back_are_reported() {
+    let sb = Sandbox::new();
+    let vote_dir = scanned_vote(&sb);
+    let mut vote = Vote::open(&vote_dir).unwrap();
+    kiemphieu::api::add_member(&mut vote, "Phạm Văn X", "first passphrase").unwrap();
+    kiemphieu::api::add_member(&mut vote, "Đỗ Thị Y", "second passphrase").unwrap();
+    drop(vote);
+    let (code, report) = audit_json(&sb, &vote_dir, &[]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        !report["notes"].to_string().contains("committee"),
+        "members added now have their hashes anchored: {report}"
+    );
+
+    // Behind the program's back: one member's passphrase hash replaced by the other's (so the
+    // second's passphrase signs in as the first), and a member inserted with it.
+    let conn = rusqlite::Connection::open(vote_dir.join("vote.db")).unwrap();
+    let hash: String = conn
+        .query_row(
+            "SELECT hash FROM members WHERE name = 'Đỗ Thị Y'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE members SET hash = ?1 WHERE name = 'Phạm Văn X'",
+        [&hash],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO members (name, hash, added_at) VALUES ('Kẻ Lạ', ?1, '2026-11-27T00:00:00Z')",
+        [&hash],
+    )
+    .unwrap();
+    drop(conn);
+    let (code, report) = audit_json(&sb, &vote_dir, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    let members: Vec<&serde_json::Value> = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["what"] == "member_edited")
+        .collect();
+    assert_eq!(members.len(), 2, "{report}");
+    let text = serde_json::to_string(&members).unwrap();
+    assert!(
+        text.contains("Kẻ Lạ") && text.contains("never added"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Phạm Văn X") && text.contains("passphrase hash"),
+        "{text}"
+    );
+    assert!(!text.contains("Đỗ Thị Y"), "the untouched member: {text}");
+    // A member deleted from the table is reported too.
+    let conn = rusqlite::Connection::open(vote_dir.join("vote.db")).unwrap();
+    conn.execute("DELETE FROM members WHERE name = 'Đỗ Thị Y'", [])
+        .unwrap();
+    drop(conn);
+    let (_, report) = audit_json(&sb, &vote_dir, &[]);
+    let text = report["differences"].to_string();
+    assert!(text.contains("no such member"), "{report}");
+}

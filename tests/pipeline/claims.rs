@@ -253,7 +253,7 @@ fn an_old_vote_folder_opens_tallies_and_audits_clean() {
         behind_the_back(&vote_dir)
             .execute_batch(
                 "DROP TRIGGER claims_refuse_void_serial; DROP TRIGGER serials_refuse_voiding_claimed;
-                 DROP TABLE claims; DROP TABLE members;
+                 DROP TABLE claims; DROP TABLE members; DROP TABLE proposals;
                  UPDATE meta SET value = '1' WHERE key = 'schema_version';",
             )
             .unwrap();

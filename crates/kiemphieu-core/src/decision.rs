@@ -57,6 +57,10 @@ pub struct Decision {
     /// The serial the sheet gave back with this decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub released: Option<String>,
+    /// The second member who confirmed the decision `reviewer` proposed (`serve --two-person`);
+    /// `None` for a decision taken by one person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_by: Option<String>,
 }
 
 /// What a recorded sheet amounts to for the tally.

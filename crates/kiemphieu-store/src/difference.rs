@@ -32,6 +32,8 @@ pub enum DifferenceKind {
     SerialsEdited,
     MeetingEdited,
     FormEdited,
+    ProposalEdited,
+    MemberEdited,
 }
 
 impl DifferenceKind {
@@ -59,6 +61,8 @@ impl DifferenceKind {
             SerialsEdited => "serials_edited",
             MeetingEdited => "meeting_edited",
             FormEdited => "form_edited",
+            ProposalEdited => "proposal_edited",
+            MemberEdited => "member_edited",
         }
     }
 }

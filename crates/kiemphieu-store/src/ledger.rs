@@ -1,7 +1,8 @@
 //! The record against its log. Every change to the vote is one transaction that writes the tables
 //! and appends a hash-chained event saying what it wrote. The chain shows whether the log was
 //! edited; this replays the log and shows whether the *tables* were: a sheet's outcome, rows or
-//! serial, a reviewer's decision, a voided serial, the meeting facts, the printed serials.
+//! serial, a reviewer's decision, a proposal of two-person review, a voided serial, the meeting
+//! facts, the printed serials, the committee members who may sign in.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,8 +19,9 @@ pub fn check(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
 
 /// The differences between the record and its log, with notes on what could not be checked:
 /// the tables against the events, the frozen form file against the hash in the `init` event,
-/// and every printed batch's serial list against the hash in its `print` event. A vote folder
-/// made before these hashes were logged has none to check against: a note says so.
+/// every printed batch's serial list against the hash in its `print` event, and each committee
+/// member's passphrase hash against the digest in its `committee` event. A vote folder made
+/// before these hashes were logged has none to check against: a note says so.
 pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), StoreError> {
     let mut diffs = check_tables(vote)?;
     let mut notes = Vec::new();
@@ -93,6 +95,18 @@ pub fn check_anchored(vote: &Vote) -> Result<(Vec<Difference>, Vec<String>), Sto
             "{unanchored} print batch(es) were recorded before serial lists were anchored in the log: only their counts are checked"
         ));
     }
+    // Committee members added before their passphrase hashes were anchored in the log.
+    let unanchored = events
+        .iter()
+        .filter(|e| e.kind == "committee")
+        .map(|e| parse(&e.body))
+        .filter(|b| b["action"] == "add" && b["hash_sha256"].is_null())
+        .count();
+    if unanchored > 0 {
+        notes.push(format!(
+            "{unanchored} committee member(s) were added before passphrase hashes were anchored in the log: only their names are checked"
+        ));
+    }
     Ok((diffs, notes))
 }
 
@@ -119,6 +133,8 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
     let mut voided: BTreeSet<String> = BTreeSet::new();
     let mut printed: u64 = 0;
     let mut meeting: Option<Value> = None;
+    let mut proposals = ProposalReplay::default();
+    let mut members: BTreeMap<String, Value> = BTreeMap::new();
     for Event { kind, body, .. } in &events {
         let b = parse(body);
         match kind.as_str() {
@@ -127,7 +143,15 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
                     scanned.insert(id, with_current_rows(b));
                 }
             }
-            "review" => reviews.push(b),
+            "review" => {
+                proposals.decided(&b);
+                reviews.push(b);
+            }
+            "proposal" => proposals.event(&b),
+            "committee" if b["action"] == "add" => {
+                let name = b["name"].as_str().unwrap_or_default().to_string();
+                members.insert(name, b["hash_sha256"].clone());
+            }
             "void" => {
                 for s in b["serials"].as_array().into_iter().flatten() {
                     voided.insert(s.as_str().unwrap_or_default().to_string());
@@ -224,6 +248,71 @@ fn check_tables(vote: &Vote) -> Result<Vec<Difference>, StoreError> {
         ));
     }
 
+    // Proposals (two-person review): each row against the events that made and closed it.
+    let table: BTreeMap<i64, Value> = vote
+        .store
+        .proposals()?
+        .into_iter()
+        .map(|p| {
+            let row = serde_json::json!({
+                "sheet": p.sheet,
+                "decision": parse(&p.body),
+                "proposer": p.proposer,
+                "state": p.state.as_str(),
+                "closed_by": p.closed_by,
+            });
+            (p.id, row)
+        })
+        .collect();
+    let logged = proposals.rows;
+    for id in logged.keys().chain(table.keys()).collect::<BTreeSet<_>>() {
+        let (l, t) = (logged.get(id), table.get(id));
+        if l != t {
+            let sheet = t.or(l).and_then(|v| v["sheet"].as_i64());
+            let show =
+                |v: Option<&Value>| v.map_or("none".to_string(), |v| format!("proposal {id} {v}"));
+            diffs.push(diff(
+                sheet,
+                DifferenceKind::ProposalEdited,
+                show(l),
+                show(t),
+            ));
+        }
+    }
+
+    // The committee members who may sign in: each against the event that added it (and the
+    // passphrase hash's SHA-256 logged there, for members added since it is).
+    let mut in_table = BTreeMap::new();
+    for m in vote.store.members()? {
+        let hash = vote.store.member_hash(&m.name)?.unwrap_or_default();
+        in_table.insert(m.name, sha256_hex(hash.as_bytes()));
+    }
+    for name in members
+        .keys()
+        .chain(in_table.keys())
+        .collect::<BTreeSet<_>>()
+    {
+        let (logged, now) = (members.get(name), in_table.get(name));
+        let shown = match (logged, now) {
+            (None, Some(_)) => Some((
+                "no committee event adds this member".to_string(),
+                format!("member {name:?}, a member the program never added"),
+            )),
+            (Some(_), None) => Some((
+                format!("member {name:?} added"),
+                "no such member".to_string(),
+            )),
+            (Some(Value::String(l)), Some(n)) if l != n => Some((
+                format!("member {name:?}, passphrase hash sha256 {l}"),
+                format!("member {name:?}, passphrase hash sha256 {n}"),
+            )),
+            _ => None,
+        };
+        if let Some((l, t)) = shown {
+            diffs.push(diff(None, DifferenceKind::MemberEdited, l, t));
+        }
+    }
+
     // The meeting facts.
     let table = crate::review::meeting(vote)?.map(|m| serde_json::to_value(m).unwrap_or_default());
     if table != meeting {
@@ -248,4 +337,60 @@ fn with_current_rows(mut logged: Value) -> Value {
         logged["rows"] = rows;
     }
     logged
+}
+
+/// The proposals table as the log says it should be: every `proposal` event replayed in order,
+/// with the decisions that replaced an open proposal (a `review` event not confirming one).
+#[derive(Default)]
+struct ProposalReplay {
+    /// Proposal id → {sheet, decision, proposer, state, closed_by}, as the table shows a row.
+    rows: BTreeMap<i64, Value>,
+    /// The open proposal of each sheet that has one.
+    open: BTreeMap<i64, i64>,
+}
+
+impl ProposalReplay {
+    fn close(&mut self, id: i64, state: &str, by: &Value) {
+        if let Some(row) = self.rows.get_mut(&id) {
+            if let Some(sheet) = row["sheet"].as_i64() {
+                self.open.remove(&sheet);
+            }
+            row["state"] = state.into();
+            row["closed_by"] = by.clone();
+        }
+    }
+
+    fn event(&mut self, b: &Value) {
+        let (Some(id), Some(sheet)) = (b["proposal"].as_i64(), b["sheet"].as_i64()) else {
+            return;
+        };
+        match b["action"].as_str() {
+            Some("propose") => {
+                if let Some(&old) = self.open.get(&sheet) {
+                    self.close(old, "replaced", &b["by"]);
+                }
+                self.rows.insert(
+                    id,
+                    serde_json::json!({
+                        "sheet": sheet, "decision": b["decision"], "proposer": b["by"],
+                        "state": "open", "closed_by": null,
+                    }),
+                );
+                self.open.insert(sheet, id);
+            }
+            Some("discard") => self.close(id, "discarded", &b["by"]),
+            Some("confirm") => self.close(id, "confirmed", &b["by"]),
+            _ => {}
+        }
+    }
+
+    /// A decision recorded otherwise than by confirming a proposal replaces the sheet's open one.
+    fn decided(&mut self, review: &Value) {
+        if !review["decision"]["confirmed_by"].is_null() {
+            return;
+        }
+        if let Some(&id) = review["sheet"].as_i64().and_then(|s| self.open.get(&s)) {
+            self.close(id, "replaced", &review["reviewer"]);
+        }
+    }
 }

@@ -2,7 +2,8 @@
 //!
 //! [`vote`] (the folder: form, layout, ballots, archive) and [`store`] (its SQLite registry of
 //! serials and sheets and the hash-chained event log); [`scan`] and [`watch`] record what scanned
-//! pages say; [`review`], [`void`]: a person's decisions and the returned ballots; [`ledger`],
+//! pages say; [`review`], [`void`]: a person's decisions and the returned ballots
+//! ([`two_person`]: decisions that take effect when a second member confirms them); [`ledger`],
 //! [`registry`] and [`audit`]: the record checked against its log and re-read from its images
 //! ([`difference`] is what they report); [`sheet_picture`] and [`sample`]: a recorded sheet as a
 //! person looks at it, and the hand-count sample.
@@ -19,6 +20,7 @@ pub mod sample;
 pub mod scan;
 pub mod sheet_picture;
 pub mod store;
+pub mod two_person;
 pub mod void;
 pub mod vote;
 pub mod watch;

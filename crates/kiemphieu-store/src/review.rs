@@ -64,6 +64,18 @@ pub enum ReviewError {
         "the serial of sheet {id} was claimed or voided by another command meanwhile; nothing was recorded"
     )]
     ClaimedMeanwhile { id: i64 },
+    #[error("proposal {id} does not exist")]
+    NoProposal { id: i64 },
+    #[error("proposal {id} is about sheet {other}, not sheet {sheet}")]
+    ProposalOfAnotherSheet { id: i64, sheet: i64, other: i64 },
+    #[error("proposal {id} was already {state} by {by}")]
+    ProposalClosed {
+        id: i64,
+        state: &'static str,
+        by: String,
+    },
+    #[error("{by} proposed this decision (proposal {id}) and cannot also confirm it")]
+    OwnProposal { id: i64, by: String },
     #[error("--convened must be at least 1")]
     NoneConvened,
     #[error("--convened {convened} is more people than any meeting holds (at most {max})")]
@@ -85,6 +97,8 @@ impl ReviewError {
             SerialHeld { other, .. } => format!("decide sheet {other} first, or decide this one ignore (the same sheet) or invalid (a copy)"),
             SerialVoided { .. } => "decide it invalid, or leave it set aside".into(),
             ClaimedMeanwhile { .. } => "look at `review list` and decide again".into(),
+            ProposalClosed { .. } | ProposalOfAnotherSheet { .. } | NoProposal { .. } => "look at the sheet again: it shows the proposal that stands now, if any".into(),
+            OwnProposal { .. } => "a second, different member of the committee confirms it, or proposes differently".into(),
             _ => return None,
         })
     }
@@ -137,10 +151,33 @@ pub fn history(vote: &Vote, sheet_id: i64) -> Result<Vec<Decision>, StoreError> 
 pub fn decide(
     vote: &mut Vote,
     sheet_id: i64,
-    mut d: Decision,
+    d: Decision,
     reviewer: &str,
     amend: Option<&str>,
 ) -> Result<Resolution, ReviewError> {
+    let (d, resolution) = checked(vote, sheet_id, d, reviewer, amend)?;
+    vote.store
+        .record_decision(sheet_id, &d, reviewer)
+        .map_err(|e| claimed_meanwhile(e, sheet_id))?;
+    Ok(resolution)
+}
+
+pub(crate) fn claimed_meanwhile(e: StoreError, sheet_id: i64) -> ReviewError {
+    match e {
+        StoreError::Conflict { .. } => ReviewError::ClaimedMeanwhile { id: sheet_id },
+        e => ReviewError::Store(e),
+    }
+}
+
+/// A decision checked against the record as it stands, as [`decide`] would record it (the
+/// typed serial's check, the claim it moves), with what it amounts to; nothing is written.
+pub(crate) fn checked(
+    vote: &Vote,
+    sheet_id: i64,
+    mut d: Decision,
+    reviewer: &str,
+    amend: Option<&str>,
+) -> Result<(Decision, Resolution), ReviewError> {
     if reviewer.trim().is_empty() {
         return Err(ReviewError::NoReviewer);
     }
@@ -265,13 +302,7 @@ pub fn decide(
     }
     d.claim = wants.clone();
     d.released = holds_now.clone().filter(|h| Some(h) != wants.as_ref());
-    vote.store
-        .record_decision(sheet_id, &d, reviewer)
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => ReviewError::ClaimedMeanwhile { id: sheet_id },
-            e => ReviewError::Store(e),
-        })?;
-    Ok(resolution)
+    Ok((d, resolution))
 }
 
 /// A file name as it can be printed on one line of a list: control characters (a newline, an

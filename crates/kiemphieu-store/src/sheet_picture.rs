@@ -1,13 +1,19 @@
-//! A recorded sheet as a person looks at it: its archived page read from disk, decoded, read
-//! again and drawn upright with the reading over it. `review show` and the hand-count sample
+//! A recorded sheet as a person looks at it: its archived page read from disk, decoded,
+//! registered again and drawn upright with the recorded reading over it. `review show` and the hand-count sample
 //! both look at sheets this way.
 
 use std::path::PathBuf;
 
 use image::{GrayImage, RgbImage};
 
+use crate::form::{MarkThresholds, ReadingProfile};
+use crate::interpret::Registration;
 use crate::interpret::decode::decode_pages;
+#[cfg(doc)]
 use crate::interpret::interpret_page;
+use crate::interpret::register::register;
+use crate::interpret::streaks::{ScannerLines, find_scanner_lines};
+use crate::layout::BallotLayout;
 use crate::store::StoredSheet;
 use crate::vote::Vote;
 
@@ -69,14 +75,38 @@ pub fn sheet_picture(
     highlight: &[usize],
 ) -> Result<RgbImage, PictureError> {
     let img = archived_page(vote, sheet)?;
-    let reading = interpret_page(&img, &vote.layout, &vote.form.marks);
-    Ok(crate::annotate::annotate(
+    let reg = registration(&img, &vote.layout, &vote.form.marks).ok();
+    Ok(crate::annotate::annotate_registered(
         &img,
-        &reading,
+        reg.as_ref(),
         &sheet.record,
         &vote.layout,
         highlight,
     ))
+}
+
+/// Where the layout lies in a scanned page, found as [`interpret_page`] finds it (with the
+/// reading profile's scanner lines painted over first), without the rest of a reading (the QR
+/// code, the marks, the stamp): all a picture of the page needs, since the record holds the
+/// reading. `Err`: why the page could not be registered.
+pub fn registration(
+    img: &GrayImage,
+    layout: &BallotLayout,
+    marks: &MarkThresholds,
+) -> Result<Registration, String> {
+    let lines = if marks.reading_profile() >= ReadingProfile::V2 {
+        find_scanner_lines(img)
+    } else {
+        ScannerLines::none()
+    };
+    let painted;
+    let img = if lines.any() {
+        painted = lines.paint_over(img);
+        &painted
+    } else {
+        img
+    };
+    register(img, layout).map_err(|e| e.0)
 }
 
 /// The sheet's page as scanned: its archived file read and decoded, the recorded page taken.

@@ -48,10 +48,11 @@ function live() {
 
 // The review page's keys: 1/2/3 a level, 0 no mark, X invalid for the current row (then the
 // next; the form is sent when every row has its answer), R invalid sheet, A accept, I set
-// aside, ←/→ previous/next sheet.
+// aside, C confirm another member's proposal (two-person review), ←/→ previous/next sheet.
 function keys() {
   const form = document.getElementById("decision");
   if (!form) return;
+  const confirm = document.querySelector('form.proposal button[value="confirm"]');
   const rows = [...form.querySelectorAll("fieldset.row")];
   let current = 0;
   const show = () => rows.forEach((r, i) => r.classList.toggle("current", i === current));
@@ -89,6 +90,9 @@ function keys() {
     } else if (k === "i") {
       e.preventDefault();
       send("ignore");
+    } else if (k === "c" && confirm) {
+      e.preventDefault();
+      confirm.form.requestSubmit(confirm);
     } else if (e.key === "Enter" && !typing) {
       e.preventDefault();
       send(button("rows") ? "rows" : "accept");

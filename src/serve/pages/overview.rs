@@ -43,8 +43,7 @@ pub async fn page(
     lang: Lang,
     Extension(member): Extension<Member>,
 ) -> Response {
-    room.refresh_overview().await;
-    let json = room.overview.borrow().clone();
+    let json = room.overview_now(false).await;
     let o: Value = serde_json::from_str(&json).unwrap_or_default();
     let flash = lock(&room.sessions).take_flash(&member);
     let shell = Shell {

@@ -1,6 +1,8 @@
 //! The review queue: one sheet at a time, upright, the rows in question outlined and their boxes
 //! magnified with the raw scores; a decision by buttons or keys (1/2/3 a level, 0 no mark, X
-//! invalid, R reject the sheet, ←/→ move), recorded with the signed-in member's name.
+//! invalid, R reject the sheet, ←/→ move), recorded with the signed-in member's name. In
+//! two-person review the decision is a proposal, shown on the sheet until a second member
+//! confirms it (C) or discards it.
 
 use std::sync::Arc;
 
@@ -18,8 +20,9 @@ use crate::layout::RowLayout;
 use crate::record::Reason;
 use crate::serve::auth::{Member, csrf_refusal};
 use crate::serve::i18n::Lang;
-use crate::serve::json::DecisionBody;
+use crate::serve::json::{Acted, DecisionBody, act_as};
 use crate::serve::room::{Room, lock};
+use crate::two_person::Proposal;
 
 #[derive(Deserialize)]
 pub struct After {
@@ -79,6 +82,9 @@ struct ReviewView {
     rows: Vec<RowLayout>,
     in_question: Vec<usize>,
     levels: Vec<String>,
+    /// The sheet's open proposal (two-person review), with what it amounts to in words.
+    proposal: Option<(Proposal, String)>,
+    two_person: bool,
 }
 
 /// `GET /review/{sheet}`
@@ -88,9 +94,11 @@ pub async fn page(
     Extension(member): Extension<Member>,
     Path(id): Path<i64>,
 ) -> Response {
+    let two_person = room.two_person;
     let view = room
         .read(move |v| {
             let queue = pending_ids(v)?;
+            let proposal = crate::api::open_proposals(v)?.remove(&id);
             let line = crate::api::sheet_lines(v, SheetFilter::default())?
                 .into_iter()
                 .find(|l| l.sheet.id == id)
@@ -102,6 +110,8 @@ pub async fn page(
                 queue,
                 rows: v.layout.rows.clone(),
                 levels: v.form.levels.clone(),
+                proposal,
+                two_person,
             })
         })
         .await;
@@ -143,10 +153,6 @@ fn body(l: Lang, member: &Member, v: &ReviewView, pos: Option<usize>, next: Opti
         .and_then(|p| p.checked_sub(1))
         .and_then(|p| v.queue.get(p))
         .copied();
-    let needs = match &v.line.in_force {
-        Resolution::Pending(why) => why.clone(),
-        _ => String::new(),
-    };
     let wants_serial = matches!(
         rec.reason,
         Some(Reason::QrUnreadable) | Some(Reason::RegistrationFailed)
@@ -174,9 +180,18 @@ fn body(l: Lang, member: &Member, v: &ReviewView, pos: Option<usize>, next: Opti
                     }
                     @if let Some(n) = next { a #next href=(format!("/review/{n}")) { (l.t("Sau", "Next")) " →" } }
                 }
-                @if let Some(r) = rec.reason { p.reason { (l.reason(r)) } }
-                p.needs { (needs) }
-                @if let Some(d) = &rec.detail { p.detail { (d) } }
+                // The machine's reason in the page's language (its code is in the picture's
+                // banner); a sheet in review always has one.
+                p.reason { @match rec.reason {
+                    Some(r) => (l.reason(r)),
+                    None => (l.t("Cần một người xem phiếu này", "This sheet needs a person")),
+                } }
+                // The scanner's detail is in English: folded away under a Vietnamese title.
+                @if let Some(d) = &rec.detail {
+                    @if l == Lang::En { p.detail { (d) } }
+                    @else { details.detail { summary { "Chi tiết kỹ thuật của máy (tiếng Anh)" } (d) } }
+                }
+                @if let Some((p, words)) = &v.proposal { (proposal(l, member, id, p, words)) }
                 p.file { (rec.file) " · " (l.t("trang", "page")) " " (rec.page)
                     @if let Some(sr) = &rec.serial { " · " (l.t("sê-ri", "serial")) " " (crate::annotate::serial_as_printed(sr)) } }
                 form #decision method="post" action=(format!("/review/{id}")) {
@@ -215,7 +230,11 @@ fn body(l: Lang, member: &Member, v: &ReviewView, pos: Option<usize>, next: Opti
                     }
                     div.actions {
                         @if !v.in_question.is_empty() || wants_serial {
-                            button name="action" value="rows" { (l.t("Ghi quyết định", "Record the decision")) " " kbd { "Enter" } }
+                            button name="action" value="rows" {
+                                @if v.two_person { (l.t("Đề xuất quyết định", "Propose the decision")) }
+                                @else { (l.t("Ghi quyết định", "Record the decision")) }
+                                " " kbd { "Enter" }
+                            }
                         }
                         @if rec.reason == Some(Reason::MissingStamp) {
                             button name="action" value="accept" { (l.t("Có dấu: chấp nhận", "Stamp is there: accept")) " " kbd { "A" } }
@@ -223,7 +242,15 @@ fn body(l: Lang, member: &Member, v: &ReviewView, pos: Option<usize>, next: Opti
                         button.danger name="action" value="invalid" { (l.t("Phiếu không hợp lệ", "Invalid ballot")) " " kbd { "R" } }
                         button name="action" value="ignore" { (l.t("Bỏ qua (quét trùng / không phải phiếu)", "Set aside (scanned twice / not a ballot)")) " " kbd { "I" } }
                     }
-                    p.by { (l.t("Quyết định được ghi tên", "The decision is recorded as")) " " strong { (member.name) } }
+                    @if v.two_person {
+                        p.by {
+                            (l.t("Đề xuất được ghi tên", "The proposal is recorded as")) " " strong { (member.name) } "; "
+                            (l.t("quyết định chỉ có hiệu lực khi một thành viên khác xác nhận.",
+                                 "the decision takes effect only when another member confirms it."))
+                        }
+                    } @else {
+                        p.by { (l.t("Quyết định được ghi tên", "The decision is recorded as")) " " strong { (member.name) } }
+                    }
                 }
                 (history(l, &v.levels, &v.line))
             }
@@ -233,8 +260,48 @@ fn body(l: Lang, member: &Member, v: &ReviewView, pos: Option<usize>, next: Opti
 
 fn history(l: Lang, levels: &[String], line: &SheetLine) -> Markup {
     html! {
-        @if let Some((by, at)) = &line.decided {
-            p.history { (l.t("Quyết định đang có hiệu lực", "Decision in force")) ": " (by) ", " (at) " — " (describe(&line.in_force, levels)) }
+        @if let Some(d) = &line.decided {
+            p.history { (l.t("Quyết định đang có hiệu lực", "Decision in force")) ": " (who_decided(l, d)) ", " (d.decided_at) " — " (describe(&line.in_force, levels)) }
+        }
+    }
+}
+
+/// Who took a decision: the member, and the one who confirmed it (two-person review).
+pub fn who_decided(l: Lang, d: &crate::decision::Decision) -> String {
+    match &d.confirmed_by {
+        Some(c) => format!("{} ({} {c})", d.reviewer, l.t("xác nhận:", "confirmed by")),
+        None => d.reviewer.clone(),
+    }
+}
+
+/// The sheet's open proposal: who proposed what, and for another member the buttons to confirm
+/// or discard it (the proposer may withdraw it).
+fn proposal(l: Lang, member: &Member, id: i64, p: &Proposal, words: &str) -> Markup {
+    let own = p.proposer == member.name;
+    html! {
+        section.proposal data-proposal=(p.id) {
+            h2 { (l.t("Đề xuất chờ xác nhận", "Proposal awaiting confirmation")) }
+            p {
+                (l.t("Đề xuất của", "Proposed by")) " " strong.proposer { (p.proposer) } " (" (p.proposed_at) "): "
+                span.proposed { (words) }
+            }
+            form.proposal method="post" action=(format!("/review/{id}")) {
+                input type="hidden" name="csrf" value=(member.csrf);
+                input type="hidden" name="proposal" value=(p.id);
+                @if own {
+                    p.hint { (l.t("Cần một thành viên khác xác nhận đề xuất của bạn. Bạn có thể đề xuất lại bên dưới, hoặc rút đề xuất.",
+                                  "Another member must confirm your proposal. You may propose again below, or withdraw it.")) }
+                    div.actions {
+                        button name="action" value="discard" { (l.t("Rút đề xuất", "Withdraw the proposal")) }
+                    }
+                } @else {
+                    div.actions {
+                        button.confirm name="action" value="confirm" { (l.t("Xác nhận", "Confirm")) " " kbd { "C" } }
+                        button.danger name="action" value="discard" { (l.t("Không đồng ý: huỷ đề xuất", "Disagree: discard it")) }
+                    }
+                    p.hint { (l.t("Hoặc đề xuất quyết định khác bên dưới.", "Or propose another decision below.")) }
+                }
+            }
         }
     }
 }
@@ -257,7 +324,23 @@ pub async fn decide(
         serial: get("serial").map(str::to_string),
         ..Default::default()
     };
+    let proposal = get("proposal").and_then(|p| p.parse::<i64>().ok());
     match action {
+        "confirm" | "discard" => {
+            let Some(p) = proposal else {
+                let e = ApiError::Refused {
+                    message: format!("{action}: the form names no proposal"),
+                    hint: None,
+                };
+                return super::error_response(lang, &e);
+            };
+            body.serial = None;
+            if action == "confirm" {
+                body.confirm = Some(p);
+            } else {
+                body.discard = Some(p);
+            }
+        }
         "invalid" | "ignore" => body.sheet = Some(action.to_string()),
         "accept" | "rows" => {
             if action == "accept" {
@@ -281,16 +364,46 @@ pub async fn decide(
             return super::error_response(lang, &e);
         }
     }
-    let text = match crate::serve::json::decide_as(&room, &member, id, body).await {
-        Ok(d) => {
-            let msg = format!(
+    let text = match act_as(&room, &member, id, body).await {
+        Ok(Acted::Decided { by, decided }) => {
+            let mut msg = format!(
                 "{} {id} {}: {}",
                 l_sheet(lang),
                 lang.t("đã ghi", "recorded"),
-                d.description
+                decided.description
+            );
+            if let Some(c) = &decided.confirmed_by {
+                msg.push_str(&format!(
+                    " ({} {by}, {} {c})",
+                    lang.t("đề xuất:", "proposed by"),
+                    lang.t("xác nhận:", "confirmed by")
+                ));
+            }
+            lock(&room.sessions).set_flash(&member, msg);
+            return Redirect::to(&format!("/review?after={id}")).into_response();
+        }
+        Ok(Acted::Proposed(p)) => {
+            let msg = format!(
+                "{} {id} {}: {} — {}",
+                l_sheet(lang),
+                lang.t("đã đề xuất", "proposed"),
+                p.description,
+                lang.t(
+                    "chờ một thành viên khác xác nhận",
+                    "waiting for another member to confirm it"
+                )
             );
             lock(&room.sessions).set_flash(&member, msg);
             return Redirect::to(&format!("/review?after={id}")).into_response();
+        }
+        Ok(Acted::Discarded { .. }) => {
+            let msg = format!(
+                "{} {id}: {}",
+                l_sheet(lang),
+                lang.t("đã huỷ đề xuất", "the proposal is discarded")
+            );
+            lock(&room.sessions).set_flash(&member, msg);
+            return Redirect::to(&format!("/review/{id}")).into_response();
         }
         Err(e) => match e.hint() {
             Some(h) => format!("{e} ({h})"),

@@ -86,7 +86,7 @@ pub async fn list(
                         td { (l.outcome(rec.outcome)) }
                         td { @if let Some(r) = rec.reason { (l.reason(r)) } }
                         td { (in_force(l, line, &levels)) }
-                        td { @if let Some((by, _)) = &line.decided { (by) } }
+                        td { @if let Some(d) = &line.decided { (super::review::who_decided(l, d)) } }
                     }
                 }
             }
@@ -173,7 +173,7 @@ pub async fn record(
                 @if !history.is_empty() {
                     h2 { (l.t("Các quyết định", "Decisions")) }
                     ul.history { @for d in &history {
-                        li { (d.reviewer) ", " (d.decided_at) ": "
+                        li { (super::review::who_decided(l, d)) ", " (d.decided_at) ": "
                             (describe(&crate::decision::resolve(&line.sheet, Some(d), rows.len()), &levels))
                             @if let Some(a) = &d.amends { " (" (l.t("sửa", "amended")) ": " (a) ")" } }
                     } }

@@ -14,7 +14,7 @@ pub fn vi_number(n: u64) -> String {
     out
 }
 
-/// A percentage from [`percent`] (`"33.33"`) as Vietnamese writes it (`"33,33"`).
+/// A percentage from [`percent`](super::percent) (`"33.33"`) as Vietnamese writes it (`"33,33"`).
 pub fn vi_percent(p: &str) -> String {
     match p.split_once('.') {
         Some((int, frac)) => {

@@ -7,44 +7,19 @@ impl Store {
     /// Records a reviewer's decision on a sheet with its event, moving the sheet's claim as the
     /// decision says: `released` is given back, `claim` taken unless the sheet holds it already.
     /// A serial claimed or voided meanwhile by another command is [`StoreError::Conflict`], and
-    /// nothing is recorded.
+    /// nothing is recorded. An open proposal on the sheet (`serve --two-person`) is replaced by
+    /// the decision.
     pub fn record_decision(
         &mut self,
         sheet: i64,
         d: &Decision,
         reviewer: &str,
     ) -> Result<(), StoreError> {
-        let body = serde_json::to_string(d).expect("decision serializes");
         let event = serde_json::json!({ "sheet": sheet, "decision": d, "reviewer": reviewer });
         let at = now_utc();
         self.with_event("review", &event, |tx| {
-            if let Some(old) = &d.released {
-                tx.execute(
-                    "DELETE FROM claims WHERE serial = ?1 AND sheet_id = ?2",
-                    params![old, sheet],
-                )?;
-            }
-            if let Some(new) = &d.claim {
-                let held = tx
-                    .query_row(
-                        "SELECT 1 FROM claims WHERE serial = ?1 AND sheet_id = ?2",
-                        params![new, sheet],
-                        |_| Ok(()),
-                    )
-                    .optional()?
-                    .is_some();
-                if !held {
-                    tx.execute(
-                        "INSERT INTO claims (serial, sheet_id, claimed_at) VALUES (?1, ?2, ?3)",
-                        params![new, sheet, at],
-                    )?;
-                }
-            }
-            tx.execute(
-                "INSERT INTO decisions (sheet_id, body, reviewer, decided_at) VALUES (?1, ?2, ?3, ?4)",
-                params![sheet, body, reviewer, at],
-            )?;
-            Ok(())
+            super::proposals::replace_open(tx, sheet, reviewer, &at)?;
+            insert_decision(tx, sheet, d, reviewer, &at)
         })
         .map_err(conflict)
     }
@@ -114,4 +89,43 @@ impl Store {
         })
         .transpose()
     }
+}
+
+/// A decision's row and the claim it moves (`released` given back, `claim` taken unless the
+/// sheet holds it already), inside the caller's transaction.
+pub(super) fn insert_decision(
+    tx: &rusqlite::Transaction,
+    sheet: i64,
+    d: &Decision,
+    reviewer: &str,
+    at: &str,
+) -> rusqlite::Result<()> {
+    let body = serde_json::to_string(d).expect("decision serializes");
+    if let Some(old) = &d.released {
+        tx.execute(
+            "DELETE FROM claims WHERE serial = ?1 AND sheet_id = ?2",
+            params![old, sheet],
+        )?;
+    }
+    if let Some(new) = &d.claim {
+        let held = tx
+            .query_row(
+                "SELECT 1 FROM claims WHERE serial = ?1 AND sheet_id = ?2",
+                params![new, sheet],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !held {
+            tx.execute(
+                "INSERT INTO claims (serial, sheet_id, claimed_at) VALUES (?1, ?2, ?3)",
+                params![new, sheet, at],
+            )?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO decisions (sheet_id, body, reviewer, decided_at) VALUES (?1, ?2, ?3, ?4)",
+        params![sheet, body, reviewer, at],
+    )?;
+    Ok(())
 }

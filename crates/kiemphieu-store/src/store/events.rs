@@ -7,7 +7,8 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub id: i64,
-    /// `init`, `print`, `scan`, `review`, `void`, `meeting` or `migrate`.
+    /// `init`, `print`, `scan`, `review`, `void`, `meeting`, `migrate`, `committee` or
+    /// `proposal`.
     pub kind: String,
     /// The event's body, JSON text.
     pub body: String,

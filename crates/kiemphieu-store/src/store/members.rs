@@ -1,6 +1,7 @@
 //! Schema 3: the committee members who may sign in to `kiemphieu serve`, each with an Argon2id
 //! hash of their passphrase (the PHC string; hashing is the caller's, the store only keeps it).
-//! Adding a member is a change like any other: one transaction with a `committee` event.
+//! Adding a member is a change like any other: one transaction with a `committee` event, which
+//! `audit` replays against the table.
 
 use super::*;
 
@@ -21,8 +22,9 @@ pub struct Member {
 
 impl Store {
     /// Adds a member with the PHC string of their passphrase's hash, logged as a `committee`
-    /// event (the name only: the hash stays out of the log). `Ok(false)`: the name is taken,
-    /// nothing changed.
+    /// event with the name and the SHA-256 of the PHC string (the hash itself stays out of the
+    /// log; its digest lets `audit` see a hash changed in the table). `Ok(false)`: the name is
+    /// taken, nothing changed.
     pub fn add_member(&mut self, name: &str, phc: &str) -> Result<bool, StoreError> {
         let p = self.path.clone();
         let tx = self.write()?;
@@ -42,7 +44,7 @@ impl Store {
         append_event(
             &tx,
             "committee",
-            &serde_json::json!({ "action": "add", "name": name }),
+            &serde_json::json!({ "action": "add", "name": name, "hash_sha256": sha256_hex(phc.as_bytes()) }),
         )
         .map_err(|e| sql(&p, e))?;
         tx.commit().map_err(|e| sql(&p, e))?;

@@ -90,6 +90,7 @@ pub enum SerialStatus {
 mod decisions;
 mod events;
 mod members;
+mod proposals;
 mod schema;
 mod serials;
 mod sheets;
@@ -98,6 +99,7 @@ pub use crate::record::StoredSheet;
 use events::append_event;
 pub use events::{ChainCheck, ChainHead, Event, hex, serials_digest, sha256_hex};
 pub use members::Member;
+pub use proposals::{Confirmed, ProposalRow, ProposalState};
 pub use schema::SCHEMA_VERSION;
 use schema::{CLAIMS_SCHEMA, SCHEMA};
 use serials::claimant;
@@ -146,6 +148,8 @@ impl Store {
         tx.execute_batch(CLAIMS_SCHEMA).map_err(|e| sql(&p, e))?;
         tx.execute_batch(members::MEMBERS_SCHEMA)
             .map_err(|e| sql(&p, e))?;
+        tx.execute_batch(proposals::PROPOSALS_SCHEMA)
+            .map_err(|e| sql(&p, e))?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('vote', ?2)",
             params![SCHEMA_VERSION.to_string(), vote],
@@ -180,6 +184,9 @@ impl Store {
         }
         if found == 1 || found == 2 {
             store.migrate_2_to_3()?;
+        }
+        if (1..=3).contains(&found) {
+            store.migrate_3_to_4()?;
         } else if found != SCHEMA_VERSION {
             return Err(StoreError::Schema {
                 path: path.to_owned(),
@@ -232,8 +239,9 @@ impl Store {
                 found,
             });
         }
-        // Schema 2 lacks only the members, which reading commands do not need.
-        if found != SCHEMA_VERSION && found != 2 {
+        // Schemas 2 and 3 lack only the members and the proposals, which reading commands do
+        // not need.
+        if !(2..=SCHEMA_VERSION).contains(&found) {
             return Err(StoreError::Schema {
                 path: path.to_owned(),
                 found,
@@ -262,6 +270,15 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A number that changes whenever another connection (this process's or another's) commits
+    /// a change to the database (SQLite's `PRAGMA data_version`): a cheap way for a long-lived
+    /// reader to know that what it computed from the record is out of date.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| sql(&self.path, e))
     }
 
     /// Starts a read transaction that lasts as long as this connection: every later read sees

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -121,6 +121,11 @@ impl Store {
     /// Schema 2 → 3: the committee members table, empty (nobody may sign in until one is added).
     pub(super) fn migrate_2_to_3(&mut self) -> Result<(), StoreError> {
         self.migrate_step(2, &[super::members::MEMBERS_SCHEMA])
+    }
+
+    /// Schema 3 → 4: the proposals table of two-person review, empty.
+    pub(super) fn migrate_3_to_4(&mut self) -> Result<(), StoreError> {
+        self.migrate_step(3, &[super::proposals::PROPOSALS_SCHEMA])
     }
 
     /// One upgrade step from schema `from` to the next: its statements, the new version and a

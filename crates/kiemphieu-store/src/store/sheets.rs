@@ -63,15 +63,28 @@ impl Store {
 
     /// Every recorded sheet in the order it was recorded.
     pub fn sheets(&self) -> Result<Vec<StoredSheet>, StoreError> {
+        self.sheets_where("1", [])
+    }
+
+    /// The recorded sheet with this id, if there is one.
+    pub fn sheet(&self, id: i64) -> Result<Option<StoredSheet>, StoreError> {
+        Ok(self.sheets_where("id = ?1", [id])?.pop())
+    }
+
+    fn sheets_where<P: rusqlite::Params>(
+        &self,
+        condition: &str,
+        params: P,
+    ) -> Result<Vec<StoredSheet>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT id, sha256, page, file, outcome, reason, serial, orientation, rows, detail,
-                        archive, scanned_at FROM sheets ORDER BY id",
-            )
+                        archive, scanned_at FROM sheets WHERE {condition} ORDER BY id"
+            ))
             .map_err(|e| sql(&self.path, e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(params, |r| {
                 Ok(SheetRow {
                     id: r.get(0)?,
                     sha256: r.get(1)?,
