@@ -32,7 +32,15 @@ fn main() {
         let lines = streaks::find_scanner_lines(&img);
         t[4] += s.elapsed().as_secs_f64();
         let s = Instant::now();
-        let _ = marks::read_rows(&img, &reg, &vote.layout, &vote.form.marks, &lines, None);
+        let through = lines.see_through(&img);
+        let _ = marks::read_rows(
+            &img,
+            &reg,
+            &vote.layout,
+            &vote.form.marks,
+            &lines,
+            through.as_ref(),
+        );
         t[5] += s.elapsed().as_secs_f64();
         let s = Instant::now();
         let _ = marks::stamp_cover(&img, &reg, &vote.layout.stamp);
