@@ -248,24 +248,7 @@ async fn a_member_signs_in_decides_with_the_keyboard_sees_the_count_change_and_d
     c.execute("document.body.dataset.marker = 'same page'", vec![])
         .await
         .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
-        .args([
-            "review",
-            vote.to_str().unwrap(),
-            "decide",
-            "4",
-            "--by",
-            OTHER,
-            "--sheet",
-            "accept",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    serve_common::accept_sheet_4_in_a_terminal(&vote);
     wait_text(
         &c,
         "[data-fig=pending_review]",

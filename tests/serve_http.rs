@@ -676,24 +676,7 @@ async fn the_overview_follows_a_change_made_by_another_command() {
         |text: &str| serde_json::from_str::<Value>(text).unwrap()["pending_review"].clone();
     let (_, text) = send(&app, get("/api/overview", Some(&c))).await;
     assert_eq!(pending(&text), 3);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
-        .args([
-            "review",
-            vote.to_str().unwrap(),
-            "decide",
-            "4",
-            "--by",
-            OTHER,
-            "--sheet",
-            "accept",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    serve_common::accept_sheet_4_in_a_terminal(&vote);
     let changed = std::time::Instant::now();
     loop {
         let (_, text) = send(&app, get("/api/overview", Some(&c))).await;

@@ -315,24 +315,7 @@ async fn a_second_member_may_propose_differently_or_discard_and_the_record_keeps
     // unchanged): the decision stands and the proposal is replaced by it.
     let (_, fourth) = post_json(&app, &a, 4, r#"{"sheet": "accept"}"#).await;
     let p4 = fourth["proposal"].as_i64().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
-        .args([
-            "review",
-            vote.to_str().unwrap(),
-            "decide",
-            "4",
-            "--by",
-            OTHER,
-            "--sheet",
-            "accept",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    serve_common::accept_sheet_4_in_a_terminal(&vote);
     let (status, _) = post_json(&app, &b, 4, &format!(r#"{{"confirm": {p4}}}"#)).await;
     assert_eq!(status, 422, "nothing left to confirm");
 

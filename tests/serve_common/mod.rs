@@ -173,3 +173,26 @@ pub fn figures(mut t: serde_json::Value) -> serde_json::Value {
     }
     t
 }
+
+/// Accepts sheet 4 from a terminal, as another member at the keyboard would (`review decide`),
+/// while the room is open on the same vote.
+pub fn accept_sheet_4_in_a_terminal(vote: &Path) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
+        .args([
+            "review",
+            vote.to_str().unwrap(),
+            "decide",
+            "4",
+            "--by",
+            OTHER,
+            "--sheet",
+            "accept",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
