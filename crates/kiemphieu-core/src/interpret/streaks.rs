@@ -43,8 +43,6 @@ const PAPER_EVEN: i32 = 12;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScannerLines {
     covered: Vec<bool>,
-    /// Each column's shade (the share of light it lets through), 1.0 where no line is.
-    shade: Vec<f32>,
 }
 
 impl ScannerLines {
@@ -58,12 +56,12 @@ impl ScannerLines {
     /// hide what is under them. `None` when no line is light enough.
     pub fn see_through(&self, img: &GrayImage) -> Option<(GrayImage, ScannerLines)> {
         let runs = self.runs();
+        if runs.is_empty() {
+            return None;
+        }
+        let shade = self.column_shades(img);
         let light = |&(first, last): &(usize, usize)| {
-            (first..=last).all(|x| {
-                self.shade
-                    .get(x)
-                    .is_some_and(|&s| s as f64 >= SEE_THROUGH_MIN)
-            })
+            (first..=last).all(|x| shade[x] as f64 >= SEE_THROUGH_MIN)
         };
         if !runs.iter().any(light) {
             return None;
@@ -72,21 +70,13 @@ impl ScannerLines {
         for run in runs.iter().filter(|r| !light(r)) {
             dark[run.0..=run.1].iter_mut().for_each(|c| *c = true);
         }
-        let opaque = ScannerLines {
-            shade: self
-                .shade
-                .iter()
-                .zip(&dark)
-                .map(|(&s, &d)| if d { s } else { 1.0 })
-                .collect(),
-            covered: dark,
-        };
+        let opaque = ScannerLines { covered: dark };
         let mut out = opaque.paint_over(img);
         let w = img.width() as usize;
         let buf: &mut [u8] = out.as_mut();
         for &(first, last) in runs.iter().filter(|r| light(r)) {
             for x in first..=last {
-                let s = self.shade[x];
+                let s = shade[x];
                 for y in 0..img.height() as usize {
                     let v = &mut buf[y * w + x];
                     *v = (*v as f32 / s).round().min(255.0) as u8;
@@ -163,6 +153,46 @@ impl ScannerLines {
         }
         out
     }
+
+    /// The shade of each covered column: the median, over the sampled rows where the paper either
+    /// side is bright and even, of the column's grey over the grey the paper either side gives it
+    /// (the same interpolation `paint_over` paints). 1.0 for a column under no line, and for one
+    /// with no paper to measure against.
+    fn column_shades(&self, img: &GrayImage) -> Vec<f32> {
+        let w = self.covered.len();
+        let mut shade = vec![1.0f32; w];
+        let raw = img.as_raw();
+        let h = img.height() as usize;
+        for (first, last) in self.runs() {
+            let (Some(left), Some(right)) =
+                (first.checked_sub(1), (last + 1 < w).then_some(last + 1))
+            else {
+                continue;
+            };
+            let span = (right - left) as f32;
+            let mut ratios: Vec<Vec<f32>> = vec![Vec::new(); last + 1 - first];
+            for y in (0..h).step_by(ROW_STEP) {
+                let row = &raw[y * w..(y + 1) * w];
+                let (a, b) = (row[left], row[right]);
+                if a.min(b) < PAPER_MIN || (a as i32 - b as i32).abs() > PAPER_EVEN {
+                    continue;
+                }
+                for (x, r) in (first..=last).zip(ratios.iter_mut()) {
+                    let t = (x - left) as f32 / span;
+                    let paper = a as f32 * (1.0 - t) + b as f32 * t;
+                    r.push(row[x] as f32 / paper);
+                }
+            }
+            for (x, mut r) in (first..=last).zip(ratios) {
+                if r.is_empty() {
+                    continue;
+                }
+                let mid = r.len() / 2;
+                shade[x] = r.select_nth_unstable_by(mid, f32::total_cmp).1.min(1.0);
+            }
+        }
+        shade
+    }
 }
 
 /// Finds the scanner's lines down an image.
@@ -196,51 +226,7 @@ pub fn find_scanner_lines(img: &GrayImage) -> ScannerLines {
             }
         }
     }
-    let shade = column_shades(img, &covered);
-    ScannerLines { covered, shade }
-}
-
-/// The shade of each covered column: the median, over the sampled rows where the paper either
-/// side is bright and even, of the column's grey over the grey the paper either side gives it
-/// (the same interpolation `paint_over` paints). 1.0 for a column under no line, and for one
-/// with no paper to measure against.
-fn column_shades(img: &GrayImage, covered: &[bool]) -> Vec<f32> {
-    let w = covered.len();
-    let mut shade = vec![1.0f32; w];
-    let lines = ScannerLines {
-        covered: covered.to_vec(),
-        shade: Vec::new(),
-    };
-    let raw = img.as_raw();
-    let h = img.height() as usize;
-    for (first, last) in lines.runs() {
-        let (Some(left), Some(right)) = (first.checked_sub(1), (last + 1 < w).then_some(last + 1))
-        else {
-            continue;
-        };
-        let span = (right - left) as f32;
-        let mut ratios: Vec<Vec<f32>> = vec![Vec::new(); last + 1 - first];
-        for y in (0..h).step_by(ROW_STEP) {
-            let row = &raw[y * w..(y + 1) * w];
-            let (a, b) = (row[left], row[right]);
-            if a.min(b) < PAPER_MIN || (a as i32 - b as i32).abs() > PAPER_EVEN {
-                continue;
-            }
-            for (x, r) in (first..=last).zip(ratios.iter_mut()) {
-                let t = (x - left) as f32 / span;
-                let paper = a as f32 * (1.0 - t) + b as f32 * t;
-                r.push(row[x] as f32 / paper);
-            }
-        }
-        for (x, mut r) in (first..=last).zip(ratios) {
-            if r.is_empty() {
-                continue;
-            }
-            let mid = r.len() / 2;
-            shade[x] = r.select_nth_unstable_by(mid, f32::total_cmp).1.min(1.0);
-        }
-    }
-    shade
+    ScannerLines { covered }
 }
 
 #[cfg(test)]
