@@ -7,34 +7,21 @@
 //! the whole picture as the server renders it on a first request (nothing cached). The
 //! machines are shared: compare stages within one run, not runs on different days.
 
-use std::time::Instant;
+mod stages;
 
 use kiemphieu::api::{self, Vote};
 use kiemphieu::interpret::{decode, interpret_page};
-use kiemphieu::simulate::{FaultLevel, SimOptions, simulate};
+use stages::{Stage, simulated_vote, time_stages};
 
 const SHEETS: usize = 6;
 
 fn main() {
-    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let rounds: usize = std::env::var("KIEMPHIEU_BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let dir = tempfile::tempdir().expect("a scratch folder");
-    let form =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/tin-nhiem-so-khcn.json");
-    let mut vote = Vote::init(&dir.path().join("vote"), &form).expect("init");
-    vote.generate(SHEETS).expect("generate");
-    let opts = SimOptions {
-        seed: 1,
-        count: SHEETS,
-        faults: FaultLevel::Mild,
-        ..SimOptions::default()
-    };
-    let out = dir.path().join("scans");
-    simulate(&vote, &out, &opts).expect("simulate");
-    api::scan(&mut vote, &[out], &Default::default(), |_| {}).expect("scan");
+    let stages::Scratch {
+        _dir,
+        mut vote,
+        scans,
+    } = simulated_vote(SHEETS);
+    api::scan(&mut vote, &[scans], &Default::default(), |_| {}).expect("scan");
     let sheets = vote.store.sheets().expect("sheets");
     let files: Vec<_> = sheets
         .iter()
@@ -65,7 +52,6 @@ fn main() {
         })
         .collect();
 
-    type Stage<'a> = (&'a str, Box<dyn Fn(usize) + 'a>);
     let stages: Vec<Stage> = vec![
         (
             "read + decode",
@@ -121,22 +107,5 @@ fn main() {
             }),
         ),
     ];
-    println!("{} sheets, {rounds} rounds, median per sheet:", pages.len());
-    for (name, run) in &stages {
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
-            continue;
-        }
-        let mut per_sheet: Vec<f64> = (0..rounds)
-            .map(|_| {
-                let t = Instant::now();
-                for i in 0..pages.len() {
-                    run(i);
-                }
-                t.elapsed().as_secs_f64() / pages.len() as f64
-            })
-            .collect();
-        per_sheet.sort_by(f64::total_cmp);
-        let median = per_sheet[per_sheet.len() / 2];
-        println!("{name:<24} {:8.2} ms", 1000.0 * median);
-    }
+    time_stages(&stages, pages.len(), 24);
 }
