@@ -308,7 +308,7 @@ fn a_vote_frozen_with_profile_2_is_still_read_and_audited_with_profile_2() {
     let mut form: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&form_path).unwrap()).unwrap();
     assert_eq!(
-        form["marks"]["profile"], 5,
+        form["marks"]["profile"], 6,
         "init freezes the current profile"
     );
     form["marks"]["profile"] = 2.into();
@@ -528,4 +528,186 @@ fn a_light_streak_is_seen_through_and_a_pencil_line_under_it_is_never_lost() {
     for r in rows5.iter().filter(|r| r.subject != rows5[1].subject) {
         assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
     }
+}
+
+#[test]
+fn a_darker_streak_is_seen_through_where_the_voters_own_pen_would_show() {
+    let sb = Sandbox::new();
+    let (vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    let k = k_px();
+    let column = rows[0].boxes[2].center().x * k;
+    // Every row ticked in its first box with a ballpoint; a 7 px streak down the third column of
+    // boxes hides a third of each box. It lets 35 % of the light through on sheets 0 and 1:
+    // too dark for the faintest pencil (profile 5), light enough for this voter's pen at its
+    // faintest. Sheet 1 also carries a line of the same pen, lighter than the ticks, wholly
+    // under the streak in the second row's third box: a second mark. On sheet 2 the streak lets
+    // through 15 %, under any hand's limit.
+    for (i, img) in pages.iter_mut().take(3).enumerate() {
+        for row in &rows {
+            tick(img, &row.boxes[0], 0.6, 0.0);
+        }
+        if i == 1 {
+            let b = &rows[1].boxes[2];
+            let x = b.center().x;
+            let (y0, y1) = (b.y_mm + 1.5, b.y_mm + b.h_mm - 1.5);
+            pen(img, PointMm { x, y: y0 }, PointMm { x, y: y1 }, 0.3, 150);
+        }
+        let shade = if i < 2 { 0.35 } else { 0.15 };
+        streak_down(img, (column - 3.5) as u32, 7, shade);
+    }
+    let with = |p: u32| kiemphieu::form::MarkThresholds {
+        profile: Some(p),
+        ..vote.form.marks
+    };
+    let read = |img: &GrayImage, p: u32| {
+        kiemphieu::interpret::interpret_page(img, &vote.layout, &with(p)).rows
+    };
+    // Sheet 0: profile 5 cannot see through and sends every row to a person; profile 6 sees
+    // the boxes through the streak, empty, and reads the ticks.
+    for r in read(&pages[0], 5) {
+        assert_eq!(r.verdict, RowVerdict::Ambiguous, "{r:?}");
+        assert!(r.scanner_line, "{r:?}");
+    }
+    for r in read(&pages[0], 6) {
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
+        assert!(r.seen_through && !r.scanner_line, "{r:?}");
+    }
+    // Sheet 1: through the streak the second mark is there: that row stays a person's, the
+    // others are read.
+    let rows6 = read(&pages[1], 6);
+    assert_eq!(rows6[1].verdict, RowVerdict::Ambiguous, "{:?}", rows6[1]);
+    assert!(
+        rows6[1].scanner_line && !rows6[1].seen_through,
+        "{:?}",
+        rows6[1]
+    );
+    for r in rows6.iter().filter(|r| r.subject != rows6[1].subject) {
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
+    }
+    // Sheet 2: too dark for any pen: every row is a person's.
+    for r in read(&pages[2], 6) {
+        assert_eq!(r.verdict, RowVerdict::Ambiguous, "{r:?}");
+        assert!(r.scanner_line, "{r:?}");
+    }
+}
+
+#[test]
+fn a_short_stroke_is_doubted_only_where_a_hair_may_be_cut_off_at_the_frame() {
+    let sb = Sandbox::new();
+    let (vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    // Every row but the second ticked in its first box with a ballpoint. The second row's
+    // middle box holds a short slash of the same pen (1.1 mm at 45°, 0.3 mm) on sheet 0, clear
+    // of the frame; on sheet 1 the same slash reaches the frame and a hair (0.1 mm, grey 60)
+    // comes out of the band beyond it, as if the slash were a piece of the hair cut off there.
+    for (i, img) in pages.iter_mut().take(2).enumerate() {
+        for row in rows.iter().filter(|r| r.subject != rows[1].subject) {
+            tick(img, &row.boxes[0], 0.6, 0.0);
+        }
+        let b = rows[1].boxes[1];
+        let (dx, dy) = (
+            1.1 * 45f64.to_radians().cos(),
+            1.1 * 45f64.to_radians().sin(),
+        );
+        let start = if i == 0 {
+            at(&b, 0.45, 0.45)
+        } else {
+            PointMm {
+                x: b.right() - 1.0 - dx,
+                y: b.y_mm + 2.0,
+            }
+        };
+        let end = PointMm {
+            x: start.x + dx,
+            y: start.y + dy,
+        };
+        pen(img, start, end, 0.3, 70);
+        if i == 1 {
+            let out = PointMm {
+                x: b.right() + 1.0,
+                y: end.y + 2.0 * dy / dx,
+            };
+            pen(
+                img,
+                out,
+                PointMm {
+                    x: out.x + 4.0,
+                    y: out.y + 4.0 * dy / dx,
+                },
+                0.1,
+                60,
+            );
+        }
+    }
+    let with = |p: u32| kiemphieu::form::MarkThresholds {
+        profile: Some(p),
+        ..vote.form.marks
+    };
+    let read = |img: &GrayImage, p: u32| {
+        kiemphieu::interpret::interpret_page(img, &vote.layout, &with(p)).rows
+    };
+    let (five, six) = (read(&pages[0], 5), read(&pages[0], 6));
+    assert!(
+        six[1].cores[1] >= 1.2 && six[1].cores[1] < 1.5 && six[1].scores[1] < 0.025,
+        "the slash should be short and light: {:?}",
+        six[1]
+    );
+    assert_eq!(five[1].verdict, RowVerdict::Ambiguous, "{:?}", five[1]);
+    assert_eq!(
+        (six[1].verdict, six[1].choice),
+        (RowVerdict::Valid, Some(1)),
+        "{:?}",
+        six[1]
+    );
+    assert!(!six[1].cut_at_frame[1], "{:?}", six[1]);
+    let six = read(&pages[1], 6);
+    assert!(six[1].cut_at_frame[1], "{:?}", six[1]);
+    assert_eq!(six[1].verdict, RowVerdict::Ambiguous, "{:?}", six[1]);
+    for r in six.iter().filter(|r| r.subject != six[1].subject) {
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
+    }
+}
+
+#[test]
+fn a_light_hair_over_the_box_beside_a_ballpoint_tick_is_not_a_second_mark() {
+    let sb = Sandbox::new();
+    let (vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    // A ballpoint tick in the last box of every row, and a light hair (0.08 mm, grey 170) over
+    // the second row's first box, from outside the frame across it.
+    for row in &rows {
+        tick(&mut pages[0], &row.boxes[2], 0.6, 0.0);
+    }
+    let b = rows[1].boxes[0];
+    pen(
+        &mut pages[0],
+        PointMm {
+            x: b.x_mm - 1.5,
+            y: b.y_mm + 0.8,
+        },
+        at(&b, 0.7, 0.8),
+        0.08,
+        170,
+    );
+    let with = |p: u32| kiemphieu::form::MarkThresholds {
+        profile: Some(p),
+        ..vote.form.marks
+    };
+    let read =
+        |p: u32| kiemphieu::interpret::interpret_page(&pages[0], &vote.layout, &with(p)).rows;
+    let (five, six) = (read(5), read(6));
+    let hand = six[1].hand_tone.expect("three ticks");
+    assert!(
+        six[1].tones[0] < 0.6 * hand && six[1].scores[0] < 0.012 && six[1].traces[0] >= 1.0,
+        "the hair should be light and thin beside the hand's {hand}: {:?}",
+        six[1]
+    );
+    assert_eq!(five[1].verdict, RowVerdict::Ambiguous, "{:?}", five[1]);
+    assert_eq!(
+        (six[1].verdict, six[1].choice),
+        (RowVerdict::Valid, Some(2)),
+        "{:?}",
+        six[1]
+    );
 }

@@ -186,11 +186,18 @@ pub struct RowReading {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crease: Option<f64>,
     /// Reading profile 5: a light scanner line over this row (one that lets at least half the
-    /// light through) hid a box or the name where it could have hidden a mark or a crossing
-    /// line; its shade was divided out and what it hid seen clear, so the row was read. The
-    /// figures above for that box are then the ones seen through the line.
+    /// light through; under profile 6 also a darker one, where the voter's own ink would still
+    /// show under it) hid a box or the name where it could have hidden a mark or a crossing
+    /// line; its shade was divided out and what it hid seen clear (profile 6: or a stroke the
+    /// line cut in two seen whole, as a mark), so the row was read. The figures above for that
+    /// box are then the ones seen through the line.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub seen_through: bool,
+    /// Reading profile 6: the core of each box's largest stroke reaches the printed frame's
+    /// band, where the reader sees no ink, and other ink comes out on the band's far side: it
+    /// may be a piece of a longer line (a hair) cut off there.
+    #[serde(default, skip_serializing_if = "none_true")]
+    pub cut_at_frame: [bool; 3],
 }
 
 fn is_zero(v: &f64) -> bool {

@@ -53,6 +53,7 @@ pub fn box_samples(truth: &Truth, records: &[SheetRecord]) -> Vec<BoxSample> {
                         runs_on: r.runs_on[k],
                         spans: r.spans[k],
                         core_mm: r.cores[k],
+                        cut_at_frame: r.cut_at_frame[k],
                     },
                 });
             }

@@ -128,10 +128,13 @@ pub enum ReadingProfile {
     /// As V4, and a box or name under a light scanner streak is seen through it (the streak's
     /// shade divided out) to confirm that nothing is there.
     V5,
+    /// As V5, and a darker streak is seen through too where the voter's own ink, at its
+    /// faintest, would still stand out under it.
+    V6,
 }
 
 impl ReadingProfile {
-    pub const CURRENT: ReadingProfile = ReadingProfile::V5;
+    pub const CURRENT: ReadingProfile = ReadingProfile::V6;
 
     pub fn number(self) -> u32 {
         match self {
@@ -140,6 +143,7 @@ impl ReadingProfile {
             ReadingProfile::V3 => 3,
             ReadingProfile::V4 => 4,
             ReadingProfile::V5 => 5,
+            ReadingProfile::V6 => 6,
         }
     }
 
@@ -150,11 +154,12 @@ impl ReadingProfile {
             3 => Some(ReadingProfile::V3),
             4 => Some(ReadingProfile::V4),
             5 => Some(ReadingProfile::V5),
+            6 => Some(ReadingProfile::V6),
             _ => None,
         }
     }
 
-    /// The name recorded with a vote: `kiemphieu-read/5`.
+    /// The name recorded with a vote: `kiemphieu-read/6`.
     pub fn name(self) -> String {
         format!("kiemphieu-read/{}", self.number())
     }

@@ -203,6 +203,7 @@ pub fn decide_row(
         hand_tone: None,
         crease: None,
         seen_through: false,
+        cut_at_frame: [false; 3],
     }
 }
 
@@ -248,7 +249,8 @@ pub fn read_rows(
                 ReadingProfile::V2
                 | ReadingProfile::V3
                 | ReadingProfile::V4
-                | ReadingProfile::V5 => StrikeInk::OverPaper(super::profile2::STRIKE_INK),
+                | ReadingProfile::V5
+                | ReadingProfile::V6 => StrikeInk::OverPaper(super::profile2::STRIKE_INK),
             };
             let strike = strike_score(img, reg, row, &printed, lines, ink, FoldCrease::None);
             match profile {
@@ -267,7 +269,8 @@ pub fn read_rows(
                 ReadingProfile::V2
                 | ReadingProfile::V3
                 | ReadingProfile::V4
-                | ReadingProfile::V5 => {
+                | ReadingProfile::V5
+                | ReadingProfile::V6 => {
                     let measure_box =
                         |k: usize,
                          img: &GrayImage,
@@ -291,6 +294,7 @@ pub fn read_rows(
                                 runs_on: s.runs_on,
                                 spans: s.spans,
                                 core_mm: round_score(s.core_mm),
+                                cut_at_frame: s.cut_at_frame,
                             }
                         };
                     let measure = |crease: Option<&Crease>| {
@@ -322,6 +326,7 @@ pub fn read_rows(
                     // beside the line but holding ink under it goes to a person: a mark narrower
                     // than the line could hide there. Seeing through never makes a mark.
                     let v5 = profile >= ReadingProfile::V5;
+                    let v6 = profile >= ReadingProfile::V6;
                     let mut seen_through = false;
                     let mut ink_under_line = false;
                     if let Some((clear, dark)) = through.filter(|_| v5) {
@@ -334,12 +339,19 @@ pub fn read_rows(
                             let unhidden = BoxStroke { hidden: 0.0, ..*b };
                             let only_hidden = before == BoxState::Doubt
                                 && box_state(&unhidden, t) == BoxState::Empty;
-                            if before != BoxState::Empty && !only_hidden {
+                            // Profile 6: a box in doubt with ink beside the line, as a stroke
+                            // the line cuts in two leaves it, is seen through too.
+                            let cut = v6 && before == BoxState::Doubt && !only_hidden;
+                            if before != BoxState::Empty && !only_hidden && !cut {
                                 continue;
                             }
                             let seen = measure_box(k, clear, dark, crease.as_ref());
-                            let seen_empty = box_state(&seen, t) == BoxState::Empty;
-                            if only_hidden && seen_empty {
+                            let seen_state = box_state(&seen, t);
+                            let seen_empty = seen_state == BoxState::Empty;
+                            if (only_hidden && seen_empty)
+                                || (cut && seen_state == BoxState::Marked)
+                            {
+                                // Seen empty, or the pieces seen whole as one mark.
                                 *b = seen;
                                 seen_through = true;
                             } else if before == BoxState::Empty && !seen_empty {

@@ -1,4 +1,4 @@
-//! Reading profiles 2 to 5 (`kiemphieu-read/2` … `/5`): the rule that turns a row's
+//! Reading profiles 2 to 6 (`kiemphieu-read/2` … `/6`): the rule that turns a row's
 //! measurements into a verdict, and its constants. A vote is read and audited with the profile
 //! frozen in its form; changing anything here means a new profile, never an edit of this one.
 //!
@@ -31,7 +31,14 @@
 //! a box or a name under a light scanner streak again through the streak
 //! (`super::streaks::ScannerLines::see_through`, in `super::marks::read_rows`), only to confirm
 //! that nothing is there; and it doubts a stroke with a fibre's ink and a core only just past
-//! the bar ([`SHORT_CORE_MM`]). Then two or three marked boxes are
+//! the bar ([`SHORT_CORE_MM`]). Profile 6 sees through a darker streak where the voter's own
+//! ink would still show under it (`super::streaks::see_through_min_for`), and then also joins
+//! the pieces of a stroke the streak cuts in two; it doubts a short stroke with a fibre's ink
+//! only where it may be cut off at the frame (it reaches the band and ink comes out on the far
+//! side: `super::strokes::BoxStroke::cut_at_frame`); and beside
+//! the row's mark it takes a stroke lighter than the voter's hand with under
+//! [`LIGHT_FIBRE_SCORE_MAX`] of ink for a hair's, and the box for empty. Then two or three
+//! marked boxes are
 //! `multiple_marks`; otherwise
 //! a box in doubt sends the row to a person; one marked box and two empty ones is a vote; three
 //! empty ones, `no_mark`.
@@ -89,6 +96,12 @@ pub const RUNS_ON_SCORE_MIN: f64 = 0.04;
 /// 0.011, on the held-out run that found it. Over 5,800 sheets of earlier runs, this sends 6
 /// more clearly marked sheets to a person: small pencil marks.)
 pub const SHORT_CORE_MM: f64 = 1.5;
+/// Profile 6: a stroke beside the row's mark, lighter than the voter's hand
+/// ([`HAND_TONE_MIN`]), that leaves less ink than this is a hair's or a fibre's: the box is
+/// empty. Over 4,300 sheets of earlier runs (some 14,000 marked boxes), the lightest voter's
+/// mark under `HAND_TONE_MIN` of its sheet's hand scored 0.0235, and the light hairs and fibres
+/// beside a mark at most 0.010; this is half the former.
+pub const LIGHT_FIBRE_SCORE_MAX: f64 = 0.012;
 /// A box hidden this much under a scanner line cannot be called empty.
 pub const HIDDEN_MAX: f64 = 0.3;
 
@@ -168,6 +181,7 @@ pub fn decide_row(
         }
     }
     let v5 = t.reading_profile() >= ReadingProfile::V5;
+    let v6 = t.reading_profile() >= ReadingProfile::V6;
     let states: [BoxState; 3] = std::array::from_fn(|k| {
         let b = &boxes[k];
         let light = hand_tone.is_some_and(|h| b.tone < HAND_TONE_MIN * h);
@@ -179,10 +193,32 @@ pub fn decide_row(
         // whatever its tone: a piece of a hair as dark as the voter's pen, cut off from the rest
         // of it where it crosses the frame at a slant, looks just so (on a held-out run one made
         // a row `multiple_marks`; alone in a row it would make a vote).
-        let fibre_piece = v5 && b.score < FIBRE_SCORE_MAX && b.core_mm < SHORT_CORE_MM;
+        // Profile 6: … only where it may have been cut off there: it reaches the frame's band
+        // and ink comes out on the band's far side. A short stroke that does not is seen whole.
+        let fibre_piece =
+            v5 && b.score < FIBRE_SCORE_MAX && b.core_mm < SHORT_CORE_MM && (!v6 || b.cut_at_frame);
         match plain[k] {
             BoxState::Marked if (light && fibre_like) || fibre_piece => BoxState::Doubt,
             state => state,
+        }
+    });
+    // Profile 6: beside a mark the rule reads, a stroke lighter than the voter's hand that
+    // leaves under [`LIGHT_FIBRE_SCORE_MAX`] of ink is a hair's or a fibre's on the glass, not a
+    // second mark: the box is empty.
+    let states: [BoxState; 3] = std::array::from_fn(|k| {
+        let b = &boxes[k];
+        let light = hand_tone.is_some_and(|h| b.tone < HAND_TONE_MIN * h);
+        let beside_a_mark = (0..3).any(|j| j != k && states[j] == BoxState::Marked);
+        if v6
+            && states[k] == BoxState::Doubt
+            && light
+            && b.score < LIGHT_FIBRE_SCORE_MAX
+            && b.hidden < HIDDEN_MAX
+            && beside_a_mark
+        {
+            BoxState::Empty
+        } else {
+            states[k]
         }
     });
     let marked: Vec<usize> = (0..3).filter(|&k| states[k] == BoxState::Marked).collect();
@@ -219,6 +255,11 @@ pub fn decide_row(
         hand_tone,
         crease: None,
         seen_through: false,
+        cut_at_frame: if v6 {
+            boxes.map(|b| b.cut_at_frame)
+        } else {
+            [false; 3]
+        },
     }
 }
 
@@ -236,6 +277,7 @@ mod tests {
             runs_on: false,
             spans: false,
             core_mm,
+            cut_at_frame: false,
         }
     }
     const EMPTY: BoxStroke = BoxStroke {
@@ -246,6 +288,7 @@ mod tests {
         runs_on: false,
         spans: false,
         core_mm: 0.0,
+        cut_at_frame: false,
     };
     fn t() -> MarkThresholds {
         MarkThresholds::default()
@@ -539,6 +582,7 @@ mod tests {
         // off from the rest: core 1.2 mm, score 0.0113, tone 0.21 against the voter's 0.27.
         let piece = BoxStroke {
             tone: 0.21,
+            cut_at_frame: true,
             ..b(0.0113, 1.2, 1.2)
         };
         let tick = BoxStroke {
@@ -567,6 +611,84 @@ mod tests {
             read([pencil, EMPTY, EMPTY], &t()),
             (RowVerdict::Valid, Some(0))
         );
+    }
+
+    #[test]
+    fn profile_6_reads_a_short_stroke_clear_of_the_frame_whole() {
+        let v5 = MarkThresholds {
+            profile: Some(5),
+            ..t()
+        };
+        // A short pencil slash in the middle of the box (a tuning run's): core 1.25 mm, score
+        // 0.0169, the voter's own tone.
+        let slash = BoxStroke {
+            tone: 0.2,
+            ..b(0.0169, 1.25, 1.25)
+        };
+        let read = |boxes, t: &MarkThresholds| {
+            let r = decide_row(2, boxes, no_strike(), 0.0, None, Some(0.21), t);
+            (r.verdict, r.choice)
+        };
+        assert_eq!(read([EMPTY, slash, EMPTY], &v5).0, RowVerdict::Ambiguous);
+        assert_eq!(
+            read([EMPTY, slash, EMPTY], &t()),
+            (RowVerdict::Valid, Some(1))
+        );
+        // The same stroke reaching the frame, with ink coming out beyond it, may be a piece of
+        // a hair cut off there.
+        let cut_at_frame = BoxStroke {
+            cut_at_frame: true,
+            ..slash
+        };
+        assert_eq!(
+            read([EMPTY, cut_at_frame, EMPTY], &t()).0,
+            RowVerdict::Ambiguous
+        );
+    }
+
+    #[test]
+    fn profile_6_takes_a_light_thin_stroke_beside_a_mark_for_a_fibre() {
+        let v5 = MarkThresholds {
+            profile: Some(5),
+            ..t()
+        };
+        // A tuning run's: a light hair across the first box (score 0.0033, trace 2.74 mm, tone
+        // 0.116) beside the voter's tick (tone 0.27; the hand 0.266).
+        let hair = BoxStroke {
+            tone: 0.116,
+            ..b(0.0033, 2.74, 2.4)
+        };
+        let tick = BoxStroke {
+            tone: 0.27,
+            ..b(0.061, 3.4, 3.1)
+        };
+        let read = |boxes, t: &MarkThresholds| {
+            let r = decide_row(1, boxes, no_strike(), 0.0, None, Some(0.266), t);
+            (r.verdict, r.choice)
+        };
+        assert_eq!(read([hair, EMPTY, tick], &v5).0, RowVerdict::Ambiguous);
+        assert_eq!(
+            read([hair, EMPTY, tick], &t()),
+            (RowVerdict::Valid, Some(2))
+        );
+        // Alone in a row it is still a person's: it could be the voter's only mark.
+        assert_eq!(read([hair, EMPTY, EMPTY], &t()).0, RowVerdict::Ambiguous);
+        // A light stroke with the ink of a light pencil X (0.0235) beside a mark may be a
+        // second mark: a person's.
+        let light_x = BoxStroke {
+            tone: 0.14,
+            ..b(0.0235, 2.7, 2.7)
+        };
+        assert_eq!(read([light_x, EMPTY, tick], &t()).0, RowVerdict::Ambiguous);
+        // As dark as the hand, it is a second mark.
+        let dark = BoxStroke { tone: 0.25, ..hair };
+        assert_ne!(read([dark, EMPTY, tick], &t()).0, RowVerdict::Valid);
+        // Under a scanner line, what it hides is unknown.
+        let hidden = BoxStroke {
+            hidden: 0.35,
+            ..hair
+        };
+        assert_eq!(read([hidden, EMPTY, tick], &t()).0, RowVerdict::Ambiguous);
     }
 
     #[test]

@@ -34,6 +34,26 @@ const ROW_STEP: usize = 4;
 /// noise (σ 0.5–8) and the rounding of 8-bit levels, so dividing the shade out brings it back.
 /// Under a darker line the faint end sinks into noise and JPEG's rounding: those stay unknown.
 pub const SEE_THROUGH_MIN: f64 = 0.5;
+/// The contrast (grey levels) that [`SEE_THROUGH_MIN`] leaves the faintest pencil (25 levels at
+/// half shade): ink that stands this far out under a line is seen through it.
+pub const VISIBLE_INK_GREY: f64 = 12.5;
+/// Profile 6 never sees through a line darker than this: under a quarter of the light the
+/// 8-bit levels left between paper and a pen line are too few to divide out.
+pub const SEE_THROUGH_FLOOR: f64 = 0.25;
+
+/// Profile 6: the darkest line through which this voter's ink would still be seen. The faintest
+/// stroke a voter makes is [`HAND_TONE_MIN`](super::profile2::HAND_TONE_MIN) of their usual tone
+/// on the sheet (`hand_tone`, 0 paper to 1 print, over a sheet whose paper and print are
+/// `paper` and `print` grey); a line is seen through when that stroke stands
+/// [`VISIBLE_INK_GREY`] out under it. Never beyond [`SEE_THROUGH_MIN`] (the limit for any hand)
+/// and [`SEE_THROUGH_FLOOR`].
+pub fn see_through_min_for(hand_tone: f64, paper: f64, print: f64) -> f64 {
+    let faintest = super::profile2::HAND_TONE_MIN * hand_tone * (paper - print);
+    if faintest <= 0.0 {
+        return SEE_THROUGH_MIN;
+    }
+    (VISIBLE_INK_GREY / faintest).clamp(SEE_THROUGH_FLOOR, SEE_THROUGH_MIN)
+}
 /// The shade of a column is measured only where the paper either side is this bright and even
 /// (grey levels), not over print, a mark or the scanner's dark bed.
 const PAPER_MIN: u8 = 128;
@@ -55,14 +75,23 @@ impl ScannerLines {
     /// divided by its shade), the darker ones painted over; and those darker lines, which still
     /// hide what is under them. `None` when no line is light enough.
     pub fn see_through(&self, img: &GrayImage) -> Option<(GrayImage, ScannerLines)> {
+        self.see_through_down_to(img, SEE_THROUGH_MIN)
+    }
+
+    /// As [`ScannerLines::see_through`], seeing through every line whose shade is at least
+    /// `min_shade` (profile 6: [`see_through_min_for`] the sheet's voter).
+    pub fn see_through_down_to(
+        &self,
+        img: &GrayImage,
+        min_shade: f64,
+    ) -> Option<(GrayImage, ScannerLines)> {
         let runs = self.runs();
         if runs.is_empty() {
             return None;
         }
         let shade = self.column_shades(img);
-        let light = |&(first, last): &(usize, usize)| {
-            (first..=last).all(|x| shade[x] as f64 >= SEE_THROUGH_MIN)
-        };
+        let light =
+            |&(first, last): &(usize, usize)| (first..=last).all(|x| shade[x] as f64 >= min_shade);
         if !runs.iter().any(light) {
             return None;
         }
@@ -235,6 +264,20 @@ mod tests {
 
     fn page(w: u32, h: u32) -> GrayImage {
         GrayImage::from_pixel(w, h, image::Luma([240]))
+    }
+
+    #[test]
+    fn how_dark_a_line_is_seen_through_depends_on_the_voters_ink() {
+        // A ballpoint at tone 0.4 on paper 220, print 20: its faintest stroke stands 48 levels
+        // out, 12.5 of them under a line of shade 0.26.
+        let pen = see_through_min_for(0.4, 220.0, 20.0);
+        assert!((pen - 12.5 / 48.0).abs() < 1e-9, "{pen}");
+        // A light pencil (0.1) is no better off than the faintest pencil: half shade.
+        assert_eq!(see_through_min_for(0.1, 220.0, 20.0), SEE_THROUGH_MIN);
+        // A felt-tip (0.9) would reach 0.12: never past the floor.
+        assert_eq!(see_through_min_for(0.9, 220.0, 20.0), SEE_THROUGH_FLOOR);
+        // No contrast to go by: the usual limit.
+        assert_eq!(see_through_min_for(0.4, 20.0, 20.0), SEE_THROUGH_MIN);
     }
 
     #[test]

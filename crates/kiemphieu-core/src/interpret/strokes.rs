@@ -33,6 +33,10 @@ const BAND_IN_MM: f64 = 1.0;
 /// A stroke crossing the band may move this far along the frame while it crosses (a stroke
 /// crossing at 45° moves as far as the band is wide).
 const BRIDGE_ALONG_MM: f64 = 1.6;
+/// Profile 6: how far from where a stroke meets the frame's band ink on the band's other side
+/// may be the same line come out: a hair crossing the 1.9 mm band at 20° to the frame comes out
+/// 5.2 mm along it.
+pub const CUT_REACH_MM: f64 = 5.5;
 /// Darkness under this is paper, noise or JPEG ringing (the fill score's floor).
 const NOISE_FLOOR: f64 = 0.10;
 /// Stay this far from a row's rules.
@@ -61,6 +65,10 @@ pub struct BoxStroke {
     /// The shorter side (mm) of the largest stroke's core: its cells at least [`CORE_LEVEL`]
     /// dark (a crease has none).
     pub core_mm: f64,
+    /// That core reaches the frame's band, where the reader cannot see ink, and ink it was not
+    /// joined to comes out on the band's other side within [`CUT_REACH_MM`]: it may be a piece
+    /// of a longer line (a hair) cut off there (profile 6 asks; earlier profiles never did).
+    pub cut_at_frame: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -158,6 +166,7 @@ pub fn box_stroke(
             runs_on: false,
             spans: false,
             core_mm: 0.0,
+            cut_at_frame: false,
         };
     }
     let mid = paper_samples.len() / 2;
@@ -231,6 +240,7 @@ pub fn box_stroke(
         runs_on,
         spans: crease,
         core_mm,
+        cut_at_frame: core.as_ref().is_some_and(|s| s.cut_at_frame),
     }
 }
 
@@ -279,6 +289,8 @@ struct StrokeExtent {
     tone: f64,
     reaches_in: bool,
     touches_edge: bool,
+    /// Reaches the band with unjoined ink facing it on the band's other side.
+    cut_at_frame: bool,
     /// Leaves the window other than as a crease does.
     leaves_askew: bool,
     /// Touches two opposite edges of the window.
@@ -307,6 +319,10 @@ impl Grid<'_> {
         let edge: Vec<usize> = (0..cw * ch)
             .filter(|&c| inked[c] && touches_band(c))
             .collect();
+        // Ink beside the band however faint, for what may come out on its far side.
+        let faint_edge: Vec<usize> = (0..cw * ch)
+            .filter(|&c| self.level[c] >= CELL_LEVEL.min(at) && touches_band(c))
+            .collect();
         let mut seen = vec![false; cw * ch];
         let mut out = Vec::new();
         let mut stack = Vec::new();
@@ -318,6 +334,8 @@ impl Grid<'_> {
             stack.push(start);
             let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
             let (mut reaches_in, mut touches_edge, mut sum, mut count) = (false, false, 0.0, 0);
+            // The stroke's cells beside the band.
+            let mut at_band = Vec::new();
             // Where it leaves the window: rows on the left and right edges, columns on the top
             // and bottom ones.
             let (mut side_rows, mut end_cols) = (Span::default(), Span::default());
@@ -345,6 +363,7 @@ impl Grid<'_> {
                 }
                 // Across the frame: an inked cell facing this one on the band's other side.
                 if edge.binary_search(&c).is_ok() {
+                    at_band.push(c);
                     let (side, along) = self.sides[c];
                     for &d in &edge {
                         let (other_side, other_along) = self.sides[d];
@@ -359,6 +378,20 @@ impl Grid<'_> {
                     }
                 }
             }
+            // Ink beside the band on its other side (over the faintest ink a stroke leaves),
+            // near enough to be the same line crossing it at a slant, and not joined to this
+            // stroke.
+            let cell_of = |c: usize| ((c % cw) as f64, (c / cw) as f64);
+            let reach = CUT_REACH_MM / self.cell_mm;
+            let cut_at_frame = at_band.iter().any(|&c| {
+                let (x, y) = cell_of(c);
+                faint_edge.iter().any(|&d| {
+                    let (dx, dy) = cell_of(d);
+                    self.zones[d] != self.zones[c]
+                        && !at_band.contains(&d)
+                        && (dx - x).hypot(dy - y) <= reach
+                })
+            });
             out.push(StrokeExtent {
                 spans: (x0 == 0 && x1 + 1 == cw) || (y0 == 0 && y1 + 1 == ch),
                 w_mm: (x1 - x0 + 1) as f64 * self.cell_mm,
@@ -366,6 +399,7 @@ impl Grid<'_> {
                 tone: sum / count as f64,
                 reaches_in,
                 touches_edge,
+                cut_at_frame,
                 // A crease of the fold runs along the page: it leaves the window through two
                 // opposite sides at one height (or one place across). Anything else that leaves
                 // it (a hair, a fibre, a scrawl) is not a crease.
