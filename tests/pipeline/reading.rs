@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use image::{GrayImage, Luma};
 use kiemphieu::layout::{PointMm, RectMm};
 use kiemphieu::raster::PrintedPdf;
-use kiemphieu::record::{Outcome, RowVerdict, SheetRecord};
+use kiemphieu::record::{Outcome, RowReading, RowVerdict, SheetRecord};
 use kiemphieu::scan::{Pixels, scan};
 use kiemphieu::vote::Vote;
 
@@ -451,6 +451,55 @@ fn a_folds_crease_through_the_first_row_is_taken_off_its_boxes() {
     }
 }
 
+/// The rows of a page read with reading profile `profile`.
+fn read_with(vote: &Vote, img: &GrayImage, profile: u32) -> Vec<RowReading> {
+    let marks = kiemphieu::form::MarkThresholds {
+        profile: Some(profile),
+        ..vote.form.marks
+    };
+    kiemphieu::interpret::interpret_page(img, &vote.layout, &marks).rows
+}
+
+/// Three sheets with every row ticked in its first box (a ballpoint) and a streak down the
+/// third column of boxes, each sheet's given as its width (px), its shade, and the grey of a
+/// 0.3 mm line wholly under it in the second row's third box, if there is one.
+fn ticked_under_a_streak(
+    vote: &Vote,
+    pages: &mut [GrayImage],
+    sheets: [(u32, f64, Option<u8>); 3],
+) {
+    let rows = &vote.layout.rows;
+    let column = rows[0].boxes[2].center().x * k_px();
+    for (img, (width, shade, line)) in pages.iter_mut().zip(sheets) {
+        for row in rows {
+            tick(img, &row.boxes[0], 0.6, 0.0);
+        }
+        if let Some(grey) = line {
+            let b = &rows[1].boxes[2];
+            let x = b.center().x;
+            let (y0, y1) = (b.y_mm + 1.5, b.y_mm + b.h_mm - 1.5);
+            pen(img, PointMm { x, y: y0 }, PointMm { x, y: y1 }, 0.3, grey);
+        }
+        streak_down(img, (column - width as f64 / 2.0) as u32, width, shade);
+    }
+}
+
+/// Every row goes to a person: the streak could hide something in it.
+fn all_left_to_a_person_by_the_streak(rows: &[RowReading]) {
+    for r in rows {
+        assert_eq!(r.verdict, RowVerdict::Ambiguous, "{r:?}");
+        assert!(r.scanner_line, "{r:?}");
+    }
+}
+
+/// Every row is read as its first box ticked, its boxes seen through the streak.
+fn all_read_through_the_streak(rows: &[RowReading]) {
+    for r in rows {
+        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
+        assert!(r.seen_through && !r.scanner_line, "{r:?}");
+    }
+}
+
 /// A speck on the scanner's glass: the columns `x0..x0 + width` multiplied by `shade` down the
 /// whole image, with a half-strength column either side.
 fn streak_down(img: &mut GrayImage, x0: u32, width: u32, shade: f64) {
@@ -471,43 +520,19 @@ fn streak_down(img: &mut GrayImage, x0: u32, width: u32, shade: f64) {
 fn a_light_streak_is_seen_through_and_a_pencil_line_under_it_is_never_lost() {
     let sb = Sandbox::new();
     let (vote, mut pages) = printed(&sb);
-    let rows = vote.layout.rows.clone();
-    let k = k_px();
-    let column = rows[0].boxes[2].center().x * k;
-    // Every row ticked in its first box; a streak letting 60 % of the light through runs down
-    // the third column of boxes: 7 px on sheets 0 and 1 (with its soft edges and the reader's
-    // margin, 1.4 mm: a third of each box is hidden), 4 px on sheet 2. Sheets 1 and 2 carry a pencil line (HB's light end, 0.3 mm) wholly
-    // under the streak in the second row's third box: a second mark.
-    for (i, img) in pages.iter_mut().take(3).enumerate() {
-        for row in &rows {
-            tick(img, &row.boxes[0], 0.6, 0.0);
-        }
-        if i > 0 {
-            let b = &rows[1].boxes[2];
-            let x = b.center().x;
-            let (y0, y1) = (b.y_mm + 1.5, b.y_mm + b.h_mm - 1.5);
-            pen(img, PointMm { x, y: y0 }, PointMm { x, y: y1 }, 0.3, 170);
-        }
-        let width = if i < 2 { 7 } else { 4 };
-        streak_down(img, (column - width as f64 / 2.0) as u32, width, 0.6);
-    }
-    let with = |p: u32| kiemphieu::form::MarkThresholds {
-        profile: Some(p),
-        ..vote.form.marks
-    };
-    let read = |img: &GrayImage, p: u32| {
-        kiemphieu::interpret::interpret_page(img, &vote.layout, &with(p)).rows
-    };
+    // A streak letting 60 % of the light through: 7 px on sheets 0 and 1 (with its soft edges
+    // and the reader's margin, 1.4 mm: a third of each box is hidden), 4 px on sheet 2. Sheets 1
+    // and 2 carry a pencil line (HB's light end) under it: a second mark.
+    ticked_under_a_streak(
+        &vote,
+        &mut pages,
+        [(7, 0.6, None), (7, 0.6, Some(170)), (4, 0.6, Some(170))],
+    );
+    let read = |img: &GrayImage, p: u32| read_with(&vote, img, p);
     // Sheet 0: profile 4 cannot call the hidden boxes empty and sends every row to a person;
     // profile 5 sees the boxes through the streak, empty, and reads the ticks.
-    for r in read(&pages[0], 4) {
-        assert_eq!(r.verdict, RowVerdict::Ambiguous, "{r:?}");
-        assert!(r.scanner_line, "{r:?}");
-    }
-    for r in read(&pages[0], 5) {
-        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
-        assert!(r.seen_through && !r.scanner_line, "{r:?}");
-    }
+    all_left_to_a_person_by_the_streak(&read(&pages[0], 4));
+    all_read_through_the_streak(&read(&pages[0], 5));
     // Sheet 1: seen through, the box holds the pencil line: it stays a person's, and seeing
     // through never makes it a mark (the row is not `multiple_marks` on that evidence alone).
     let rows5 = read(&pages[1], 5);
@@ -534,45 +559,21 @@ fn a_light_streak_is_seen_through_and_a_pencil_line_under_it_is_never_lost() {
 fn a_darker_streak_is_seen_through_where_the_voters_own_pen_would_show() {
     let sb = Sandbox::new();
     let (vote, mut pages) = printed(&sb);
-    let rows = vote.layout.rows.clone();
-    let k = k_px();
-    let column = rows[0].boxes[2].center().x * k;
-    // Every row ticked in its first box with a ballpoint; a 7 px streak down the third column of
-    // boxes hides a third of each box. It lets 35 % of the light through on sheets 0 and 1:
-    // too dark for the faintest pencil (profile 5), light enough for this voter's pen at its
-    // faintest. Sheet 1 also carries a line of the same pen, lighter than the ticks, wholly
-    // under the streak in the second row's third box: a second mark. On sheet 2 the streak lets
-    // through 15 %, under any hand's limit.
-    for (i, img) in pages.iter_mut().take(3).enumerate() {
-        for row in &rows {
-            tick(img, &row.boxes[0], 0.6, 0.0);
-        }
-        if i == 1 {
-            let b = &rows[1].boxes[2];
-            let x = b.center().x;
-            let (y0, y1) = (b.y_mm + 1.5, b.y_mm + b.h_mm - 1.5);
-            pen(img, PointMm { x, y: y0 }, PointMm { x, y: y1 }, 0.3, 150);
-        }
-        let shade = if i < 2 { 0.35 } else { 0.15 };
-        streak_down(img, (column - 3.5) as u32, 7, shade);
-    }
-    let with = |p: u32| kiemphieu::form::MarkThresholds {
-        profile: Some(p),
-        ..vote.form.marks
-    };
-    let read = |img: &GrayImage, p: u32| {
-        kiemphieu::interpret::interpret_page(img, &vote.layout, &with(p)).rows
-    };
+    // A 7 px streak hiding a third of each box. It lets 35 % of the light through on sheets 0
+    // and 1: too dark for the faintest pencil (profile 5), light enough for this voter's
+    // ballpoint at its faintest. Sheet 1 also carries a line of the same pen, lighter than the
+    // ticks, under it: a second mark. On sheet 2 the streak lets through 15 %, under any hand's
+    // limit.
+    ticked_under_a_streak(
+        &vote,
+        &mut pages,
+        [(7, 0.35, None), (7, 0.35, Some(150)), (7, 0.15, None)],
+    );
+    let read = |img: &GrayImage, p: u32| read_with(&vote, img, p);
     // Sheet 0: profile 5 cannot see through and sends every row to a person; profile 6 sees
     // the boxes through the streak, empty, and reads the ticks.
-    for r in read(&pages[0], 5) {
-        assert_eq!(r.verdict, RowVerdict::Ambiguous, "{r:?}");
-        assert!(r.scanner_line, "{r:?}");
-    }
-    for r in read(&pages[0], 6) {
-        assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
-        assert!(r.seen_through && !r.scanner_line, "{r:?}");
-    }
+    all_left_to_a_person_by_the_streak(&read(&pages[0], 5));
+    all_read_through_the_streak(&read(&pages[0], 6));
     // Sheet 1: through the streak the second mark is there: that row stays a person's, the
     // others are read.
     let rows6 = read(&pages[1], 6);
@@ -586,10 +587,7 @@ fn a_darker_streak_is_seen_through_where_the_voters_own_pen_would_show() {
         assert_eq!((r.verdict, r.choice), (RowVerdict::Valid, Some(0)), "{r:?}");
     }
     // Sheet 2: too dark for any pen: every row is a person's.
-    for r in read(&pages[2], 6) {
-        assert_eq!(r.verdict, RowVerdict::Ambiguous, "{r:?}");
-        assert!(r.scanner_line, "{r:?}");
-    }
+    all_left_to_a_person_by_the_streak(&read(&pages[2], 6));
 }
 
 #[test]
@@ -640,13 +638,7 @@ fn a_short_stroke_is_doubted_only_where_a_hair_may_be_cut_off_at_the_frame() {
             );
         }
     }
-    let with = |p: u32| kiemphieu::form::MarkThresholds {
-        profile: Some(p),
-        ..vote.form.marks
-    };
-    let read = |img: &GrayImage, p: u32| {
-        kiemphieu::interpret::interpret_page(img, &vote.layout, &with(p)).rows
-    };
+    let read = |img: &GrayImage, p: u32| read_with(&vote, img, p);
     let (five, six) = (read(&pages[0], 5), read(&pages[0], 6));
     assert!(
         six[1].cores[1] >= 1.2 && six[1].cores[1] < 1.5 && six[1].scores[1] < 0.025,
@@ -690,13 +682,10 @@ fn a_light_hair_over_the_box_beside_a_ballpoint_tick_is_not_a_second_mark() {
         0.08,
         170,
     );
-    let with = |p: u32| kiemphieu::form::MarkThresholds {
-        profile: Some(p),
-        ..vote.form.marks
-    };
-    let read =
-        |p: u32| kiemphieu::interpret::interpret_page(&pages[0], &vote.layout, &with(p)).rows;
-    let (five, six) = (read(5), read(6));
+    let (five, six) = (
+        read_with(&vote, &pages[0], 5),
+        read_with(&vote, &pages[0], 6),
+    );
     let hand = six[1].hand_tone.expect("three ticks");
     assert!(
         six[1].tones[0] < 0.6 * hand && six[1].scores[0] < 0.012 && six[1].traces[0] >= 1.0,

@@ -134,16 +134,23 @@ fn main() {
             for f in ["vote.db", "form.json", "layout.json"] {
                 std::fs::copy(dir.join("vote").join(f), fresh.join(f)).unwrap();
             }
-            // `BENCH_PROFILE=1`: the same sheets read with reading profile 1 (a form frozen
-            // before profiles were named), to compare the two profiles' cost in one run.
-            if std::env::var("BENCH_PROFILE").as_deref() == Ok("1") {
+            // `BENCH_PROFILE=N`: the same sheets read with reading profile N (1: a form frozen
+            // before profiles were named), to compare the profiles' cost in one run.
+            if let Some(n) = std::env::var("BENCH_PROFILE")
+                .ok()
+                .and_then(|v| v.parse::<u32>().ok())
+            {
                 let path = fresh.join("form.json");
                 let mut form: serde_json::Value =
                     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-                form["marks"]
+                let marks = form["marks"]
                     .as_object_mut()
-                    .expect("a frozen form has marks")
-                    .remove("profile");
+                    .expect("a frozen form has marks");
+                if n == 1 {
+                    marks.remove("profile");
+                } else {
+                    marks.insert("profile".into(), n.into());
+                }
                 std::fs::write(&path, serde_json::to_vec_pretty(&form).unwrap()).unwrap();
             }
             let mut vote = Vote::open(&fresh).unwrap();

@@ -324,7 +324,8 @@ pub fn read_rows(
                     // the line where it is light enough (its shade divided out). A box in doubt
                     // only because the line hides it, seen empty, is empty. A box read empty
                     // beside the line but holding ink under it goes to a person: a mark narrower
-                    // than the line could hide there. Seeing through never makes a mark.
+                    // than the line could hide there. Seeing through never makes a mark, but
+                    // under profile 6 for a stroke the line cut in two, its pieces in sight.
                     let v5 = profile >= ReadingProfile::V5;
                     let v6 = profile >= ReadingProfile::V6;
                     let mut seen_through = false;

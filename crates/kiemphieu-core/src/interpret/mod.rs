@@ -71,13 +71,13 @@ pub fn interpret_page(
         Ok(reg) => {
             let qr = qr::read_qr(img, Some(&reg.transform), &layout.qr_placement());
             let rows = marks::read_rows(img, &reg, layout, thresholds, &lines, through.as_ref());
-            let rows = if profile >= ReadingProfile::V6 {
-                let seen = (&lines, through.as_ref());
-                read_through_darker_lines(scanned, img, &reg, layout, thresholds, seen, rows)
-                    .unwrap_or_else(|rows| rows)
-            } else {
-                rows
-            };
+            let seen = (&lines, through.as_ref());
+            let rows = (profile >= ReadingProfile::V6)
+                .then(|| {
+                    read_through_darker_lines(scanned, img, &reg, layout, thresholds, seen, &rows)
+                })
+                .flatten()
+                .unwrap_or(rows);
             let stamp = marks::round_score(marks::stamp_cover(img, &reg, &layout.stamp));
             PageReading {
                 registration: Ok(reg),
@@ -107,7 +107,7 @@ pub fn interpret_page(
 /// Profile 6: once the voter's usual tone is known from the marks on the sheet, a line too dark
 /// for the faintest pencil may still be light enough to show this voter's ink
 /// ([`streaks::see_through_min_for`]); the rows are then read again through every such line.
-/// `Err` gives back the first reading when there is no such line (or no tone to go by).
+/// `None` when there is no such line, or no tone to go by: the first reading stands.
 fn read_through_darker_lines(
     scanned: &GrayImage,
     painted: &GrayImage,
@@ -118,23 +118,19 @@ fn read_through_darker_lines(
         &streaks::ScannerLines,
         Option<&(GrayImage, streaks::ScannerLines)>,
     ),
-    rows: Vec<RowReading>,
-) -> Result<Vec<RowReading>, Vec<RowReading>> {
-    let Some(hand) = rows.iter().find_map(|r| r.hand_tone) else {
-        return Err(rows);
-    };
+    rows: &[RowReading],
+) -> Option<Vec<RowReading>> {
+    let hand = rows.iter().find_map(|r| r.hand_tone)?;
     let min_shade = streaks::see_through_min_for(hand, reg.paper, reg.ink);
     if min_shade >= streaks::SEE_THROUGH_MIN {
-        return Err(rows);
+        return None;
     }
-    let Some(deeper) = lines.see_through_down_to(scanned, min_shade) else {
-        return Err(rows);
-    };
+    let deeper = lines.see_through_down_to(scanned, min_shade)?;
     // The same lines left dark as at the usual limit: nothing more to see.
     if usual.is_some_and(|(_, dark)| *dark == deeper.1) {
-        return Err(rows);
+        return None;
     }
-    Ok(marks::read_rows(
+    Some(marks::read_rows(
         painted,
         reg,
         layout,

@@ -307,12 +307,22 @@ mod tests {
             ..b(0.0145, 3.2, 2.9)
         }
     }
-    /// The thresholds of a vote frozen with profile 3.
-    fn v3() -> MarkThresholds {
+    /// The thresholds of a vote frozen with profile `n`.
+    fn profile(n: u32) -> MarkThresholds {
         MarkThresholds {
-            profile: Some(3),
+            profile: Some(n),
             ..t()
         }
+    }
+    /// A row's verdict and choice from its boxes alone (no line through the name), against the
+    /// voter's `hand` tone.
+    fn read_boxes(
+        boxes: [BoxStroke; 3],
+        hand: Option<f64>,
+        t: &MarkThresholds,
+    ) -> (RowVerdict, Option<usize>) {
+        let r = decide_row(1, boxes, no_strike(), 0.0, None, hand, t);
+        (r.verdict, r.choice)
     }
     fn no_strike() -> Strike {
         Strike::default()
@@ -496,7 +506,7 @@ mod tests {
 
     #[test]
     fn profile_4_doubts_a_light_stroke_only_where_a_fibre_could_change_the_count() {
-        let v3 = v3();
+        let v3 = profile(3);
         let pen = pen_x();
         // The voter's lighter X, alone in its row (0.53 of the sheet's usual tone, a real case).
         let light_x = BoxStroke {
@@ -527,7 +537,7 @@ mod tests {
             tone: 0.0,
             ..EMPTY
         };
-        let v3 = v3();
+        let v3 = profile(3);
         assert_eq!(box_state(&tinted, &v3), BoxState::Doubt);
         assert_eq!(box_state(&tinted, &t()), BoxState::Empty);
         // The faintest stroke reaching in keeps the old rule.
@@ -540,7 +550,7 @@ mod tests {
 
     #[test]
     fn profile_4_reads_a_mark_a_hair_touches_but_not_a_hair_alone() {
-        let v3 = v3();
+        let v3 = profile(3);
         // A ballpoint X (score 0.08) that a hair on the glass touches and leads out of the window.
         let touched = BoxStroke {
             runs_on: true,
@@ -551,10 +561,7 @@ mod tests {
             runs_on: true,
             ..b(0.026, 2.9, 2.9)
         };
-        let read = |boxes, t: &MarkThresholds| {
-            let r = decide_row(1, boxes, no_strike(), 0.0, None, None, t);
-            (r.verdict, r.choice)
-        };
+        let read = |boxes, t: &MarkThresholds| read_boxes(boxes, None, t);
         assert_eq!(read([touched, EMPTY, EMPTY], &v3).0, RowVerdict::Ambiguous);
         assert_eq!(
             read([touched, EMPTY, EMPTY], &t()),
@@ -574,10 +581,7 @@ mod tests {
 
     #[test]
     fn profile_5_doubts_a_piece_of_a_hair_as_dark_as_the_pen() {
-        let v4 = MarkThresholds {
-            profile: Some(4),
-            ..t()
-        };
+        let v4 = profile(4);
         // The held-out case: a hair crossing the frame at a slant, its piece inside the box cut
         // off from the rest: core 1.2 mm, score 0.0113, tone 0.21 against the voter's 0.27.
         let piece = BoxStroke {
@@ -589,10 +593,7 @@ mod tests {
             tone: 0.27,
             ..b(0.055, 2.7, 2.7)
         };
-        let read = |boxes, t: &MarkThresholds| {
-            let r = decide_row(3, boxes, no_strike(), 0.0, None, Some(0.267), t);
-            (r.verdict, r.choice)
-        };
+        let read = |boxes, t: &MarkThresholds| read_boxes(boxes, Some(0.267), t);
         // Profile 4 made it a second mark; profile 5 sends the row to a person, beside a vote
         // or alone.
         assert_eq!(read([EMPTY, piece, tick], &v4).0, RowVerdict::MultipleMarks);
@@ -615,20 +616,14 @@ mod tests {
 
     #[test]
     fn profile_6_reads_a_short_stroke_clear_of_the_frame_whole() {
-        let v5 = MarkThresholds {
-            profile: Some(5),
-            ..t()
-        };
+        let v5 = profile(5);
         // A short pencil slash in the middle of the box (a tuning run's): core 1.25 mm, score
         // 0.0169, the voter's own tone.
         let slash = BoxStroke {
             tone: 0.2,
             ..b(0.0169, 1.25, 1.25)
         };
-        let read = |boxes, t: &MarkThresholds| {
-            let r = decide_row(2, boxes, no_strike(), 0.0, None, Some(0.21), t);
-            (r.verdict, r.choice)
-        };
+        let read = |boxes, t: &MarkThresholds| read_boxes(boxes, Some(0.21), t);
         assert_eq!(read([EMPTY, slash, EMPTY], &v5).0, RowVerdict::Ambiguous);
         assert_eq!(
             read([EMPTY, slash, EMPTY], &t()),
@@ -648,10 +643,7 @@ mod tests {
 
     #[test]
     fn profile_6_takes_a_light_thin_stroke_beside_a_mark_for_a_fibre() {
-        let v5 = MarkThresholds {
-            profile: Some(5),
-            ..t()
-        };
+        let v5 = profile(5);
         // A tuning run's: a light hair across the first box (score 0.0033, trace 2.74 mm, tone
         // 0.116) beside the voter's tick (tone 0.27; the hand 0.266).
         let hair = BoxStroke {
@@ -662,10 +654,7 @@ mod tests {
             tone: 0.27,
             ..b(0.061, 3.4, 3.1)
         };
-        let read = |boxes, t: &MarkThresholds| {
-            let r = decide_row(1, boxes, no_strike(), 0.0, None, Some(0.266), t);
-            (r.verdict, r.choice)
-        };
+        let read = |boxes, t: &MarkThresholds| read_boxes(boxes, Some(0.266), t);
         assert_eq!(read([hair, EMPTY, tick], &v5).0, RowVerdict::Ambiguous);
         assert_eq!(
             read([hair, EMPTY, tick], &t()),
