@@ -279,7 +279,7 @@ async fn a_member_signs_in_decides_with_the_keyboard_sees_the_count_change_and_d
     wait_path(&c, "/review/3").await;
     let flash = text_of(&c, ".flash").await;
     assert!(
-        flash.contains("Phiếu 1 đã ghi") && flash.contains("row 1: Tín nhiệm cao"),
+        flash.contains("Phiếu 1 đã ghi") && flash.contains("dòng 1: Tín nhiệm cao"),
         "{flash}"
     );
     shot(&c, "04-review-sheet-3.png").await;
@@ -390,7 +390,7 @@ async fn with_two_person_review_one_member_proposes_with_the_keyboard_and_anothe
     assert!(
         text_of(&c, "span.proposed")
             .await
-            .contains("row 1: Tín nhiệm cao")
+            .contains("dòng 1: Tín nhiệm cao")
     );
     shot(&c, "08-two-person-to-confirm.png").await;
     key(&c, 'c').await;

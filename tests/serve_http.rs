@@ -244,8 +244,8 @@ async fn a_decision_in_the_page_is_recorded_with_the_members_name() {
     assert_eq!(res.headers()[header::LOCATION], "/review/3");
     let (_, page) = send(&app, get("/review/3", Some(&c))).await;
     assert!(
-        page.contains("Phiếu 1 đã ghi: counted; row 1: Tín nhiệm cao"),
-        "{page}"
+        page.contains("Phiếu 1 đã ghi: được đếm; dòng 1: Tín nhiệm cao"),
+        "in Vietnamese throughout: {page}"
     );
     let (_, again) = send(&app, get("/review/3", Some(&c))).await;
     assert!(!again.contains("đã ghi"));
@@ -254,6 +254,10 @@ async fn a_decision_in_the_page_is_recorded_with_the_members_name() {
     assert_eq!(res.headers()[header::LOCATION], "/sheets/1");
     let (_, record) = send(&app, get("/sheets/1", Some(&c))).await;
     assert!(record.contains(NAME), "the record names who decided");
+    assert!(
+        record.contains("được đếm; dòng 1: Tín nhiệm cao") && !record.contains("counted;"),
+        "what it counts as, in the page's language: {record}"
+    );
 }
 
 #[tokio::test]

@@ -273,8 +273,8 @@ pub fn discard(vote: &mut Vote, sheet_id: i64, proposal: i64, by: &str) -> Resul
     Ok(crate::two_person::discard(vote, sheet_id, proposal, by)?)
 }
 
-/// The open proposal of each sheet that has one, with what it would amount to in words.
-pub fn open_proposals(vote: &Vote) -> Result<BTreeMap<i64, (Proposal, String)>, ApiError> {
+/// The open proposal of each sheet that has one, with what it would amount to.
+pub fn open_proposals(vote: &Vote) -> Result<BTreeMap<i64, (Proposal, Resolution)>, ApiError> {
     let n = vote.layout.rows.len();
     let mut out = BTreeMap::new();
     for (id, p) in crate::two_person::open_proposals(vote)? {
@@ -282,11 +282,8 @@ pub fn open_proposals(vote: &Vote) -> Result<BTreeMap<i64, (Proposal, String)>, 
         let Some(s) = vote.store.sheet(id)? else {
             continue;
         };
-        let words = crate::decision::describe(
-            &crate::decision::resolve(&s, Some(&p.decision), n),
-            &vote.form.levels,
-        );
-        out.insert(id, (p, words));
+        let resolution = crate::decision::resolve(&s, Some(&p.decision), n);
+        out.insert(id, (p, resolution));
     }
     Ok(out)
 }

@@ -144,9 +144,9 @@ fn review_json(vote: &Vote, two_person: bool) -> Result<Value, ApiError> {
                 "serial": rec.serial,
                 "needs": p.needs,
                 "rows_in_question": crate::api::rows_in_question(&p.sheet, n),
-                "proposal": proposals.get(&p.sheet.id).map(|(pr, words)| json!({
+                "proposal": proposals.get(&p.sheet.id).map(|(pr, res)| json!({
                     "proposal": pr.id, "proposed_by": pr.proposer, "proposed_at": pr.proposed_at,
-                    "resolution": words,
+                    "resolution": crate::decision::describe(res, &vote.form.levels),
                 })),
                 "rows": rec.rows.iter().map(|r| json!({
                     "subject": r.subject, "verdict": r.verdict, "choice": r.choice, "scores": r.scores,

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{Shell, Tab, score};
 use crate::api::{ApiError, SheetFilter, SheetLine};
-use crate::decision::{Resolution, describe};
+use crate::decision::Resolution;
 use crate::layout::RowLayout;
 use crate::record::Reason;
 use crate::serve::auth::{Member, csrf_refusal};
@@ -82,8 +82,8 @@ struct ReviewView {
     rows: Vec<RowLayout>,
     in_question: Vec<usize>,
     levels: Vec<String>,
-    /// The sheet's open proposal (two-person review), with what it amounts to in words.
-    proposal: Option<(Proposal, String)>,
+    /// The sheet's open proposal (two-person review), with what it amounts to.
+    proposal: Option<(Proposal, Resolution)>,
     two_person: bool,
 }
 
@@ -191,7 +191,7 @@ fn body(l: Lang, member: &Member, v: &ReviewView, pos: Option<usize>, next: Opti
                     @if l == Lang::En { p.detail { (d) } }
                     @else { details.detail { summary { "Chi tiết kỹ thuật của máy (tiếng Anh)" } (d) } }
                 }
-                @if let Some((p, words)) = &v.proposal { (proposal(l, member, id, p, words)) }
+                @if let Some((p, res)) = &v.proposal { (proposal(l, member, id, p, &l.resolution(res, &v.levels))) }
                 p.file { (rec.file) " · " (l.t("trang", "page")) " " (rec.page)
                     @if let Some(sr) = &rec.serial { " · " (l.t("sê-ri", "serial")) " " (crate::annotate::serial_as_printed(sr)) } }
                 form #decision method="post" action=(format!("/review/{id}")) {
@@ -261,7 +261,7 @@ fn body(l: Lang, member: &Member, v: &ReviewView, pos: Option<usize>, next: Opti
 fn history(l: Lang, levels: &[String], line: &SheetLine) -> Markup {
     html! {
         @if let Some(d) = &line.decided {
-            p.history { (l.t("Quyết định đang có hiệu lực", "Decision in force")) ": " (who_decided(l, d)) ", " (d.decided_at) " — " (describe(&line.in_force, levels)) }
+            p.history { (l.t("Quyết định đang có hiệu lực", "Decision in force")) ": " (who_decided(l, d)) ", " (d.decided_at) " — " (l.resolution(&line.in_force, levels)) }
         }
     }
 }
@@ -364,13 +364,19 @@ pub async fn decide(
             return super::error_response(lang, &e);
         }
     }
-    let text = match act_as(&room, &member, id, body).await {
+    let acted = act_as(&room, &member, id, body).await;
+    // The outcome in the page's language, with the levels as printed on the ballot.
+    let levels = room
+        .read(|v| Ok(v.form.levels.clone()))
+        .await
+        .unwrap_or_default();
+    let text = match acted {
         Ok(Acted::Decided { by, decided }) => {
             let mut msg = format!(
                 "{} {id} {}: {}",
                 l_sheet(lang),
                 lang.t("đã ghi", "recorded"),
-                decided.description
+                lang.resolution(&decided.resolution, &levels)
             );
             if let Some(c) = &decided.confirmed_by {
                 msg.push_str(&format!(
@@ -387,7 +393,7 @@ pub async fn decide(
                 "{} {id} {}: {} — {}",
                 l_sheet(lang),
                 lang.t("đã đề xuất", "proposed"),
-                p.description,
+                lang.resolution(&p.resolution, &levels),
                 lang.t(
                     "chờ một thành viên khác xác nhận",
                     "waiting for another member to confirm it"

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{Shell, Tab, score, url_encode};
 use crate::api::{ApiError, SheetFilter, SheetLine};
-use crate::decision::{Resolution, describe};
+use crate::decision::Resolution;
 use crate::record::{Outcome, Reason};
 use crate::serve::auth::Member;
 use crate::serve::i18n::Lang;
@@ -110,7 +110,7 @@ fn in_force(l: Lang, line: &SheetLine, levels: &[String]) -> String {
         Resolution::Counted(_) => l.t("Được đếm", "Counted"),
         Resolution::Rejected => l.t("Không hợp lệ cả tờ", "Invalid as a whole"),
         Resolution::NotCollected => l.t("Không tính (không thu)", "Not collected"),
-        Resolution::Pending(_) => describe(&line.in_force, levels),
+        Resolution::Pending(_) => l.resolution(&line.in_force, levels),
     }
 }
 
@@ -153,7 +153,7 @@ pub async fn record(
                     @if let Some(d) = &rec.detail { tr { th { (l.t("Chi tiết", "Detail")) } td { (d) } } }
                     @if let Some(s) = &rec.serial { tr { th { (l.t("Sê-ri", "Serial")) } td { (crate::annotate::serial_as_printed(s)) } } }
                     tr { th { (l.t("Quét lúc", "Scanned at")) } td { (line.sheet.scanned_at) } }
-                    tr { th { (l.t("Hiện tính là", "Counts now as")) } td { (describe(&line.in_force, &levels)) } }
+                    tr { th { (l.t("Hiện tính là", "Counts now as")) } td { (l.resolution(&line.in_force, &levels)) } }
                 }
                 @if matches!(line.in_force, Resolution::Pending(_)) {
                     p { a.button href=(format!("/review/{id}")) { (l.t("Duyệt phiếu này", "Review this sheet")) } }
@@ -174,7 +174,7 @@ pub async fn record(
                     h2 { (l.t("Các quyết định", "Decisions")) }
                     ul.history { @for d in &history {
                         li { (super::review::who_decided(l, d)) ", " (d.decided_at) ": "
-                            (describe(&crate::decision::resolve(&line.sheet, Some(d), rows.len()), &levels))
+                            (l.resolution(&crate::decision::resolve(&line.sheet, Some(d), rows.len()), &levels))
                             @if let Some(a) = &d.amends { " (" (l.t("sửa", "amended")) ": " (a) ")" } }
                     } }
                 }
