@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::decision::{Resolution, describe};
+use crate::decision::{ENGLISH, Resolution, Wording, describe_in};
 use crate::record::{Outcome, Reason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,34 +88,21 @@ impl Lang {
     /// What a sheet counts as (a decision's outcome), with the levels as printed. English is
     /// the terminal's sentence (`review decide` prints the same).
     pub fn resolution(self, r: &Resolution, levels: &[String]) -> String {
-        if self == Lang::En {
-            return describe(r, levels);
-        }
-        match r {
-            Resolution::Counted(rows) => {
-                let rows: Vec<String> = rows
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| match r {
-                        Some(k) => format!(
-                            "dòng {}: {}",
-                            i + 1,
-                            levels
-                                .get(*k)
-                                .cloned()
-                                .unwrap_or_else(|| format!("mức {}", k + 1))
-                        ),
-                        None => format!("dòng {}: không hợp lệ", i + 1),
-                    })
-                    .collect();
-                format!("được đếm; {}", rows.join("; "))
-            }
-            Resolution::Rejected => {
-                "đã thu nhưng không hợp lệ cả tờ (mọi dòng không hợp lệ)".into()
-            }
-            Resolution::NotCollected => "để riêng: không thu, không đếm".into(),
-            Resolution::Pending(_) => "còn chờ người quyết định".into(),
-        }
+        const VIETNAMESE: Wording<'static> = Wording {
+            counted: "được đếm",
+            row: "dòng",
+            invalid: "không hợp lệ",
+            level: "mức",
+            rejected: "đã thu nhưng không hợp lệ cả tờ (mọi dòng không hợp lệ)",
+            not_collected: "để riêng: không thu, không đếm",
+            waiting: "còn chờ người quyết định",
+            waiting_says_why: false,
+        };
+        let words = match self {
+            Lang::Vi => &VIETNAMESE,
+            Lang::En => &ENGLISH,
+        };
+        describe_in(r, levels, words)
     }
 
     pub fn outcome(self, o: Outcome) -> String {

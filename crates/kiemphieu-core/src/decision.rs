@@ -153,30 +153,61 @@ fn row_text(d: RowDecision) -> String {
     }
 }
 
+/// The words a decision's outcome is told in (see [`describe_in`]).
+pub struct Wording<'a> {
+    pub counted: &'a str,
+    pub row: &'a str,
+    pub invalid: &'a str,
+    /// A level the form does not name: this word and its number.
+    pub level: &'a str,
+    pub rejected: &'a str,
+    pub not_collected: &'a str,
+    pub waiting: &'a str,
+    /// Whether what is missing (the machine's English) follows `waiting`.
+    pub waiting_says_why: bool,
+}
+
+/// The terminal's words (`review decide` and the JSON API print them).
+pub const ENGLISH: Wording<'static> = Wording {
+    counted: "counted",
+    row: "row",
+    invalid: "invalid",
+    level: "level",
+    rejected: "collected but invalid as a whole (every row invalid)",
+    not_collected: "set aside: not collected, not counted",
+    waiting: "still waiting",
+    waiting_says_why: true,
+};
+
 /// A decision's outcome as a sentence for the committee, with the levels as printed.
 pub fn describe(resolution: &Resolution, levels: &[String]) -> String {
+    describe_in(resolution, levels, &ENGLISH)
+}
+
+/// The same, in other words.
+pub fn describe_in(resolution: &Resolution, levels: &[String], w: &Wording) -> String {
     match resolution {
         Resolution::Counted(rows) => {
             let rows: Vec<String> = rows
                 .iter()
                 .enumerate()
-                .map(|(i, r)| match r {
-                    Some(k) => format!(
-                        "row {}: {}",
-                        i + 1,
-                        levels
+                .map(|(i, r)| {
+                    let value = match r {
+                        Some(k) => levels
                             .get(*k)
                             .cloned()
-                            .unwrap_or_else(|| format!("level {}", k + 1))
-                    ),
-                    None => format!("row {}: invalid", i + 1),
+                            .unwrap_or_else(|| format!("{} {}", w.level, k + 1)),
+                        None => w.invalid.to_string(),
+                    };
+                    format!("{} {}: {value}", w.row, i + 1)
                 })
                 .collect();
-            format!("counted; {}", rows.join("; "))
+            format!("{}; {}", w.counted, rows.join("; "))
         }
-        Resolution::Rejected => "collected but invalid as a whole (every row invalid)".to_string(),
-        Resolution::NotCollected => "set aside: not collected, not counted".to_string(),
-        Resolution::Pending(why) => format!("still waiting: {why}"),
+        Resolution::Rejected => w.rejected.to_string(),
+        Resolution::NotCollected => w.not_collected.to_string(),
+        Resolution::Pending(why) if w.waiting_says_why => format!("{}: {why}", w.waiting),
+        Resolution::Pending(_) => w.waiting.to_string(),
     }
 }
 
