@@ -96,6 +96,18 @@ async fn a_proposal_leaves_the_tally_and_a_second_members_confirmation_records_b
             .contains("row 1: Tín nhiệm cao"),
         "{first}"
     );
+    // `review list` in a terminal shows it under its sheet too.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiemphieu"))
+        .args(["review", vote.to_str().unwrap(), "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && list.contains(&format!("proposal {proposal} by {NAME}"))
+            && list.contains("row 1: Tín nhiệm cao"),
+        "{list}"
+    );
 
     // The sheet still waits for review; the page shows the proposal and who made it, with a
     // confirm button for the other member only.

@@ -25,6 +25,11 @@ pub struct ReviewList {
     pub pending: Vec<PendingSheet>,
     /// Pages that could not be read as a sheet: a person should look at each.
     pub to_look_at: Vec<UnreadablePage>,
+    /// The open proposal of each sheet that has one (`serve --two-person`), with what it would
+    /// amount to once a second member confirms it.
+    pub proposals: BTreeMap<i64, (Proposal, Resolution)>,
+    /// The levels as printed, to describe a resolution.
+    pub levels: Vec<String>,
 }
 
 /// The sheets waiting for a person, and the files to look at.
@@ -40,6 +45,8 @@ pub fn review_list(vote: &Vote) -> Result<ReviewList, ApiError> {
     Ok(ReviewList {
         pending,
         to_look_at,
+        proposals: open_proposals(vote)?,
+        levels: vote.form.levels.clone(),
     })
 }
 
@@ -77,6 +84,15 @@ impl ReviewList {
             ));
             if let Some(d) = &rec.detail {
                 s.push_str(&format!("             {}\n", printable(d)));
+            }
+            if let Some((p, res)) = self.proposals.get(&p.sheet.id) {
+                s.push_str(&format!(
+                    "             proposal {} by {} ({}): {}; a second member confirms it in the room\n",
+                    p.id,
+                    printable(&p.proposer),
+                    p.proposed_at,
+                    crate::decision::describe(res, &self.levels)
+                ));
             }
         }
         s

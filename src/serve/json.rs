@@ -128,7 +128,7 @@ pub async fn review_list(State(room): State<Arc<Room>>) -> Response {
 
 fn review_json(vote: &Vote, two_person: bool) -> Result<Value, ApiError> {
     let list = crate::api::review_list(vote)?;
-    let proposals = crate::api::open_proposals(vote)?;
+    let proposals = &list.proposals;
     let n = vote.layout.rows.len();
     let pending: Vec<Value> = list
         .pending
