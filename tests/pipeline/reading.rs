@@ -700,3 +700,30 @@ fn a_light_hair_over_the_box_beside_a_ballpoint_tick_is_not_a_second_mark() {
         six[1]
     );
 }
+
+#[test]
+fn a_small_tick_a_darker_streak_cuts_in_two_is_seen_whole() {
+    let sb = Sandbox::new();
+    let (vote, mut pages) = printed(&sb);
+    let rows = vote.layout.rows.clone();
+    // Ballpoint ticks in the first box of rows 1 and 3 (the voter's hand), and a small one in
+    // the third box of row 2, which a 7 px streak letting through 35 % of the light cuts in
+    // two: its pieces either side are too short to call alone.
+    tick(&mut pages[0], &rows[0].boxes[0], 0.6, 0.0);
+    tick(&mut pages[0], &rows[2].boxes[0], 0.6, 0.0);
+    tick(&mut pages[0], &rows[1].boxes[2], 0.4, 0.0);
+    let column = rows[1].boxes[2].center().x * k_px();
+    streak_down(&mut pages[0], (column - 3.5) as u32, 7, 0.35);
+    let (five, six) = (
+        read_with(&vote, &pages[0], 5),
+        read_with(&vote, &pages[0], 6),
+    );
+    assert_eq!(five[1].verdict, RowVerdict::Ambiguous, "{:?}", five[1]);
+    assert_eq!(
+        (six[1].verdict, six[1].choice),
+        (RowVerdict::Valid, Some(2)),
+        "{:?}",
+        six[1]
+    );
+    assert!(six[1].seen_through, "{:?}", six[1]);
+}
