@@ -71,10 +71,9 @@ pub fn interpret_page(
         Ok(reg) => {
             let qr = qr::read_qr(img, Some(&reg.transform), &layout.qr_placement());
             let rows = marks::read_rows(img, &reg, layout, thresholds, &lines, through.as_ref());
-            let seen = (&lines, through.as_ref());
             let rows = (profile >= ReadingProfile::V6)
                 .then(|| {
-                    read_through_darker_lines(scanned, img, &reg, layout, thresholds, seen, &rows)
+                    read_through_darker_lines(scanned, img, &reg, layout, thresholds, &lines, &rows)
                 })
                 .flatten()
                 .unwrap_or(rows);
@@ -114,10 +113,7 @@ fn read_through_darker_lines(
     reg: &register::Registration,
     layout: &BallotLayout,
     thresholds: &MarkThresholds,
-    (lines, usual): (
-        &streaks::ScannerLines,
-        Option<&(GrayImage, streaks::ScannerLines)>,
-    ),
+    lines: &streaks::ScannerLines,
     rows: &[RowReading],
 ) -> Option<Vec<RowReading>> {
     let hand = rows.iter().find_map(|r| r.hand_tone)?;
@@ -125,11 +121,12 @@ fn read_through_darker_lines(
     if min_shade >= streaks::SEE_THROUGH_MIN {
         return None;
     }
-    let deeper = lines.see_through_down_to(scanned, min_shade)?;
-    // The same lines left dark as at the usual limit: nothing more to see.
-    if usual.is_some_and(|(_, dark)| *dark == deeper.1) {
+    // No line darker than the usual limit that this voter's ink shows through: nothing more to
+    // see.
+    if !lines.any_seen_only_down_to(scanned, min_shade) {
         return None;
     }
+    let deeper = lines.see_through_down_to(scanned, min_shade)?;
     Some(marks::read_rows(
         painted,
         reg,

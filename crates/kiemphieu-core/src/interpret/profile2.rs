@@ -182,9 +182,10 @@ pub fn decide_row(
     }
     let v5 = t.reading_profile() >= ReadingProfile::V5;
     let v6 = t.reading_profile() >= ReadingProfile::V6;
+    // Each stroke against the voter's usual tone on the sheet (profile 3).
+    let light = boxes.map(|b| hand_tone.is_some_and(|h| b.tone < HAND_TONE_MIN * h));
     let states: [BoxState; 3] = std::array::from_fn(|k| {
         let b = &boxes[k];
-        let light = hand_tone.is_some_and(|h| b.tone < HAND_TONE_MIN * h);
         let beside_a_mark = (0..3).any(|j| j != k && plain[j] == BoxState::Marked);
         // Profile 4: a light stroke is a fibre's only where a fibre could change the count: as
         // a second mark in the row, or as a line too thin to be a voter's.
@@ -198,7 +199,7 @@ pub fn decide_row(
         let fibre_piece =
             v5 && b.score < FIBRE_SCORE_MAX && b.core_mm < SHORT_CORE_MM && (!v6 || b.cut_at_frame);
         match plain[k] {
-            BoxState::Marked if (light && fibre_like) || fibre_piece => BoxState::Doubt,
+            BoxState::Marked if (light[k] && fibre_like) || fibre_piece => BoxState::Doubt,
             state => state,
         }
     });
@@ -207,11 +208,10 @@ pub fn decide_row(
     // second mark: the box is empty.
     let states: [BoxState; 3] = std::array::from_fn(|k| {
         let b = &boxes[k];
-        let light = hand_tone.is_some_and(|h| b.tone < HAND_TONE_MIN * h);
         let beside_a_mark = (0..3).any(|j| j != k && states[j] == BoxState::Marked);
         if v6
             && states[k] == BoxState::Doubt
-            && light
+            && light[k]
             && b.score < LIGHT_FIBRE_SCORE_MAX
             && b.hidden < HIDDEN_MAX
             && beside_a_mark

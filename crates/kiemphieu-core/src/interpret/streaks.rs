@@ -90,8 +90,7 @@ impl ScannerLines {
             return None;
         }
         let shade = self.column_shades(img);
-        let light =
-            |&(first, last): &(usize, usize)| (first..=last).all(|x| shade[x] as f64 >= min_shade);
+        let light = |run: &(usize, usize)| lets_through(&shade, *run, min_shade);
         if !runs.iter().any(light) {
             return None;
         }
@@ -113,6 +112,20 @@ impl ScannerLines {
             }
         }
         Some((out, opaque))
+    }
+
+    /// Whether some line lets through `min_shade` of the light but not [`SEE_THROUGH_MIN`]:
+    /// [`ScannerLines::see_through_down_to`] would see through it, `see_through` would not.
+    /// Asked before the image is copied, which most sheets then need not be.
+    pub fn any_seen_only_down_to(&self, img: &GrayImage, min_shade: f64) -> bool {
+        let runs = self.runs();
+        if runs.is_empty() {
+            return false;
+        }
+        let shade = self.column_shades(img);
+        runs.into_iter().any(|run| {
+            lets_through(&shade, run, min_shade) && !lets_through(&shade, run, SEE_THROUGH_MIN)
+        })
     }
 
     /// Whether a bilinear sample at `p` would read a pixel under a line.
@@ -222,6 +235,11 @@ impl ScannerLines {
         }
         shade
     }
+}
+
+/// Whether every column of a line lets through at least `min` of the light.
+fn lets_through(shade: &[f32], (first, last): (usize, usize), min: f64) -> bool {
+    (first..=last).all(|x| shade[x] as f64 >= min)
 }
 
 /// Finds the scanner's lines down an image.
